@@ -1,0 +1,252 @@
+//! JSON Web Key Sets: parsing with hygiene, and choosing the key for a token.
+//!
+//! Unusable keys are skipped, not fatal: RSA under 2048 bits, `use` other than `sig`,
+//! `key_ops` without `verify`, symmetric (`oct`) keys, unknown `kty`, or an `alg` we never
+//! accept. A set keeps at most [`MAX_KEYS`] keys.
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use jsonwebtoken::{Algorithm, DecodingKey, jwk::AlgorithmParameters};
+use serde_json::Value;
+
+use crate::error::FailureDetail;
+
+/// The most keys a set may hold; the rest are ignored.
+pub const MAX_KEYS: usize = 64;
+/// The smallest RSA modulus we accept, in bits.
+pub const MIN_RSA_BITS: usize = 2048;
+
+/// One verification key from a JWKS.
+pub struct VerifyingKey {
+    kid: Option<String>,
+    alg: Option<Algorithm>,
+    family: jsonwebtoken::AlgorithmFamily,
+    key: DecodingKey,
+}
+
+impl VerifyingKey {
+    /// The key id, if the JWK had one.
+    pub fn kid(&self) -> Option<&str> {
+        self.kid.as_deref()
+    }
+
+    /// The key itself, for `jsonwebtoken::crypto::verify`.
+    pub(crate) fn decoding_key(&self) -> &DecodingKey {
+        &self.key
+    }
+
+    fn accepts(&self, alg: Algorithm) -> bool {
+        alg.family() == self.family && self.alg.is_none_or(|a| a == alg)
+    }
+}
+
+impl fmt::Debug for VerifyingKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VerifyingKey").field("kid", &self.kid).field("alg", &self.alg).finish_non_exhaustive()
+    }
+}
+
+/// A parsed key set. Each parse gets a fresh `version`, so caches keyed on it are dropped
+/// when keys rotate.
+#[derive(Debug)]
+pub struct KeySet {
+    keys: Vec<VerifyingKey>,
+    skipped: usize,
+    version: u64,
+}
+
+static NEXT_VERSION: AtomicU64 = AtomicU64::new(1);
+
+/// Why a JWKS document could not be used at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeySetError {
+    /// Not JSON, or not an object with a `keys` array.
+    NotAJwks,
+    /// A JWKS, but none of its keys is usable.
+    NoUsableKeys {
+        /// How many keys were skipped.
+        skipped: usize,
+    },
+}
+
+impl fmt::Display for KeySetError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeySetError::NotAJwks => f.write_str("not a JWKS (a JSON object with a \"keys\" array)"),
+            KeySetError::NoUsableKeys { skipped } => write!(f, "no usable key in the JWKS ({skipped} skipped)"),
+        }
+    }
+}
+
+impl KeySet {
+    /// Parses a JWKS document.
+    pub fn from_json(json: &[u8]) -> Result<KeySet, KeySetError> {
+        let doc: Value = serde_json::from_slice(json).map_err(|_| KeySetError::NotAJwks)?;
+        KeySet::from_value(&doc)
+    }
+
+    /// Parses an already-decoded JWKS document.
+    pub fn from_value(doc: &Value) -> Result<KeySet, KeySetError> {
+        let entries = doc.get("keys").and_then(Value::as_array).ok_or(KeySetError::NotAJwks)?;
+        let mut keys = Vec::new();
+        let mut skipped = 0;
+        for entry in entries {
+            match (keys.len() < MAX_KEYS).then(|| usable_key(entry)).flatten() {
+                Some(key) => keys.push(key),
+                None => skipped += 1,
+            }
+        }
+        if keys.is_empty() {
+            return Err(KeySetError::NoUsableKeys { skipped });
+        }
+        Ok(KeySet { keys, skipped, version: NEXT_VERSION.fetch_add(1, Ordering::Relaxed) })
+    }
+
+    /// The usable keys' ids (keys without an id are listed as `None`).
+    pub fn kids(&self) -> Vec<Option<String>> {
+        self.keys.iter().map(|k| k.kid.clone()).collect()
+    }
+
+    /// How many keys of the document were skipped as unusable.
+    pub fn skipped(&self) -> usize {
+        self.skipped
+    }
+
+    /// A number unique to this parse of the set.
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// Whether a key with this id is present.
+    pub fn contains_kid(&self, kid: &str) -> bool {
+        self.keys.iter().any(|k| k.kid.as_deref() == Some(kid))
+    }
+
+    /// Chooses the key for a token: the key named by `kid`, or, without a `kid`, the only key
+    /// that accepts `alg`.
+    pub fn select(&self, kid: Option<&str>, alg: Algorithm) -> Result<&VerifyingKey, FailureDetail> {
+        match kid {
+            Some(kid) => {
+                let mut named = self.keys.iter().filter(|k| k.kid.as_deref() == Some(kid)).peekable();
+                if named.peek().is_none() {
+                    return Err(FailureDetail::UnknownKid);
+                }
+                // The kid exists but is for another algorithm: the token cannot be verified.
+                named.find(|k| k.accepts(alg)).ok_or(FailureDetail::SignatureInvalid)
+            }
+            None => {
+                let mut candidates = self.keys.iter().filter(|k| k.accepts(alg));
+                match (candidates.next(), candidates.next()) {
+                    (Some(only), None) => Ok(only),
+                    _ => Err(FailureDetail::KidAmbiguous),
+                }
+            }
+        }
+    }
+}
+
+fn usable_key(entry: &Value) -> Option<VerifyingKey> {
+    let obj = entry.as_object()?;
+    if obj.get("use").is_some_and(|u| u != "sig") {
+        return None;
+    }
+    if let Some(ops) = obj.get("key_ops") {
+        if !ops.as_array()?.iter().any(|op| op == "verify") {
+            return None;
+        }
+    }
+    let kid = match obj.get("kid") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(kid)) => Some(kid.clone()),
+        Some(_) => return None,
+    };
+    let alg = match obj.get("alg") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(alg)) => Some(asymmetric_algorithm(alg)?),
+        Some(_) => return None,
+    };
+    let jwk: jsonwebtoken::jwk::Jwk = serde_json::from_value(entry.clone()).ok()?;
+    let family = match &jwk.algorithm {
+        AlgorithmParameters::RSA(rsa) => {
+            let n = crate::seal::b64::decode_url_nopad(&rsa.n).ok()?;
+            let significant = n.iter().skip_while(|b| **b == 0).count();
+            let bits = significant * 8 - n.iter().find(|b| **b != 0).map_or(0, |b| b.leading_zeros() as usize);
+            if bits < MIN_RSA_BITS {
+                return None;
+            }
+            jsonwebtoken::AlgorithmFamily::Rsa
+        }
+        AlgorithmParameters::EllipticCurve(_) => jsonwebtoken::AlgorithmFamily::Ec,
+        AlgorithmParameters::OctetKeyPair(_) => jsonwebtoken::AlgorithmFamily::Ed,
+        AlgorithmParameters::OctetKey(_) => return None,
+        _ => return None,
+    };
+    if alg.is_some_and(|a| a.family() != family) {
+        return None;
+    }
+    let key = DecodingKey::from_jwk(&jwk).ok()?;
+    Some(VerifyingKey { kid, alg, family, key })
+}
+
+/// Parses an algorithm name, refusing `none` and every symmetric (HS*) algorithm: a public
+/// key must never be usable as an HMAC secret.
+pub fn asymmetric_algorithm(name: &str) -> Option<Algorithm> {
+    let alg: Algorithm = name.parse().ok()?;
+    (alg.family() != jsonwebtoken::AlgorithmFamily::Hmac).then_some(alg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::seal::test_support::peer_vectors;
+    use serde_json::json;
+
+    #[test]
+    fn parses_the_peer_key_sets() {
+        let node = peer_vectors("workos-node-11.0.0.json");
+        let set = KeySet::from_value(&node["jwks"]).unwrap();
+        assert_eq!(set.kids().len(), 2);
+        assert!(set.select(None, Algorithm::RS256).is_err(), "two keys, no kid");
+        let python = peer_vectors("workos-python-10.8.0.json");
+        let set = KeySet::from_value(&python["jwks"]).unwrap();
+        assert_eq!(set.select(None, Algorithm::RS256).unwrap().kid(), Some("sso_oidc_key_pair_01PEERTEST"));
+        assert_eq!(set.select(Some("nope"), Algorithm::RS256).unwrap_err(), FailureDetail::UnknownKid);
+        assert_eq!(set.select(Some("sso_oidc_key_pair_01PEERTEST"), Algorithm::ES256).unwrap_err(), FailureDetail::SignatureInvalid);
+    }
+
+    #[test]
+    fn skips_unusable_keys() {
+        let python = peer_vectors("workos-python-10.8.0.json");
+        let good = python["jwks"]["keys"][0].clone();
+        let with = |patch: Value| {
+            let mut k = good.clone();
+            for (name, v) in patch.as_object().unwrap() {
+                k[name] = v.clone();
+            }
+            k
+        };
+        let doc = json!({"keys": [
+            with(json!({"use": "enc", "kid": "enc"})),
+            with(json!({"key_ops": ["encrypt"], "kid": "ops"})),
+            with(json!({"alg": "HS256", "kid": "hs"})),
+            with(json!({"n": "AQAB", "kid": "tiny"})),
+            {"kty": "oct", "k": "c2VjcmV0", "kid": "oct"},
+            {"kty": "weird", "kid": "weird"},
+            "not an object",
+            with(json!({"key_ops": ["verify"], "kid": "ok"})),
+        ]});
+        let set = KeySet::from_value(&doc).unwrap();
+        assert_eq!(set.kids(), vec![Some("ok".to_string())]);
+        assert_eq!(set.skipped(), 7);
+        assert_eq!(KeySet::from_json(b"[]").unwrap_err(), KeySetError::NotAJwks);
+        assert_eq!(KeySet::from_json(br#"{"keys": []}"#).unwrap_err(), KeySetError::NoUsableKeys { skipped: 0 });
+    }
+
+    #[test]
+    fn never_accepts_symmetric_or_none() {
+        assert!(asymmetric_algorithm("HS256").is_none());
+        assert!(asymmetric_algorithm("none").is_none());
+        assert_eq!(asymmetric_algorithm("RS256"), Some(Algorithm::RS256));
+    }
+}

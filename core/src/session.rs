@@ -1,0 +1,474 @@
+//! The gate: configuration, `authenticate`, and sealing sessions the SDKs can read.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use jsonwebtoken::Algorithm;
+use serde_json::{Map, Value, json};
+
+use crate::error::{Error, Failure, FailureDetail};
+use crate::jwks::KeySet;
+use crate::keys::KeyProvider;
+use crate::seal::{self, SealFormat, Secrets, Unsealed};
+use crate::token::{self, Claims, TokenRules, VerifiedToken};
+
+/// The default limit on a cookie's length, checked before any crypto.
+pub const DEFAULT_MAX_COOKIE_BYTES: usize = 16 * 1024;
+
+/// Where the access token's verification keys come from.
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum JwksSource {
+    /// A JWKS document (JSON text), used as is: offline, no network.
+    Static(String),
+}
+
+impl fmt::Debug for JwksSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            JwksSource::Static(doc) => write!(f, "Static({} bytes)", doc.len()),
+        }
+    }
+}
+
+/// Everything a [`SessionGate`] needs. Build with [`Config::new`], then adjust fields.
+#[derive(Clone)]
+pub struct Config {
+    /// The WorkOS client id (`client_…`): names the default JWKS URL.
+    pub client_id: String,
+    /// Cookie secrets: the first seals, every one is tried to unseal (rotation).
+    pub cookie_passwords: Vec<String>,
+    /// The verification keys.
+    pub jwks: JwksSource,
+    /// Accepted `iss` values; empty: not checked (as the SDKs by default).
+    pub issuers: Vec<String>,
+    /// Accepted `aud` values; empty: not checked (as the SDKs).
+    pub audiences: Vec<String>,
+    /// Clock leeway for `exp`, `nbf`, `iat` (default 0).
+    pub leeway: Duration,
+    /// Accepted token algorithms (default RS256). `none` and HS* are refused here.
+    pub algorithms: Vec<Algorithm>,
+    /// Refuse tokens without `exp` (default true; the peers accept them forever).
+    pub require_exp: bool,
+    /// Longest cookie accepted, in bytes (default 16 KiB).
+    pub max_cookie_bytes: usize,
+}
+
+impl Config {
+    /// A configuration with the contract's defaults.
+    pub fn new(client_id: impl Into<String>, cookie_passwords: Vec<String>, jwks: JwksSource) -> Config {
+        Config {
+            client_id: client_id.into(),
+            cookie_passwords,
+            jwks,
+            issuers: Vec::new(),
+            audiences: Vec::new(),
+            leeway: Duration::ZERO,
+            algorithms: vec![Algorithm::RS256],
+            require_exp: true,
+            max_cookie_bytes: DEFAULT_MAX_COOKIE_BYTES,
+        }
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("client_id", &self.client_id)
+            .field("cookie_passwords", &format_args!("[{} redacted]", self.cookie_passwords.len()))
+            .field("jwks", &self.jwks)
+            .field("issuers", &self.issuers)
+            .field("audiences", &self.audiences)
+            .field("leeway", &self.leeway)
+            .field("algorithms", &self.algorithms)
+            .field("require_exp", &self.require_exp)
+            .field("max_cookie_bytes", &self.max_cookie_bytes)
+            .finish()
+    }
+}
+
+/// An authenticated session: the peers' fields, plus `amr`, `acr`, `auth_time` and every
+/// verified claim.
+#[derive(Clone, PartialEq)]
+pub struct Session {
+    /// The format the cookie was sealed in.
+    pub format: SealFormat,
+    /// `sid`.
+    pub session_id: String,
+    /// `org_id`.
+    pub organization_id: Option<String>,
+    /// `role`.
+    pub role: Option<String>,
+    /// `roles`.
+    pub roles: Option<Vec<String>>,
+    /// `permissions`.
+    pub permissions: Option<Vec<String>>,
+    /// `entitlements`.
+    pub entitlements: Option<Vec<String>>,
+    /// `feature_flags`.
+    pub feature_flags: Option<Vec<String>>,
+    /// How the user authenticated this session (RFC 8176 values: `pwd`, `mfa`, `otp`…),
+    /// normalized by [`normalize_amr`]; `None` when the token has no usable `amr`.
+    pub amr: Option<Vec<String>>,
+    /// `acr`: the authentication context class.
+    pub acr: Option<String>,
+    /// `auth_time`: when the user authenticated, in seconds since the epoch.
+    pub auth_time: Option<i64>,
+    /// The sealed user object, verbatim (trusted: it is inside the MAC).
+    pub user: Option<Value>,
+    /// The sealed impersonator object, verbatim.
+    pub impersonator: Option<Value>,
+    /// The sealed authentication method (`Password`, `GoogleOAuth`…).
+    pub authentication_method: Option<String>,
+    /// The verified access token.
+    pub access_token: String,
+    /// The sealed refresh token. Never printed by `Debug`.
+    pub refresh_token: Option<String>,
+    /// Every claim of the verified access token.
+    pub claims: Claims,
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session")
+            .field("format", &self.format)
+            .field("session_id", &self.session_id)
+            .field("organization_id", &self.organization_id)
+            .field("role", &self.role)
+            .field("roles", &self.roles)
+            .field("permissions", &self.permissions)
+            .field("amr", &self.amr)
+            .field("acr", &self.acr)
+            .field("auth_time", &self.auth_time)
+            .field("user_id", &self.user.as_ref().and_then(|u| u.get("id")))
+            .field("access_token", &"<redacted>")
+            .field("refresh_token", &"<redacted>")
+            .finish_non_exhaustive()
+    }
+}
+
+/// The outcome of authenticating a cookie: never an error for bad input.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Authentication {
+    /// The cookie opened and its access token verified.
+    Authenticated(Box<Session>),
+    /// The cookie or its token was refused.
+    Failed(Failure),
+}
+
+impl Authentication {
+    /// Whether the session is authenticated.
+    pub fn is_authenticated(&self) -> bool {
+        matches!(self, Authentication::Authenticated(_))
+    }
+
+    /// The session, when authenticated.
+    pub fn session(&self) -> Option<&Session> {
+        match self {
+            Authentication::Authenticated(session) => Some(session),
+            Authentication::Failed(_) => None,
+        }
+    }
+
+    /// The failure, when refused.
+    pub fn failure(&self) -> Option<Failure> {
+        match self {
+            Authentication::Authenticated(_) => None,
+            Authentication::Failed(failure) => Some(*failure),
+        }
+    }
+}
+
+impl From<FailureDetail> for Authentication {
+    fn from(detail: FailureDetail) -> Self {
+        Authentication::Failed(detail.into())
+    }
+}
+
+/// What to seal into a session cookie (the SDKs' payload).
+#[derive(Clone, Default, PartialEq)]
+pub struct SessionData {
+    /// The access token (a JWT).
+    pub access_token: String,
+    /// The refresh token.
+    pub refresh_token: String,
+    /// The user object (as the WorkOS API returns it).
+    pub user: Value,
+    /// The impersonator, if any.
+    pub impersonator: Option<Value>,
+    /// How the user authenticated (`Password`…), if known.
+    pub authentication_method: Option<String>,
+    /// The organization, if any.
+    pub organization_id: Option<String>,
+}
+
+impl fmt::Debug for SessionData {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionData")
+            .field("access_token", &"<redacted>")
+            .field("refresh_token", &"<redacted>")
+            .field("user_id", &self.user.get("id"))
+            .finish_non_exhaustive()
+    }
+}
+
+impl SessionData {
+    /// The JSON the SDK of `format` writes: camelCase for iron, snake_case for Fernet.
+    pub fn to_payload(&self, format: SealFormat) -> Value {
+        let camel = format == SealFormat::Iron;
+        let name = |camel_name: &'static str, snake_name: &'static str| if camel { camel_name } else { snake_name };
+        let mut map = Map::new();
+        map.insert(name("accessToken", "access_token").into(), json!(self.access_token));
+        map.insert(name("refreshToken", "refresh_token").into(), json!(self.refresh_token));
+        map.insert("user".into(), self.user.clone());
+        if let Some(impersonator) = &self.impersonator {
+            map.insert("impersonator".into(), impersonator.clone());
+        }
+        if let Some(method) = &self.authentication_method {
+            map.insert(name("authenticationMethod", "authentication_method").into(), json!(method));
+        }
+        if let Some(org) = &self.organization_id {
+            map.insert(name("organizationId", "organization_id").into(), json!(org));
+        }
+        Value::Object(map)
+    }
+}
+
+/// Opens WorkOS session cookies and verifies them. Cheap to share across threads.
+#[derive(Debug)]
+pub struct SessionGate {
+    secrets: Secrets,
+    keys: KeyProvider,
+    rules: TokenRules,
+    max_cookie_bytes: usize,
+}
+
+impl SessionGate {
+    /// Validates the configuration. Every configuration problem surfaces here, not later.
+    pub fn new(config: Config) -> Result<SessionGate, Error> {
+        let secrets = Secrets::new(&config.cookie_passwords)?;
+        if config.algorithms.is_empty() {
+            return Err(Error::Configuration("at least one token algorithm is required".into()));
+        }
+        if let Some(alg) = config.algorithms.iter().find(|a| a.family() == jsonwebtoken::AlgorithmFamily::Hmac) {
+            return Err(Error::Configuration(format!("{alg:?} is a symmetric algorithm: never accepted")));
+        }
+        let keys = match &config.jwks {
+            JwksSource::Static(doc) => KeyProvider::Static(Arc::new(
+                KeySet::from_json(doc.as_bytes()).map_err(|e| Error::Configuration(format!("static JWKS: {e}")))?,
+            )),
+        };
+        let rules = TokenRules {
+            algorithms: config.algorithms,
+            issuers: config.issuers,
+            audiences: config.audiences,
+            leeway: config.leeway,
+            require_exp: config.require_exp,
+            require_sid: true,
+        };
+        Ok(SessionGate { secrets, keys, rules, max_cookie_bytes: config.max_cookie_bytes })
+    }
+
+    /// Authenticates a sealed session cookie now.
+    pub fn authenticate(&self, cookie: &str) -> Result<Authentication, Error> {
+        self.authenticate_at(cookie, SystemTime::now())
+    }
+
+    /// Authenticates a sealed session cookie at `now`. `Err` only for an outage of the key
+    /// source; every bad cookie or token is an [`Authentication::Failed`].
+    pub fn authenticate_at(&self, cookie: &str, now: SystemTime) -> Result<Authentication, Error> {
+        if cookie.is_empty() {
+            return Ok(FailureDetail::EmptyCookie.into());
+        }
+        if cookie.len() > self.max_cookie_bytes {
+            return Ok(FailureDetail::CookieTooLarge.into());
+        }
+        let unsealed = match seal::unseal(cookie, &self.secrets, now) {
+            Ok(unsealed) => unsealed,
+            Err(detail) => return Ok(detail.into()),
+        };
+        let sealed = match SealedFields::read(unsealed) {
+            Ok(sealed) => sealed,
+            Err(detail) => return Ok(detail.into()),
+        };
+        let verified = match token::verify(&sealed.access_token, &self.keys, &self.rules, now)? {
+            Ok(verified) => verified,
+            Err(detail) => return Ok(detail.into()),
+        };
+        Ok(match session_from(sealed, verified) {
+            Ok(session) => Authentication::Authenticated(Box::new(session)),
+            Err(detail) => detail.into(),
+        })
+    }
+
+    /// Seals a session as the SDK of `format` would, with the first cookie password.
+    pub fn seal_session(&self, data: &SessionData, format: SealFormat) -> Result<String, Error> {
+        seal::seal(&data.to_payload(format), &self.secrets, format)
+    }
+
+    /// Seals any JSON value with the first cookie password.
+    pub fn seal_data(&self, data: &Value, format: SealFormat) -> Result<String, Error> {
+        seal::seal(data, &self.secrets, format)
+    }
+
+    /// Opens any sealed value (either format) with the cookie passwords.
+    pub fn unseal_data(&self, cookie: &str, now: SystemTime) -> Result<Unsealed, Error> {
+        seal::unseal(cookie, &self.secrets, now).map_err(Error::Unseal)
+    }
+
+    /// The token rules in force.
+    pub fn token_rules(&self) -> &TokenRules {
+        &self.rules
+    }
+}
+
+/// The sealed payload's fields, in either naming.
+struct SealedFields {
+    format: SealFormat,
+    access_token: String,
+    refresh_token: Option<String>,
+    user: Option<Value>,
+    impersonator: Option<Value>,
+    authentication_method: Option<String>,
+}
+
+impl SealedFields {
+    fn read(unsealed: Unsealed) -> Result<SealedFields, FailureDetail> {
+        let format = unsealed.format;
+        let mut map = match unsealed.data {
+            Value::Object(map) => map,
+            // iron-session reads a sealed `null` as `{}`.
+            Value::Null => Map::new(),
+            _ => return Err(FailureDetail::PayloadNotObject),
+        };
+        // Each SDK's own naming first, then the other's.
+        let mut take = |camel: &str, snake: &str| {
+            let (first, second) = if format == SealFormat::Iron { (camel, snake) } else { (snake, camel) };
+            map.remove(first).filter(|v| !v.is_null()).or_else(|| map.remove(second)).filter(|v| !v.is_null())
+        };
+        let access_token = match take("accessToken", "access_token") {
+            None => return Err(FailureDetail::AccessTokenMissing),
+            Some(Value::String(token)) if token.is_empty() => return Err(FailureDetail::AccessTokenMissing),
+            Some(Value::String(token)) => token,
+            Some(_) => return Err(FailureDetail::MalformedJwt),
+        };
+        let refresh_token = take("refreshToken", "refresh_token").and_then(into_string);
+        let authentication_method = take("authenticationMethod", "authentication_method").and_then(into_string);
+        let user = take("user", "user");
+        let impersonator = take("impersonator", "impersonator");
+        Ok(SealedFields { format, access_token, refresh_token, user, impersonator, authentication_method })
+    }
+}
+
+fn into_string(value: Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s),
+        _ => None,
+    }
+}
+
+fn session_from(sealed: SealedFields, verified: VerifiedToken) -> Result<Session, FailureDetail> {
+    let claims = verified.claims;
+    // The sealed user must be the token's subject: a cookie cannot borrow another's token.
+    let user_id = sealed.user.as_ref().and_then(|u| u.get("id")).and_then(Value::as_str);
+    let sub = claims.get("sub").and_then(Value::as_str);
+    if let (Some(user_id), Some(sub)) = (user_id, sub) {
+        if user_id != sub {
+            return Err(FailureDetail::UserMismatch);
+        }
+    }
+    let string = |name: &str| claims.get(name).and_then(Value::as_str).map(str::to_owned);
+    let list = |name: &str| {
+        claims.get(name).and_then(Value::as_array).map(|items| items.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+    };
+    Ok(Session {
+        format: sealed.format,
+        session_id: string("sid").unwrap_or_default(),
+        organization_id: string("org_id"),
+        role: string("role"),
+        roles: list("roles"),
+        permissions: list("permissions"),
+        entitlements: list("entitlements"),
+        feature_flags: list("feature_flags"),
+        amr: claims.get("amr").and_then(normalize_amr),
+        acr: string("acr"),
+        auth_time: claims.get("auth_time").and_then(Value::as_f64).map(|t| t.floor() as i64),
+        user: sealed.user,
+        impersonator: sealed.impersonator,
+        authentication_method: sealed.authentication_method,
+        access_token: sealed.access_token,
+        refresh_token: sealed.refresh_token,
+        claims,
+    })
+}
+
+/// Reads an `amr` claim in the shapes issuers emit: a list of strings (RFC 8176) as is; a
+/// single string as a one-element list; a list of objects with a `method` field (Supabase)
+/// as those methods. Anything else is treated as absent, so MFA-requiring policies deny.
+pub fn normalize_amr(amr: &Value) -> Option<Vec<String>> {
+    match amr {
+        Value::String(method) => Some(vec![method.clone()]),
+        Value::Array(items) => items
+            .iter()
+            .map(|item| match item {
+                Value::String(method) => Some(method.clone()),
+                Value::Object(entry) => entry.get("method").and_then(Value::as_str).map(str::to_owned),
+                _ => None,
+            })
+            .collect(),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amr_shapes() {
+        assert_eq!(normalize_amr(&json!(["pwd", "mfa"])), Some(vec!["pwd".into(), "mfa".into()]));
+        assert_eq!(normalize_amr(&json!("mfa")), Some(vec!["mfa".into()]));
+        assert_eq!(
+            normalize_amr(&json!([{"method": "password", "timestamp": 1}, {"method": "totp"}])),
+            Some(vec!["password".into(), "totp".into()])
+        );
+        assert_eq!(normalize_amr(&json!([1, 2])), None);
+        assert_eq!(normalize_amr(&json!({"method": "mfa"})), None);
+        assert_eq!(normalize_amr(&json!(null)), None);
+        assert_eq!(normalize_amr(&json!([])), Some(vec![]));
+    }
+
+    #[test]
+    fn payload_naming_per_format() {
+        let data = SessionData {
+            access_token: "at".into(),
+            refresh_token: "rt".into(),
+            user: json!({"id": "user_1"}),
+            impersonator: None,
+            authentication_method: Some("Password".into()),
+            organization_id: None,
+        };
+        assert_eq!(
+            data.to_payload(SealFormat::Iron),
+            json!({"accessToken": "at", "refreshToken": "rt", "user": {"id": "user_1"}, "authenticationMethod": "Password"})
+        );
+        assert_eq!(
+            data.to_payload(SealFormat::Fernet),
+            json!({"access_token": "at", "refresh_token": "rt", "user": {"id": "user_1"}, "authentication_method": "Password"})
+        );
+        assert!(!format!("{data:?}").contains("\"at\""));
+    }
+
+    #[test]
+    fn configuration_errors_at_construction() {
+        let jwks = JwksSource::Static(r#"{"keys": []}"#.into());
+        let err = SessionGate::new(Config::new("c", vec!["peer-harness-cookie-password-0123456789".into()], jwks)).unwrap_err();
+        assert_eq!(err.code(), "configuration_error");
+        let mut config = Config::new("c", vec!["short".into()], JwksSource::Static(String::new()));
+        assert!(SessionGate::new(config.clone()).unwrap_err().to_string().contains("neither an iron password"));
+        config.cookie_passwords = vec!["peer-harness-cookie-password-0123456789".into()];
+        config.algorithms = vec![Algorithm::HS256];
+        assert!(SessionGate::new(config).unwrap_err().to_string().contains("symmetric"));
+    }
+}

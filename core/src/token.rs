@@ -1,0 +1,298 @@
+//! Access-token verification: parse the compact JWS once, check the header against the
+//! allow-list, verify the signature with the issuer's key, then apply the claim rules.
+//!
+//! The rules fail closed (DESIGN.md, "the contract"): `alg` from an allow-list (never `none`
+//! or HS*); `crit` refused; `kid` names a key, or is absent with exactly one candidate; `exp`
+//! required unless relaxed; time claims are JSON numbers; `sid` a string; named claims of
+//! the wrong JSON type refused; agent/widget tokens (`sub_type`, `sub_profile`) refused.
+
+use std::time::{Duration, SystemTime};
+
+use jsonwebtoken::Algorithm;
+use serde_json::{Map, Value};
+
+use crate::error::{Error, FailureDetail};
+use crate::jwks::KeySet;
+use crate::keys::KeyProvider;
+use crate::seal::b64;
+
+/// A JSON object of claims, in the token's order.
+pub type Claims = Map<String, Value>;
+
+/// What a token must satisfy beyond its signature.
+#[derive(Debug, Clone)]
+pub struct TokenRules {
+    /// Accepted `alg` values (default: RS256).
+    pub algorithms: Vec<Algorithm>,
+    /// Accepted `iss` values; empty means `iss` is not checked.
+    pub issuers: Vec<String>,
+    /// Accepted `aud` values (any one suffices); empty means `aud` is not checked.
+    pub audiences: Vec<String>,
+    /// Clock leeway for `exp`, `nbf` and `iat`.
+    pub leeway: Duration,
+    /// Whether a token without `exp` is refused (default: yes).
+    pub require_exp: bool,
+    /// Whether `sid` must be present (session access tokens: yes; ID tokens: no).
+    pub require_sid: bool,
+}
+
+impl Default for TokenRules {
+    fn default() -> Self {
+        TokenRules {
+            algorithms: vec![Algorithm::RS256],
+            issuers: Vec::new(),
+            audiences: Vec::new(),
+            leeway: Duration::ZERO,
+            require_exp: true,
+            require_sid: true,
+        }
+    }
+}
+
+/// A token whose signature and claims passed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VerifiedToken {
+    /// The protected header.
+    pub header: Map<String, Value>,
+    /// Every claim of the payload.
+    pub claims: Claims,
+}
+
+/// A token split and decoded, not yet verified.
+struct Parsed<'t> {
+    header: Map<String, Value>,
+    claims: Claims,
+    alg: Algorithm,
+    signing_input: &'t str,
+    signature: &'t str,
+}
+
+fn parse<'t>(token: &'t str, rules: &TokenRules) -> Result<Parsed<'t>, FailureDetail> {
+    let mut parts = token.split('.');
+    let (Some(header), Some(payload), Some(signature), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(FailureDetail::MalformedJwt);
+    };
+    let header = decode_object(header)?;
+    let claims = decode_object(payload)?;
+    let alg = match header.get("alg") {
+        Some(Value::String(name)) => crate::jwks::asymmetric_algorithm(name),
+        _ => return Err(FailureDetail::MalformedJwt),
+    };
+    let alg = alg.filter(|alg| rules.algorithms.contains(alg)).ok_or(FailureDetail::AlgNotAllowed)?;
+    if header.contains_key("crit") {
+        return Err(FailureDetail::CritUnsupported);
+    }
+    if header.get("kid").is_some_and(|kid| !kid.is_string()) {
+        return Err(FailureDetail::MalformedJwt);
+    }
+    let signing_input = &token[..token.len() - signature.len() - 1];
+    Ok(Parsed { header, claims, alg, signing_input, signature })
+}
+
+fn decode_object(part: &str) -> Result<Map<String, Value>, FailureDetail> {
+    let bytes = b64::decode_url_nopad(part).map_err(|_| FailureDetail::MalformedJwt)?;
+    match serde_json::from_slice(&bytes) {
+        Ok(Value::Object(map)) => Ok(map),
+        _ => Err(FailureDetail::MalformedJwt),
+    }
+}
+
+/// Verifies `token` at `now`. `Ok(Err(detail))` is a bad token; `Err` is an outage of the
+/// key source (never a bad token).
+pub fn verify(
+    token: &str,
+    keys: &KeyProvider,
+    rules: &TokenRules,
+    now: SystemTime,
+) -> Result<Result<VerifiedToken, FailureDetail>, Error> {
+    let parsed = match parse(token, rules) {
+        Ok(parsed) => parsed,
+        Err(detail) => return Ok(Err(detail)),
+    };
+    let kid = parsed.header.get("kid").and_then(Value::as_str);
+    let key_set = keys.key_set_for(kid, now)?;
+    Ok(check_signature(&parsed, &key_set, kid)
+        .and_then(|()| check_claims(&parsed.claims, rules, now))
+        .map(|()| VerifiedToken { header: parsed.header, claims: parsed.claims }))
+}
+
+fn check_signature(parsed: &Parsed<'_>, key_set: &KeySet, kid: Option<&str>) -> Result<(), FailureDetail> {
+    let key = key_set.select(kid, parsed.alg)?;
+    match jsonwebtoken::crypto::verify(parsed.signature, parsed.signing_input.as_bytes(), key.decoding_key(), parsed.alg)
+    {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(FailureDetail::SignatureInvalid),
+        // A signature that is not base64url, or a key the backend refuses.
+        Err(_) => Err(FailureDetail::SignatureInvalid),
+    }
+}
+
+/// Seconds since the epoch, floored, as the peers count them.
+pub(crate) fn unix_seconds(now: SystemTime) -> f64 {
+    now.duration_since(SystemTime::UNIX_EPOCH).map_or(0.0, |d| d.as_secs() as f64)
+}
+
+/// Applies the claim rules (everything but the signature) at `now`.
+pub fn check_claims(claims: &Claims, rules: &TokenRules, now: SystemTime) -> Result<(), FailureDetail> {
+    let now = unix_seconds(now);
+    let leeway = rules.leeway.as_secs_f64();
+
+    let exp = time_claim(claims, "exp")?;
+    let nbf = time_claim(claims, "nbf")?;
+    let iat = time_claim(claims, "iat")?;
+    time_claim(claims, "auth_time")?;
+    match exp {
+        None if rules.require_exp => return Err(FailureDetail::ExpMissing),
+        Some(exp) if exp <= now - leeway => return Err(FailureDetail::Expired),
+        _ => {}
+    }
+    if nbf.is_some_and(|nbf| nbf > now + leeway) {
+        return Err(FailureDetail::NotYetValid);
+    }
+    if iat.is_some_and(|iat| iat > now + leeway) {
+        return Err(FailureDetail::IssuedInFuture);
+    }
+
+    match claims.get("sid") {
+        Some(Value::String(_)) => {}
+        None if !rules.require_sid => {}
+        None | Some(Value::Null) => return Err(FailureDetail::SidMissing),
+        Some(_) => return Err(FailureDetail::ClaimType),
+    }
+    for name in ["sub", "jti", "org_id", "role", "acr", "iss"] {
+        optional_string(claims, name)?;
+    }
+    for name in ["roles", "permissions", "entitlements", "feature_flags"] {
+        optional_string_list(claims, name)?;
+    }
+
+    if !rules.issuers.is_empty() {
+        let iss = claims.get("iss").and_then(Value::as_str);
+        if !iss.is_some_and(|iss| rules.issuers.iter().any(|i| i == iss)) {
+            return Err(FailureDetail::IssuerMismatch);
+        }
+    }
+    if !rules.audiences.is_empty() {
+        let matches = |aud: &str| rules.audiences.iter().any(|a| a == aud);
+        let ok = match claims.get("aud") {
+            Some(Value::String(aud)) => matches(aud),
+            Some(Value::Array(auds)) => auds.iter().filter_map(Value::as_str).any(matches),
+            _ => false,
+        };
+        if !ok {
+            return Err(FailureDetail::AudienceMismatch);
+        }
+    }
+
+    // Agent and widget tokens are not a user's session (as workos-python 10.8.0).
+    let sub_type_set = claims.get("sub_type").is_some_and(|v| !v.is_null());
+    let sub_profile_other = claims.get("sub_profile").is_some_and(|v| !v.is_null() && v != "user");
+    if sub_type_set || sub_profile_other {
+        return Err(FailureDetail::NotUserToken);
+    }
+    Ok(())
+}
+
+/// A time claim: absent/null, or a JSON number. Strings and booleans are refused.
+fn time_claim(claims: &Claims, name: &str) -> Result<Option<f64>, FailureDetail> {
+    match claims.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => n.as_f64().map(Some).ok_or(FailureDetail::ClaimType),
+        Some(_) => Err(FailureDetail::ClaimType),
+    }
+}
+
+fn optional_string(claims: &Claims, name: &str) -> Result<(), FailureDetail> {
+    match claims.get(name) {
+        None | Some(Value::Null | Value::String(_)) => Ok(()),
+        Some(_) => Err(FailureDetail::ClaimType),
+    }
+}
+
+fn optional_string_list(claims: &Claims, name: &str) -> Result<(), FailureDetail> {
+    match claims.get(name) {
+        None | Some(Value::Null) => Ok(()),
+        Some(Value::Array(items)) if items.iter().all(Value::is_string) => Ok(()),
+        Some(_) => Err(FailureDetail::ClaimType),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn at(secs: u64) -> SystemTime {
+        SystemTime::UNIX_EPOCH + Duration::from_secs(secs)
+    }
+
+    fn claims(v: Value) -> Claims {
+        v.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn time_rules() {
+        let rules = TokenRules::default();
+        let base = json!({"sid": "s", "exp": 1000, "iat": 900});
+        assert_eq!(check_claims(&claims(base.clone()), &rules, at(999)), Ok(()));
+        assert_eq!(check_claims(&claims(base.clone()), &rules, at(1000)), Err(FailureDetail::Expired));
+        let lenient = TokenRules { leeway: Duration::from_secs(5), ..TokenRules::default() };
+        assert_eq!(check_claims(&claims(base), &lenient, at(1004)), Ok(()));
+        assert_eq!(check_claims(&claims(json!({"sid": "s"})), &rules, at(1)), Err(FailureDetail::ExpMissing));
+        let relaxed = TokenRules { require_exp: false, ..TokenRules::default() };
+        assert_eq!(check_claims(&claims(json!({"sid": "s"})), &relaxed, at(1)), Ok(()));
+        let c = claims(json!({"sid": "s", "exp": "4102444800"}));
+        assert_eq!(check_claims(&c, &rules, at(1)), Err(FailureDetail::ClaimType));
+        let c = claims(json!({"sid": "s", "exp": 5000, "auth_time": true}));
+        assert_eq!(check_claims(&c, &rules, at(1)), Err(FailureDetail::ClaimType));
+        let c = claims(json!({"sid": "s", "exp": 5000, "nbf": 10}));
+        assert_eq!(check_claims(&c, &rules, at(9)), Err(FailureDetail::NotYetValid));
+        let c = claims(json!({"sid": "s", "exp": 5000, "iat": 10}));
+        assert_eq!(check_claims(&c, &rules, at(9)), Err(FailureDetail::IssuedInFuture));
+    }
+
+    #[test]
+    fn identity_rules() {
+        let rules = TokenRules {
+            issuers: vec!["https://issuer".into()],
+            audiences: vec!["client_1".into()],
+            ..TokenRules::default()
+        };
+        let ok = json!({"sid": "s", "exp": 50, "iss": "https://issuer", "aud": ["x", "client_1"]});
+        assert_eq!(check_claims(&claims(ok.clone()), &rules, at(1)), Ok(()));
+        let mut bad = ok.clone();
+        bad["iss"] = json!("https://other");
+        assert_eq!(check_claims(&claims(bad), &rules, at(1)), Err(FailureDetail::IssuerMismatch));
+        let mut bad = ok.clone();
+        bad["aud"] = json!("client_2");
+        assert_eq!(check_claims(&claims(bad), &rules, at(1)), Err(FailureDetail::AudienceMismatch));
+        let mut bad = ok.clone();
+        bad["roles"] = json!("admin");
+        assert_eq!(check_claims(&claims(bad), &rules, at(1)), Err(FailureDetail::ClaimType));
+        let mut bad = ok.clone();
+        bad["sub_type"] = json!("agent");
+        assert_eq!(check_claims(&claims(bad), &rules, at(1)), Err(FailureDetail::NotUserToken));
+        let mut bad = ok;
+        bad.as_object_mut().unwrap().remove("sid");
+        assert_eq!(check_claims(&claims(bad), &rules, at(1)), Err(FailureDetail::SidMissing));
+    }
+
+    #[test]
+    fn header_rules() {
+        let rules = TokenRules::default();
+        let enc = |v: Value| b64::encode_url_nopad(v.to_string().as_bytes());
+        let body = enc(json!({"sid": "s"}));
+        let token = |h: Value| format!("{}.{body}.c2ln", enc(h));
+        let err = |t: &str| parse(t, &rules).err();
+        assert_eq!(err(&token(json!({"alg": "none"}))), Some(FailureDetail::AlgNotAllowed));
+        assert_eq!(err(&token(json!({"alg": "HS256"}))), Some(FailureDetail::AlgNotAllowed));
+        assert_eq!(err(&token(json!({"alg": "RS384"}))), Some(FailureDetail::AlgNotAllowed));
+        assert_eq!(err(&token(json!({"alg": "RS256", "crit": ["exp"]}))), Some(FailureDetail::CritUnsupported));
+        assert_eq!(err(&token(json!({"alg": "RS256", "kid": 7}))), Some(FailureDetail::MalformedJwt));
+        assert_eq!(err(&token(json!({"typ": "JWT"}))), Some(FailureDetail::MalformedJwt));
+        assert_eq!(err("a.b"), Some(FailureDetail::MalformedJwt));
+        assert_eq!(err("a.b.c.d"), Some(FailureDetail::MalformedJwt));
+        assert_eq!(err(&token(json!({"alg": "RS256", "jku": "https://evil", "x5u": "https://evil"}))), None);
+    }
+}

@@ -1,0 +1,73 @@
+//! Every case of `vectors/cases.json` through the core: 102 peer vectors (plus the issuer
+//! variants) and our own.
+
+#![allow(clippy::unwrap_used, clippy::panic)]
+
+use std::collections::BTreeSet;
+
+use sessiongate::FailureDetail;
+use sessiongate_vectors::{Cases, Expected, observe, read_json, vectors_dir};
+
+#[test]
+fn every_case_matches_its_expectation() {
+    let cases = Cases::load();
+    let mut failures = Vec::new();
+    for case in &cases.cases {
+        let observed = observe(&cases, case);
+        if observed != case.expected {
+            failures.push(format!(
+                "{}\n  expected: {}\n  observed: {}",
+                case.id,
+                serde_json::to_string(&case.expected).unwrap(),
+                serde_json::to_string(&observed).unwrap()
+            ));
+        }
+    }
+    let differing = cases.cases.iter().filter(|c| c.contract.is_some()).count();
+    println!("ran {} cases ({differing} where the contract differs from the peer)", cases.cases.len());
+    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), cases.cases.len(), failures.join("\n"));
+}
+
+#[test]
+fn every_peer_vector_is_a_case() {
+    let cases = Cases::load();
+    let ids: BTreeSet<&str> = cases.cases.iter().map(|c| c.id.as_str()).collect();
+    let python = read_json(&vectors_dir().join("peers/workos-python-10.8.0.json"));
+    let node = read_json(&vectors_dir().join("peers/workos-node-11.0.0.json"));
+    let mut count = 0;
+    for v in python["authenticate_vectors"].as_array().unwrap() {
+        assert!(ids.contains(format!("workos-python-10.8.0/{}", v["name"].as_str().unwrap()).as_str()));
+        count += 1;
+    }
+    for v in node["vectors"].as_array().unwrap() {
+        assert!(ids.contains(format!("workos-node-11.0.0/{}", v["id"].as_str().unwrap()).as_str()));
+        count += 1;
+    }
+    assert_eq!(count, 102, "the peers ship 52 + 50 vectors");
+}
+
+#[test]
+fn every_detail_code_is_exercised() {
+    let cases = Cases::load();
+    let seen: BTreeSet<&str> = cases
+        .cases
+        .iter()
+        .filter_map(|c| match &c.expected {
+            Expected::Failed { detail, .. } => Some(detail.as_str()),
+            _ => None,
+        })
+        .collect();
+    let missing: Vec<&str> = FailureDetail::ALL.iter().map(|d| d.code()).filter(|code| !seen.contains(code)).collect();
+    assert!(missing.is_empty(), "no case expects these details: {missing:?}");
+}
+
+#[test]
+fn amr_is_surfaced_where_the_token_has_it() {
+    let cases = Cases::load();
+    let with_amr = cases
+        .cases
+        .iter()
+        .filter(|c| matches!(&c.expected, Expected::Authenticated { session } if session["amr"].is_array()))
+        .count();
+    assert!(with_amr >= 2, "both peers' valid_with_amr vectors must expect amr");
+}

@@ -151,10 +151,10 @@ fn usable_key(entry: &Value) -> Option<VerifyingKey> {
     if obj.get("use").is_some_and(|u| u != "sig") {
         return None;
     }
-    if let Some(ops) = obj.get("key_ops") {
-        if !ops.as_array()?.iter().any(|op| op == "verify") {
-            return None;
-        }
+    if let Some(ops) = obj.get("key_ops")
+        && !ops.as_array()?.iter().any(|op| op == "verify")
+    {
+        return None;
     }
     let kid = match obj.get("kid") {
         None | Some(Value::Null) => None,

@@ -24,7 +24,8 @@
 //! ```
 //!
 //! Reading order: [`seal`] (the two cookie formats), [`jwks`] (keys), [`token`] (the JWT
-//! rules), [`session`] (the gate), [`error`] (codes shared by every language).
+//! rules), [`session`] (the gate), [`stepup`] (MFA policy and RFC 9470 challenges), [`error`]
+//! (codes shared by every language).
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::panic))]
 
@@ -34,10 +35,12 @@ pub mod jwks;
 pub mod keys;
 pub mod seal;
 pub mod session;
+pub mod stepup;
 pub mod token;
 
 pub use error::{Error, Failure, FailureDetail, FailureReason};
 pub use jsonwebtoken::Algorithm;
 pub use seal::{SealFormat, Secrets, Unsealed};
 pub use session::{Authentication, Config, JwksSource, Session, SessionData, SessionGate, normalize_amr};
+pub use stepup::{AmrRequirement, Challenge, DenialReason, StepUpDecision, StepUpDenial, StepUpPolicy};
 pub use token::{Claims, TokenRules, VerifiedToken};

@@ -238,6 +238,7 @@ impl SessionData {
 /// Opens WorkOS session cookies and verifies them. Cheap to share across threads.
 #[derive(Debug)]
 pub struct SessionGate {
+    client_id: String,
     secrets: Secrets,
     keys: KeyProvider,
     rules: TokenRules,
@@ -267,7 +268,7 @@ impl SessionGate {
             require_exp: config.require_exp,
             require_sid: true,
         };
-        Ok(SessionGate { secrets, keys, rules, max_cookie_bytes: config.max_cookie_bytes })
+        Ok(SessionGate { client_id: config.client_id, secrets, keys, rules, max_cookie_bytes: config.max_cookie_bytes })
     }
 
     /// Authenticates a sealed session cookie now.
@@ -321,6 +322,25 @@ impl SessionGate {
     pub fn token_rules(&self) -> &TokenRules {
         &self.rules
     }
+
+    /// Verifies a bearer access token (not in a cookie) with the gate's keys and rules, so
+    /// the same step-up policy can guard bearer APIs. `Ok(Err(failure))` is a bad token.
+    pub fn verify_access_token_at(&self, token: &str, now: SystemTime) -> Result<Result<VerifiedToken, Failure>, Error> {
+        Ok(token::verify(token, &self.keys, &self.rules, now)?.map_err(Failure::from))
+    }
+
+    /// Verifies an OIDC ID token: audience = the client id, issuer required (configure
+    /// `issuers`), no `sid` needed.
+    pub fn verify_id_token_at(&self, token: &str, now: SystemTime) -> Result<Result<VerifiedToken, Failure>, Error> {
+        if self.rules.issuers.is_empty() {
+            return Err(Error::Configuration("verifying ID tokens needs the issuer: set `issuers`".into()));
+        }
+        if self.client_id.is_empty() {
+            return Err(Error::Configuration("verifying ID tokens needs the client id (the audience)".into()));
+        }
+        let rules = TokenRules { audiences: vec![self.client_id.clone()], require_sid: false, ..self.rules.clone() };
+        Ok(token::verify(token, &self.keys, &rules, now)?.map_err(Failure::from))
+    }
 }
 
 /// The sealed payload's fields, in either naming.
@@ -373,10 +393,10 @@ fn session_from(sealed: SealedFields, verified: VerifiedToken) -> Result<Session
     // The sealed user must be the token's subject: a cookie cannot borrow another's token.
     let user_id = sealed.user.as_ref().and_then(|u| u.get("id")).and_then(Value::as_str);
     let sub = claims.get("sub").and_then(Value::as_str);
-    if let (Some(user_id), Some(sub)) = (user_id, sub) {
-        if user_id != sub {
-            return Err(FailureDetail::UserMismatch);
-        }
+    if let (Some(user_id), Some(sub)) = (user_id, sub)
+        && user_id != sub
+    {
+        return Err(FailureDetail::UserMismatch);
     }
     let string = |name: &str| claims.get(name).and_then(Value::as_str).map(str::to_owned);
     let list = |name: &str| {

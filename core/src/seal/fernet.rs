@@ -72,7 +72,7 @@ impl std::fmt::Debug for FernetKey {
 pub fn unseal<'k>(cookie: &str, keys: impl Iterator<Item = &'k FernetKey>) -> Result<Value, FailureDetail> {
     let token = b64::decode_url_padded(cookie)?;
     if token.len() < HEADER_BYTES + 16 + MAC_BYTES
-        || (token.len() - HEADER_BYTES - MAC_BYTES) % 16 != 0
+        || !(token.len() - HEADER_BYTES - MAC_BYTES).is_multiple_of(16)
         || token[0] != VERSION
     {
         return Err(FailureDetail::MalformedSeal);

@@ -92,7 +92,7 @@ fn parse(sealed: &str) -> Result<Parts<'_>, FailureDetail> {
     let iv: [u8; IV_BYTES] = b64::decode_url_nopad(iv)?.try_into().map_err(|_| FailureDetail::MalformedSeal)?;
     let mac: [u8; MAC_BYTES] = b64::decode_url_nopad(mac)?.try_into().map_err(|_| FailureDetail::MalformedSeal)?;
     let ciphertext = b64::decode_url_nopad(ciphertext)?;
-    if ciphertext.is_empty() || ciphertext.len() % 16 != 0 {
+    if ciphertext.is_empty() || !ciphertext.len().is_multiple_of(16) {
         return Err(FailureDetail::MalformedSeal);
     }
     // The MAC covers everything before the sixth `*`.

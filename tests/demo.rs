@@ -1,0 +1,81 @@
+//! `cargo xtask demo`, Rust part: generate a key pair and JWKS, seal one MFA session and one
+//! password-only session in both formats, authenticate all four, apply the MFA step-up
+//! policy, and write `target/demo/fixture.json` for the bindings' demos.
+
+#![allow(clippy::unwrap_used, clippy::panic)]
+
+use std::time::{Duration, SystemTime};
+
+use serde_json::{Value, json};
+use sessiongate::{Authentication, Config, JwksSource, SealFormat, SessionData, SessionGate, StepUpDecision, StepUpPolicy};
+use sessiongate_vectors::{generate_rsa, public_jwk, sign_rs256, unix_now};
+
+const CLIENT_ID: &str = "client_01DEMO";
+/// A Fernet key is also a valid iron password: one secret seals both formats.
+const COOKIE_PASSWORD: &str = "ZGVtby1jb29raWUtcGFzc3dvcmQtMzItYnl0ZXMhISE=";
+
+fn main() {
+    let out = std::env::args().nth(1).unwrap_or_else(|| "target/demo/fixture.json".into());
+    let key = generate_rsa();
+    let jwks = json!({"keys": [public_jwk(&key, "demo_key_1")]});
+    let gate = SessionGate::new(Config::new(CLIENT_ID, vec![COOKIE_PASSWORD.into()], JwksSource::Static(jwks.to_string())))
+        .unwrap();
+    let now = unix_now();
+
+    let users = [("ada@example.com", "user_01ADA", json!(["pwd", "mfa"])), ("bob@example.com", "user_01BOB", json!(["pwd"]))];
+    let mut sessions = Vec::new();
+    for format in [SealFormat::Iron, SealFormat::Fernet] {
+        for (email, id, amr) in &users {
+            let claims = json!({
+                "iss": format!("https://api.workos.com/user_management/{CLIENT_ID}"),
+                "sub": id, "sid": format!("session_{}_{}", &id[5..], format.as_str()), "org_id": "org_01DEMO",
+                "role": "member", "amr": amr, "auth_time": now - 120, "iat": now - 60, "exp": now + 3600,
+            });
+            let token = sign_rs256(&key, &json!({"alg": "RS256", "kid": "demo_key_1", "typ": "JWT"}), &claims);
+            let data = SessionData {
+                access_token: token,
+                refresh_token: "refresh_demo".into(),
+                user: json!({"object": "user", "id": id, "email": email}),
+                authentication_method: Some("Password".into()),
+                ..SessionData::default()
+            };
+            let cookie = gate.seal_session(&data, format).unwrap();
+            sessions.push(json!({"label": format!("{} / {}", email, format.as_str()), "format": format.as_str(), "cookie": cookie}));
+        }
+    }
+
+    let policy = StepUpPolicy::mfa().with_max_age(Duration::from_secs(600));
+    println!("{:<8} {:<7} {:<22} {:<17} {:<16} step-up (mfa, max_age 600 s)", "binding", "format", "session", "user", "amr");
+    let mut denied_header = None;
+    for s in &sessions {
+        let cookie = s["cookie"].as_str().unwrap();
+        match gate.authenticate(cookie).unwrap() {
+            Authentication::Authenticated(session) => {
+                let email = session.user.as_ref().and_then(|u| u.get("email")).and_then(Value::as_str).unwrap_or("-");
+                let decision = match policy.check(&session, SystemTime::now()) {
+                    StepUpDecision::Allowed => "allowed".to_string(),
+                    StepUpDecision::Denied(denial) => {
+                        denied_header.get_or_insert(denial.challenge.www_authenticate());
+                        format!("denied: {}", denial.reason)
+                    }
+                };
+                println!(
+                    "{:<8} {:<7} {:<22} {:<17} {:<16} {decision}",
+                    "rust",
+                    session.format.as_str(),
+                    session.session_id,
+                    email,
+                    format!("{:?}", session.amr.unwrap_or_default()),
+                );
+            }
+            Authentication::Failed(failure) => panic!("demo session refused: {failure}"),
+        }
+    }
+    if let Some(header) = denied_header {
+        println!("\nA denied request gets 401 with\n  WWW-Authenticate: {header}\n(or 403 with the same fields as JSON for cookie apps)");
+    }
+    let fixture = json!({"client_id": CLIENT_ID, "cookie_passwords": [COOKIE_PASSWORD], "jwks": jwks, "now": now, "sessions": sessions});
+    let path = std::path::Path::new(&out);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, serde_json::to_string_pretty(&fixture).unwrap()).unwrap();
+}

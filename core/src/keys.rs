@@ -1,24 +1,29 @@
-//! Where verification keys come from.
+//! Where verification keys come from: a static key set, or the issuer's JWKS over HTTP
+//! ([`crate::remote`]).
 
 use std::sync::Arc;
 use std::time::SystemTime;
 
 use crate::error::Error;
 use crate::jwks::KeySet;
+use crate::remote::RemoteJwks;
 
 /// The key source behind a [`crate::SessionGate`].
 #[derive(Debug)]
 pub enum KeyProvider {
     /// A fixed key set (offline use, tests).
     Static(Arc<KeySet>),
+    /// The issuer's JWKS, fetched and cached.
+    Remote(Box<RemoteJwks>),
 }
 
 impl KeyProvider {
     /// The key set to verify a token with `kid` at `now`. A remote source refetches for an
     /// unknown `kid` (at most once per cooldown); `Err` only when no usable set is available.
-    pub fn key_set_for(&self, _kid: Option<&str>, _now: SystemTime) -> Result<Arc<KeySet>, Error> {
+    pub fn key_set_for(&self, kid: Option<&str>, now: SystemTime) -> Result<Arc<KeySet>, Error> {
         match self {
             KeyProvider::Static(set) => Ok(Arc::clone(set)),
+            KeyProvider::Remote(remote) => remote.key_set_for(kid, now),
         }
     }
 }

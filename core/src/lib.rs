@@ -33,6 +33,7 @@ pub mod error;
 pub mod json;
 pub mod jwks;
 pub mod keys;
+pub mod remote;
 pub mod seal;
 pub mod session;
 pub mod stepup;
@@ -40,6 +41,7 @@ pub mod token;
 
 pub use error::{Error, Failure, FailureDetail, FailureReason};
 pub use jsonwebtoken::Algorithm;
+pub use remote::{JwksOptions, JwksStatus};
 pub use seal::{SealFormat, Secrets, Unsealed};
 pub use session::{Authentication, Config, JwksSource, Session, SessionData, SessionGate, normalize_amr};
 pub use stepup::{AmrRequirement, Challenge, DenialReason, StepUpDecision, StepUpDenial, StepUpPolicy};

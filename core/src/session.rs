@@ -10,11 +10,15 @@ use serde_json::{Map, Value, json};
 use crate::error::{Error, Failure, FailureDetail};
 use crate::jwks::KeySet;
 use crate::keys::KeyProvider;
+use crate::remote::{JwksOptions, JwksStatus, RemoteJwks};
 use crate::seal::{self, SealFormat, Secrets, Unsealed};
 use crate::token::{self, Claims, TokenRules, VerifiedToken};
 
 /// The default limit on a cookie's length, checked before any crypto.
 pub const DEFAULT_MAX_COOKIE_BYTES: usize = 16 * 1024;
+
+/// The WorkOS API, whose `/sso/jwks/{client_id}` serves the access tokens' keys.
+pub const WORKOS_API_BASE: &str = "https://api.workos.com";
 
 /// Where the access token's verification keys come from.
 #[derive(Clone, PartialEq, Eq)]
@@ -22,12 +26,30 @@ pub const DEFAULT_MAX_COOKIE_BYTES: usize = 16 * 1024;
 pub enum JwksSource {
     /// A JWKS document (JSON text), used as is: offline, no network.
     Static(String),
+    /// A JWKS URL, fetched and cached ([`crate::remote`]).
+    Url(String),
+    /// An OIDC issuer: its discovery document names the JWKS URL.
+    Discovery(String),
+}
+
+impl JwksSource {
+    /// WorkOS's JWKS for a client: `https://api.workos.com/sso/jwks/{client_id}`.
+    pub fn workos(client_id: &str) -> JwksSource {
+        JwksSource::workos_at(WORKOS_API_BASE, client_id)
+    }
+
+    /// WorkOS's JWKS for a client, at another API base (a proxy, a test server).
+    pub fn workos_at(api_base: &str, client_id: &str) -> JwksSource {
+        JwksSource::Url(format!("{}/sso/jwks/{client_id}", api_base.trim_end_matches('/')))
+    }
 }
 
 impl fmt::Debug for JwksSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             JwksSource::Static(doc) => write!(f, "Static({} bytes)", doc.len()),
+            JwksSource::Url(url) => f.debug_tuple("Url").field(url).finish(),
+            JwksSource::Discovery(issuer) => f.debug_tuple("Discovery").field(issuer).finish(),
         }
     }
 }
@@ -53,6 +75,8 @@ pub struct Config {
     pub require_exp: bool,
     /// Longest cookie accepted, in bytes (default 16 KiB).
     pub max_cookie_bytes: usize,
+    /// Cache and network settings for [`JwksSource::Url`] and [`JwksSource::Discovery`].
+    pub jwks_options: JwksOptions,
 }
 
 impl Config {
@@ -68,6 +92,7 @@ impl Config {
             algorithms: vec![Algorithm::RS256],
             require_exp: true,
             max_cookie_bytes: DEFAULT_MAX_COOKIE_BYTES,
+            jwks_options: JwksOptions::default(),
         }
     }
 }
@@ -84,6 +109,7 @@ impl fmt::Debug for Config {
             .field("algorithms", &self.algorithms)
             .field("require_exp", &self.require_exp)
             .field("max_cookie_bytes", &self.max_cookie_bytes)
+            .field("jwks_options", &self.jwks_options)
             .finish()
     }
 }
@@ -259,6 +285,10 @@ impl SessionGate {
             JwksSource::Static(doc) => KeyProvider::Static(Arc::new(
                 KeySet::from_json(doc.as_bytes()).map_err(|e| Error::Configuration(format!("static JWKS: {e}")))?,
             )),
+            JwksSource::Url(url) => KeyProvider::Remote(Box::new(RemoteJwks::from_url(url, config.jwks_options.clone())?)),
+            JwksSource::Discovery(issuer) => {
+                KeyProvider::Remote(Box::new(RemoteJwks::from_issuer(issuer, config.jwks_options.clone())?))
+            }
         };
         let rules = TokenRules {
             algorithms: config.algorithms,
@@ -316,6 +346,20 @@ impl SessionGate {
     /// Opens any sealed value (either format) with the cookie passwords.
     pub fn unseal_data(&self, cookie: &str, now: SystemTime) -> Result<Unsealed, Error> {
         seal::unseal(cookie, &self.secrets, now).map_err(Error::Unseal)
+    }
+
+    /// The state of the remote key cache (`None` for a static key set), for health
+    /// endpoints: when keys were fetched, their ids, staleness, fetch and failure counts.
+    pub fn jwks_status(&self) -> Option<JwksStatus> {
+        self.jwks_status_at(SystemTime::now())
+    }
+
+    /// [`SessionGate::jwks_status`] at `now`.
+    pub fn jwks_status_at(&self, now: SystemTime) -> Option<JwksStatus> {
+        match &self.keys {
+            KeyProvider::Static(_) => None,
+            KeyProvider::Remote(remote) => Some(remote.status_at(now)),
+        }
     }
 
     /// The token rules in force.

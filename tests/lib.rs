@@ -147,13 +147,17 @@ pub fn observe(cases: &Cases, case: &Case) -> Expected {
         Err(e) if e.code() == "configuration_error" => return Expected::ConfigurationError,
         Err(e) => panic!("{}: unexpected error {e}", case.id),
     };
-    match gate.authenticate_at(&case.cookie, at(case.now)) {
+    let once = |gate: &SessionGate| match gate.authenticate_at(&case.cookie, at(case.now)) {
         Ok(Authentication::Authenticated(session)) => Expected::Authenticated { session: session_json(&session) },
         Ok(Authentication::Failed(f)) => {
             Expected::Failed { reason: f.reason.as_str().into(), detail: f.detail.code().into() }
         }
         Err(e) => panic!("{}: authenticate returned Err({e}) for a static key set", case.id),
-    }
+    };
+    let first = once(&gate);
+    // The second call may be answered from the verified-token cache: it must agree.
+    assert_eq!(once(&gate), first, "{}: a repeated call (verified-token cache) disagrees", case.id);
+    first
 }
 
 /// Base64url without padding.

@@ -71,3 +71,24 @@ fn amr_is_surfaced_where_the_token_has_it() {
         .count();
     assert!(with_amr >= 2, "both peers' valid_with_amr vectors must expect amr");
 }
+
+#[test]
+fn cached_verifications_are_rechecked_in_time() {
+    use serde_json::json;
+    use sessiongate::{Config, JwksSource, SealFormat, SessionData, SessionGate};
+    use sessiongate_vectors::{at, generate_rsa, public_jwk, sign_rs256};
+
+    let key = generate_rsa();
+    let jwks = json!({"keys": [public_jwk(&key, "k")]}).to_string();
+    let gate = SessionGate::new(Config::new("c", vec!["cache-test-cookie-password-0123456789".into()], JwksSource::Static(jwks))).unwrap();
+    let claims = json!({"sub": "u", "sid": "s", "nbf": 1_000, "exp": 2_000});
+    let token = sign_rs256(&key, &json!({"alg": "RS256", "kid": "k"}), &claims);
+    let data = SessionData { access_token: token, user: json!({"id": "u"}), ..Default::default() };
+    let cookie = gate.seal_session(&data, SealFormat::Iron).unwrap();
+    let detail = |t: f64| gate.authenticate_at(&cookie, at(t)).unwrap().failure().map(|f| f.detail.code());
+    assert_eq!(detail(999.0), Some("not_yet_valid"), "verified and cached, but not yet valid");
+    assert_eq!(detail(1_500.0), None);
+    assert_eq!(detail(1_999.0), None);
+    assert_eq!(detail(2_000.0), Some("expired"), "a cached verification must not outlive exp");
+    assert_eq!(detail(1_000.0), None);
+}

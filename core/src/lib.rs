@@ -29,6 +29,7 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::panic))]
 
+pub mod cache;
 pub mod error;
 pub mod json;
 pub mod jwks;

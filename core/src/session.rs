@@ -7,6 +7,7 @@ use std::time::{Duration, SystemTime};
 use jsonwebtoken::Algorithm;
 use serde_json::{Map, Value, json};
 
+use crate::cache::VerifiedCache;
 use crate::error::{Error, Failure, FailureDetail};
 use crate::jwks::KeySet;
 use crate::keys::KeyProvider;
@@ -77,6 +78,8 @@ pub struct Config {
     pub max_cookie_bytes: usize,
     /// Cache and network settings for [`JwksSource::Url`] and [`JwksSource::Discovery`].
     pub jwks_options: JwksOptions,
+    /// How many verified tokens to remember (default 4096; 0 disables the cache).
+    pub verified_token_cache: usize,
 }
 
 impl Config {
@@ -93,6 +96,7 @@ impl Config {
             require_exp: true,
             max_cookie_bytes: DEFAULT_MAX_COOKIE_BYTES,
             jwks_options: JwksOptions::default(),
+            verified_token_cache: crate::cache::DEFAULT_CAPACITY,
         }
     }
 }
@@ -110,6 +114,7 @@ impl fmt::Debug for Config {
             .field("require_exp", &self.require_exp)
             .field("max_cookie_bytes", &self.max_cookie_bytes)
             .field("jwks_options", &self.jwks_options)
+            .field("verified_token_cache", &self.verified_token_cache)
             .finish()
     }
 }
@@ -269,6 +274,7 @@ pub struct SessionGate {
     keys: KeyProvider,
     rules: TokenRules,
     max_cookie_bytes: usize,
+    cache: Option<VerifiedCache>,
 }
 
 impl SessionGate {
@@ -298,7 +304,8 @@ impl SessionGate {
             require_exp: config.require_exp,
             require_sid: true,
         };
-        Ok(SessionGate { client_id: config.client_id, secrets, keys, rules, max_cookie_bytes: config.max_cookie_bytes })
+        let cache = (config.verified_token_cache > 0).then(|| VerifiedCache::new(config.verified_token_cache));
+        Ok(SessionGate { client_id: config.client_id, secrets, keys, rules, max_cookie_bytes: config.max_cookie_bytes, cache })
     }
 
     /// Authenticates a sealed session cookie now.
@@ -323,7 +330,7 @@ impl SessionGate {
             Ok(sealed) => sealed,
             Err(detail) => return Ok(detail.into()),
         };
-        let verified = match token::verify(&sealed.access_token, &self.keys, &self.rules, now)? {
+        let verified = match token::verify(&sealed.access_token, &self.keys, &self.rules, now, self.cache.as_ref())? {
             Ok(verified) => verified,
             Err(detail) => return Ok(detail.into()),
         };
@@ -370,7 +377,7 @@ impl SessionGate {
     /// Verifies a bearer access token (not in a cookie) with the gate's keys and rules, so
     /// the same step-up policy can guard bearer APIs. `Ok(Err(failure))` is a bad token.
     pub fn verify_access_token_at(&self, token: &str, now: SystemTime) -> Result<Result<VerifiedToken, Failure>, Error> {
-        Ok(token::verify(token, &self.keys, &self.rules, now)?.map_err(Failure::from))
+        Ok(token::verify(token, &self.keys, &self.rules, now, self.cache.as_ref())?.map_err(Failure::from))
     }
 
     /// Verifies an OIDC ID token: audience = the client id, issuer required (configure
@@ -383,7 +390,7 @@ impl SessionGate {
             return Err(Error::Configuration("verifying ID tokens needs the client id (the audience)".into()));
         }
         let rules = TokenRules { audiences: vec![self.client_id.clone()], require_sid: false, ..self.rules.clone() };
-        Ok(token::verify(token, &self.keys, &rules, now)?.map_err(Failure::from))
+        Ok(token::verify(token, &self.keys, &rules, now, self.cache.as_ref())?.map_err(Failure::from))
     }
 }
 

@@ -11,6 +11,7 @@ use std::time::{Duration, SystemTime};
 use jsonwebtoken::Algorithm;
 use serde_json::{Map, Value};
 
+use crate::cache::{self, Entry, VerifiedCache};
 use crate::error::{Error, FailureDetail};
 use crate::jwks::KeySet;
 use crate::keys::KeyProvider;
@@ -99,22 +100,43 @@ fn decode_object(part: &str) -> Result<Map<String, Value>, FailureDetail> {
 }
 
 /// Verifies `token` at `now`. `Ok(Err(detail))` is a bad token; `Err` is an outage of the
-/// key source (never a bad token).
+/// key source (never a bad token). With a cache, a token whose signature already verified
+/// against the current key set skips the signature; its header and claims are re-checked.
 pub fn verify(
     token: &str,
     keys: &KeyProvider,
     rules: &TokenRules,
     now: SystemTime,
+    cache: Option<&VerifiedCache>,
 ) -> Result<Result<VerifiedToken, FailureDetail>, Error> {
+    let digest = cache.map(|_| cache::digest(token));
+    if let (Some(cache), Some(digest)) = (cache, &digest)
+        && let Some(entry) = cache.get(digest)
+        && rules.algorithms.contains(&entry.alg)
+    {
+        let key_set = keys.key_set_for(entry.kid.as_deref(), now)?;
+        if key_set.version() == entry.key_set_version {
+            return Ok(check_claims(&entry.token.claims, rules, now).map(|()| entry.token.clone()));
+        }
+    }
+
     let parsed = match parse(token, rules) {
         Ok(parsed) => parsed,
         Err(detail) => return Ok(Err(detail)),
     };
     let kid = parsed.header.get("kid").and_then(Value::as_str);
     let key_set = keys.key_set_for(kid, now)?;
-    Ok(check_signature(&parsed, &key_set, kid)
-        .and_then(|()| check_claims(&parsed.claims, rules, now))
-        .map(|()| VerifiedToken { header: parsed.header, claims: parsed.claims }))
+    if let Err(detail) = check_signature(&parsed, &key_set, kid) {
+        return Ok(Err(detail));
+    }
+    let verified = VerifiedToken { header: parsed.header, claims: parsed.claims };
+    let checked = check_claims(&verified.claims, rules, now);
+    // Remember the signature even when a time claim fails now (e.g. `nbf` a second ahead).
+    if let (Some(cache), Some(digest)) = (cache, digest) {
+        let kid = verified.header.get("kid").and_then(Value::as_str).map(str::to_owned);
+        cache.insert(digest, Entry { key_set_version: key_set.version(), kid, alg: parsed.alg, token: verified.clone() });
+    }
+    Ok(checked.map(|()| verified))
 }
 
 fn check_signature(parsed: &Parsed<'_>, key_set: &KeySet, kid: Option<&str>) -> Result<(), FailureDetail> {

@@ -92,3 +92,42 @@ fn cached_verifications_are_rechecked_in_time() {
     assert_eq!(detail(2_000.0), Some("expired"), "a cached verification must not outlive exp");
     assert_eq!(detail(1_000.0), None);
 }
+
+#[test]
+fn step_up_truth_table() {
+    use sessiongate::{AmrRequirement, StepUpPolicy};
+    use std::time::Duration;
+
+    let doc = read_json(&vectors_dir().join("stepup.json"));
+    let strings = |v: &serde_json::Value| -> Vec<String> {
+        v.as_array().map(|a| a.iter().map(|s| s.as_str().unwrap().to_owned()).collect()).unwrap_or_default()
+    };
+    let rows = doc["cases"].as_array().unwrap();
+    for row in rows {
+        let id = row["id"].as_str().unwrap();
+        let p = &row["policy"];
+        let amr = match (p.get("amr_any_of"), p.get("amr_all_of")) {
+            (Some(any), None) => AmrRequirement::AnyOf(strings(any)),
+            (None, Some(all)) => AmrRequirement::AllOf(strings(all)),
+            (None, None) => AmrRequirement::None,
+            _ => panic!("{id}: both any-of and all-of"),
+        };
+        let policy = StepUpPolicy {
+            amr,
+            max_age: p.get("max_age").map(|s| Duration::from_secs(s.as_u64().unwrap())),
+            acr_values: strings(&p["acr_values"]),
+        };
+        let claims = row["claims"].as_object().unwrap().clone();
+        let decision = policy.check_claims(&claims, sessiongate_vectors::at(row["now"].as_f64().unwrap()));
+        let expected = &row["expected"];
+        assert_eq!(decision.is_allowed(), expected["allowed"].as_bool().unwrap(), "{id}");
+        if let Some(denial) = decision.denial() {
+            assert_eq!(denial.reason.code(), expected["reason"], "{id}");
+            assert_eq!(denial.challenge.www_authenticate(), expected["www_authenticate"], "{id}");
+            assert_eq!(denial.challenge.to_json(), expected["body"], "{id}");
+            let parsed = sessiongate::Challenge::parse(&denial.challenge.www_authenticate());
+            assert_eq!(parsed.as_ref(), Some(&denial.challenge), "{id}: parse(render) round trip");
+        }
+    }
+    println!("ran {} step-up cases", rows.len());
+}

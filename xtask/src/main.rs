@@ -1,1 +1,99 @@
-fn main() {}
+//! `cargo xtask <command>`: the project's single entry point (CI runs only what README says).
+//!
+//! ```text
+//! cargo xtask build [python|node|swift]   build the bindings (all by default)
+//! cargo xtask test                        every suite that exists: Rust, Python, Node, Swift
+//! cargo xtask demo                        seal sessions, authenticate them in every binding
+//! cargo xtask bench [core|python|node]    benchmarks against the real peers -> BENCHMARKS.md
+//! cargo xtask codegen [--check]           regenerate (or check) committed generated files
+//! cargo xtask swift-toolchain             make `swift` available (Debian 13 chroot if needed)
+//! cargo xtask fuzz [--seconds N]          run each libFuzzer target of fuzz/ for N seconds
+//! ```
+
+mod fuzz;
+mod node;
+mod python;
+mod swift;
+mod util;
+
+use std::process::ExitCode;
+
+use util::{Result, cargo};
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &[&str]) -> Result<()> {
+    match args {
+        ["build"] => {
+            python::build()?;
+            node::build()?;
+            swift::build()
+        }
+        ["build", "python"] => python::build(),
+        ["build", "node"] => node::build(),
+        ["build", "swift"] => swift::build(),
+        ["test"] => test(),
+        ["demo"] => demo(),
+        ["bench"] | ["bench", "all"] => {
+            bench_core()?;
+            python::bench()?;
+            node::bench()
+        }
+        ["bench", "core"] => bench_core(),
+        ["bench", "python"] => python::bench(),
+        ["bench", "node"] => node::bench(),
+        ["codegen"] => codegen(false),
+        ["codegen", "--check"] => codegen(true),
+        ["swift-toolchain"] => swift::toolchain().map(|_| ()),
+        ["fuzz"] => fuzz::run(30),
+        ["fuzz", "--seconds", n] => fuzz::run(n.parse().map_err(|_| format!("--seconds takes a number, not {n:?}"))?),
+        _ => Err(format!("unknown command {args:?}; see xtask/src/main.rs for the list").into()),
+    }
+}
+
+fn test() -> Result<()> {
+    util::step("codegen --check");
+    codegen(true)?;
+    util::step("Rust: clippy -D warnings");
+    util::run(cargo().args(["clippy", "--workspace", "--all-targets", "--quiet", "--", "-D", "warnings"]))?;
+    util::step("Rust: cargo test");
+    util::run(cargo().args(["test", "--workspace", "--", "--show-output"]))?;
+    python::test()?;
+    node::test()?;
+    swift::test()?;
+    util::step("all suites passed");
+    Ok(())
+}
+
+fn demo() -> Result<()> {
+    util::step("Rust core: seal four sessions, authenticate them");
+    let fixture = util::root().join("target/demo/fixture.json");
+    util::run(cargo().args(["run", "--quiet", "-p", "sessiongate-vectors", "--bin", "demo", "--"]).arg(&fixture))?;
+    python::demo(&fixture)?;
+    node::demo(&fixture)?;
+    swift::demo(&fixture)
+}
+
+fn bench_core() -> Result<()> {
+    util::step("Rust core: criterion");
+    util::run(cargo().args(["bench", "-p", "sessiongate"]))
+}
+
+fn codegen(check: bool) -> Result<()> {
+    util::run(cargo().args(["run", "--quiet", "-p", "sessiongate-vectors", "--bin", "gen-cases", "--"]).args(
+        if check { &["--check"][..] } else { &[][..] },
+    ))?;
+    python::codegen(check)?;
+    node::codegen(check)?;
+    swift::codegen(check)
+}

@@ -1,0 +1,133 @@
+"""Helpers shared by the tests, the demo and the benchmark (stdlib + PyJWT only)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import jwt  # PyJWT, a dependency of workos
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey  # cryptography: a workos dependency
+from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+REPO = Path(__file__).resolve().parents[2]
+VECTORS = REPO / "tests" / "vectors"
+PEER_PYTHON = VECTORS / "peers" / "workos-python-10.8.0.json"
+
+
+def load_json(path: Path) -> Any:
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+class JwksServer:
+    """Serves one JWKS document on 127.0.0.1 (any GET path ending in /sso/jwks/<client_id>).
+
+    Runs in a daemon thread, counts fetches, and stops by itself after ``lifetime`` seconds
+    if nobody stopped it first.
+    """
+
+    def __init__(self, jwks: Dict[str, Any], client_id: str, lifetime: float = 600.0) -> None:
+        body = json.dumps(jwks).encode()
+        path = f"/sso/jwks/{client_id}"
+        server_self = self
+        self.fetches = 0
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+                if self.path.rstrip("/") != path:
+                    self.send_error(404)
+                    return
+                server_self.fetches += 1
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.port = self._server.server_address[1]
+        self.base_url = f"http://127.0.0.1:{self.port}/"
+        self.jwks_url = f"{self.base_url}sso/jwks/{client_id}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        self._timer = threading.Timer(lifetime, self.stop)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def stop(self) -> None:
+        self._timer.cancel()
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> "JwksServer":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+
+class Peer:
+    """The workos-python 10.8.0 peer vectors: client id, Fernet key, JWKS and signing key."""
+
+    def __init__(self) -> None:
+        data = load_json(PEER_PYTHON)
+        self.client_id: str = data["meta"]["client_id"]
+        self.issuer: str = data["meta"]["issuer_in_tokens"]
+        self.cookie_password: str = data["cookie_password"]
+        self.jwks: Dict[str, Any] = data["jwks"]
+        self.kid: str = data["test_keys"]["signing"]["kid"]
+        self.private_pem: str = data["test_keys"]["signing"]["private_pem"]
+        # Parsed once: loading (and validating) an RSA private key costs tens of milliseconds.
+        key = load_pem_private_key(self.private_pem.encode(), password=None)
+        assert isinstance(key, RSAPrivateKey)
+        self._signing_key = key
+
+    def token(self, *, user_id: str, sid: str, amr: Optional[List[str]] = None, now: Optional[int] = None,
+              ttl: int = 3600, **extra: Any) -> str:
+        """An RS256 access token shaped like WorkOS's (sid and auth_time, as workos 10.8.0 needs)."""
+        now = int(time.time()) if now is None else now
+        claims: Dict[str, Any] = {
+            "iss": self.issuer,
+            "sub": user_id,
+            "sid": sid,
+            "org_id": "org_01INTEROP",
+            "role": "admin",
+            "roles": ["admin", "member"],
+            "permissions": ["posts:read", "posts:write"],
+            "entitlements": ["audit-logs"],
+            "feature_flags": ["beta-dashboard"],
+            "auth_time": now - 60,
+            "iat": now - 60,
+            "exp": now + ttl,
+        }
+        if amr is not None:
+            claims["amr"] = amr
+        claims.update(extra)
+        return jwt.encode(claims, self._signing_key, algorithm="RS256", headers={"kid": self.kid})
+
+    def sign(self, claims: Dict[str, Any]) -> str:
+        """Any claims, signed RS256 with the peer's signing key (its kid in the header)."""
+        return jwt.encode(claims, self._signing_key, algorithm="RS256", headers={"kid": self.kid})
+
+    @staticmethod
+    def user(user_id: str, email: str) -> Dict[str, Any]:
+        return {
+            "object": "user",
+            "id": user_id,
+            "email": email,
+            "first_name": "Ada",
+            "last_name": "Lovelace",
+            "email_verified": True,
+            "profile_picture_url": None,
+            "created_at": "2024-01-01T00:00:00.000Z",
+            "updated_at": "2024-05-01T12:00:00.000Z",
+            "metadata": {"tier": "gold"},
+        }

@@ -1,0 +1,213 @@
+//! The node binding's build, test, demo, bench and codegen steps.
+//!
+//! Every `.node` addon is built by the napi CLI (`napi build --platform`, which passes
+//! `--target x86_64-unknown-linux-gnu`, so its artifacts live in `target/<triple>/` apart
+//! from plain `cargo` builds: the two never invalidate each other). The CLI also writes the
+//! loader (`index.js`) and the typings (`index.d.ts`): builds run it with `--output-dir
+//! target/napi-node/` and copy only the addon next to index.js; `codegen` compares or copies
+//! the loader and typings into the package (committed files).
+
+use std::collections::hash_map::DefaultHasher;
+use std::fs;
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::util::{self, Result};
+
+/// The generated files, committed in bindings-node/.
+const GENERATED: [&str; 2] = ["index.js", "index.d.ts"];
+
+fn dir() -> PathBuf {
+    util::root().join("bindings-node")
+}
+
+fn present() -> bool {
+    dir().join("Cargo.toml").exists()
+}
+
+fn absent() -> Result<()> {
+    util::step("node binding: not in this checkout (no bindings-node/), nothing to run");
+    Ok(())
+}
+
+/// Where builds put the loader and typings they generate (compared / copied by `codegen`).
+fn gen_dir() -> PathBuf {
+    util::root().join("target/napi-node")
+}
+
+fn npm() -> Command {
+    let mut cmd = Command::new("npm");
+    cmd.current_dir(dir()).args(["--no-audit", "--no-fund", "--loglevel=error"]);
+    cmd
+}
+
+/// `npm ci` when node_modules is missing or older than package-lock.json.
+fn npm_ci() -> Result<()> {
+    let lock = fs::read(dir().join("package-lock.json"))?;
+    let stamp = dir().join("node_modules/.sessiongate-lock");
+    if fs::read(&stamp).is_ok_and(|installed| installed == lock) && dir().join("node_modules/.bin/napi").exists() {
+        return Ok(());
+    }
+    util::step("node: npm ci (package-lock.json changed or node_modules missing)");
+    if util::run(npm().arg("ci")).is_err() {
+        // npm ci refuses a lock file that lacks optional platform packages the registry does
+        // not serve (here: other platforms' @napi-rs/lzma builds). Install from the same
+        // committed lock without rewriting it, then check the pinned packages are there.
+        util::step("node: npm ci refused the lock file; npm install --no-save from the committed lock");
+        util::run(npm().args(["install", "--no-save"]))?;
+    }
+    util::run(npm().args(["ls", "--depth=0", "@napi-rs/cli@3.10.12", "@workos-inc/node@11.0.0", "iron-session@8.0.4"]))?;
+    fs::write(stamp, lock)?;
+    Ok(())
+}
+
+/// `napi build --platform [--release]`: the addon next to index.js; loader and typings into
+/// target/napi-node/.
+fn napi_build(release: bool) -> Result<()> {
+    npm_ci()?;
+    util::step(if release { "node: napi build --release" } else { "node: napi build (debug)" });
+    let out = gen_dir();
+    fs::create_dir_all(&out)?;
+    let mut cmd = Command::new(dir().join("node_modules/.bin/napi"));
+    // Into a staging copy of the package layout (the loader's paths are relative to itself).
+    cmd.current_dir(dir()).args(["build", "--platform", "--output-dir", "../target/napi-node"]);
+    if release {
+        cmd.arg("--release");
+    }
+    util::run(&mut cmd)?;
+    let built = out.join(ADDON);
+    if !built.exists() {
+        return Err(format!("napi build did not produce {}", built.display()).into());
+    }
+    fs::copy(&built, addon())?;
+    Ok(())
+}
+
+const ADDON: &str = "sessiongate.linux-x64-gnu.node";
+
+/// The addon, next to index.js.
+fn addon() -> PathBuf {
+    dir().join(ADDON)
+}
+
+fn node(script: &str) -> Command {
+    let mut cmd = Command::new("node");
+    cmd.current_dir(dir()).arg(script);
+    cmd
+}
+
+/// Release addon, then `npm pack` into target/napi-node/ (an installable tarball).
+pub fn build() -> Result<()> {
+    if !present() {
+        return absent();
+    }
+    napi_build(true)?;
+    util::step("node: npm pack");
+    let tarball = util::output(npm().args(["pack", "--pack-destination", "../target/napi-node"]))?;
+    let tarball = gen_dir().join(tarball.trim().lines().last().unwrap_or_default());
+    if !tarball.exists() {
+        return Err(format!("npm pack did not produce {}", tarball.display()).into());
+    }
+    eprintln!("node: installable package: {}  (npm install {0})", tarball.display());
+    Ok(())
+}
+
+/// Debug addon, then every `test/*.test.{js,mjs}` file under `node --test`.
+pub fn test() -> Result<()> {
+    if !present() {
+        return absent();
+    }
+    napi_build(false)?;
+    util::step("node: node --test");
+    let mut files: Vec<String> = fs::read_dir(dir().join("test"))?
+        .filter_map(|entry| entry.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+        .filter(|name| name.ends_with(".test.js") || name.ends_with(".test.mjs"))
+        .map(|name| format!("test/{name}"))
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err("node tests: no test files in bindings-node/test".into());
+    }
+    let mut cmd = Command::new("node");
+    cmd.current_dir(dir()).arg("--test").args(&files);
+    util::run(&mut cmd)
+}
+
+pub fn demo(fixture: &Path) -> Result<()> {
+    if !present() {
+        return absent();
+    }
+    if !addon().exists() {
+        napi_build(false)?;
+    }
+    util::step("node binding: authenticate the fixture's sessions");
+    util::run(node("examples/demo.js").arg(fixture))
+}
+
+/// Release addon; the SDK and sessiongate timed in one run -> target/bench/node.json.
+pub fn bench() -> Result<()> {
+    if !present() {
+        return absent();
+    }
+    napi_build(true)?;
+    util::step("node: bench (@workos-inc/node 11.0.0 vs sessiongate)");
+    let out = util::root().join("target/bench/node.json");
+    fs::create_dir_all(out.parent().unwrap_or(&out))?;
+    util::run(node("bench/bench.js").arg(&out))
+}
+
+/// The inputs of the generated files: if none changed since the last codegen that matched,
+/// there is nothing to do (no build).
+fn fingerprint() -> Result<u64> {
+    let mut files: Vec<PathBuf> = vec![
+        dir().join("Cargo.toml"),
+        dir().join("package.json"),
+        dir().join("package-lock.json"),
+        dir().join("typings/header.d.ts"),
+        util::root().join("Cargo.lock"),
+    ];
+    files.extend(GENERATED.iter().map(|name| dir().join(name)));
+    let mut sources: Vec<PathBuf> = fs::read_dir(dir().join("src"))?.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    sources.sort();
+    files.extend(sources);
+    let mut hasher = DefaultHasher::new();
+    for file in files {
+        file.hash(&mut hasher);
+        fs::read(&file).unwrap_or_default().hash(&mut hasher);
+    }
+    Ok(hasher.finish())
+}
+
+/// Regenerates index.js and index.d.ts (napi CLI, from the Rust and typings/header.d.ts);
+/// with `check`, fails if the committed files differ.
+pub fn codegen(check: bool) -> Result<()> {
+    if !present() {
+        return Ok(());
+    }
+    let stamp = gen_dir().join("codegen.stamp");
+    let before = fingerprint()?.to_string();
+    if fs::read_to_string(&stamp).is_ok_and(|s| s == before) {
+        util::step("node: codegen up to date (inputs unchanged)");
+        return Ok(());
+    }
+    napi_build(false)?;
+    let mut stale = Vec::new();
+    for name in GENERATED {
+        let fresh = fs::read(gen_dir().join(name))?;
+        let committed = fs::read(dir().join(name)).unwrap_or_default();
+        if fresh != committed {
+            if check {
+                stale.push(format!("bindings-node/{name}"));
+            } else {
+                fs::write(dir().join(name), fresh)?;
+                eprintln!("node: wrote bindings-node/{name}");
+            }
+        }
+    }
+    if !stale.is_empty() {
+        return Err(format!("stale generated files: {} (run `cargo xtask codegen`)", stale.join(", ")).into());
+    }
+    fs::write(stamp, fingerprint()?.to_string())?;
+    Ok(())
+}

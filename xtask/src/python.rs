@@ -1,0 +1,166 @@
+//! The python binding's build, test, demo, bench and codegen steps.
+//!
+//! Everything runs in one virtualenv at the repository root (`.venv`), created and filled
+//! with pinned packages on first use (a stamp file skips the install when nothing changed).
+//! Wheels are built by maturin into `target/wheels/python/<profile>/` from the shared target.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::util::{self, Result};
+
+/// What the tests, the example, the demo and the benchmark need (the peer is pinned exactly).
+const REQUIREMENTS: &[&str] = &[
+    "maturin==1.16.0",
+    "pytest==9.2.0",
+    "mypy==2.4.1",
+    "workos==10.8.0",
+    "fastapi==0.163.2",
+    "httpx==0.28.1",
+];
+
+fn present() -> bool {
+    util::root().join("bindings-python/Cargo.toml").exists()
+}
+
+fn absent() -> Result<()> {
+    util::step("python binding: not in this checkout (no bindings-python/), nothing to run");
+    Ok(())
+}
+
+fn binding_dir() -> PathBuf {
+    util::root().join("bindings-python")
+}
+
+fn venv_dir() -> PathBuf {
+    util::root().join(".venv")
+}
+
+fn venv_bin(name: &str) -> PathBuf {
+    venv_dir().join("bin").join(name)
+}
+
+/// The venv's python, with the environment of an activated venv.
+fn python() -> Command {
+    let mut cmd = Command::new(venv_bin("python"));
+    cmd.env("VIRTUAL_ENV", venv_dir()).env("PYTHONDONTWRITEBYTECODE", "1").env_remove("PYTHONHOME");
+    cmd.current_dir(binding_dir());
+    cmd
+}
+
+/// Creates `.venv` if missing and installs the pinned requirements unless already done.
+fn ensure_venv() -> Result<()> {
+    let venv = venv_dir();
+    if !venv_bin("python").exists() {
+        util::step("python: create .venv");
+        let base = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
+        util::run(Command::new(base).args(["-m", "venv"]).arg(&venv).current_dir(util::root()))?;
+    }
+    let stamp = venv.join(".sessiongate-python-requirements");
+    let wanted = REQUIREMENTS.join("\n");
+    if fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str()) {
+        return Ok(());
+    }
+    util::step("python: install pinned requirements into .venv");
+    util::run(python().args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"]).args(REQUIREMENTS))?;
+    fs::write(&stamp, wanted)?;
+    Ok(())
+}
+
+/// Builds the wheel with maturin (`release` or the dev profile) and returns its path.
+fn build_wheel(release: bool) -> Result<PathBuf> {
+    let profile = if release { "release" } else { "debug" };
+    util::step(&format!("python: maturin build ({profile})"));
+    let out = util::root().join("target/wheels/python").join(profile);
+    if out.exists() {
+        fs::remove_dir_all(&out)?;
+    }
+    let mut cmd = Command::new(venv_bin("maturin"));
+    cmd.env("VIRTUAL_ENV", venv_dir()).current_dir(binding_dir());
+    cmd.args(["build", "--quiet", "--interpreter"]).arg(venv_bin("python")).arg("--out").arg(&out);
+    if release {
+        cmd.arg("--release");
+    } else {
+        cmd.args(["--profile", "dev"]);
+    }
+    util::run(&mut cmd)?;
+    let mut wheels = fs::read_dir(&out)?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.extension().is_some_and(|ext| ext == "whl"))
+        .collect::<Vec<_>>();
+    match (wheels.pop(), wheels.is_empty()) {
+        (Some(wheel), true) => Ok(wheel),
+        _ => Err(format!("expected exactly one wheel in {}", out.display()).into()),
+    }
+}
+
+fn install_wheel(wheel: &Path) -> Result<()> {
+    util::run(
+        python()
+            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--force-reinstall", "--no-deps"])
+            .arg(wheel),
+    )
+}
+
+pub fn build() -> Result<()> {
+    if !present() {
+        return absent();
+    }
+    ensure_venv()?;
+    let wheel = build_wheel(true)?;
+    println!("{}", wheel.display());
+    Ok(())
+}
+
+pub fn test() -> Result<()> {
+    if !present() {
+        return absent();
+    }
+    ensure_venv()?;
+    let wheel = build_wheel(false)?;
+    install_wheel(&wheel)?;
+    // The suite includes the stub check (mypy.stubtest) and a mypy run over the example.
+    util::step("python: pytest");
+    util::run(python().args(["-m", "pytest", "-p", "no:cacheprovider", "-q", "-rA", "tests"]))
+}
+
+pub fn demo(fixture: &Path) -> Result<()> {
+    if !present() {
+        return absent();
+    }
+    ensure_venv()?;
+    let wheel = build_wheel(false)?;
+    install_wheel(&wheel)?;
+    util::step("python: demo");
+    util::run(python().arg("examples/demo.py").arg(fixture))
+}
+
+pub fn bench() -> Result<()> {
+    if !present() {
+        return absent();
+    }
+    ensure_venv()?;
+    let wheel = build_wheel(true)?;
+    install_wheel(&wheel)?;
+    // One run: workos-python 10.8.0, sessiongate cold (verified_token_cache=0) and warm (cache on)
+    // on the same cookie, each with 1 and 2 threads, plus never-seen tokens.
+    util::step("python: benchmark against workos-python 10.8.0 (cold and warm, 1 and 2 threads)");
+    let out = util::root().join("target/bench/python.json");
+    if let Some(dir) = out.parent() {
+        fs::create_dir_all(dir)?;
+    }
+    util::run(python().arg("bench/bench.py").arg(&out))
+}
+
+pub fn codegen(check: bool) -> Result<()> {
+    if present() {
+        // The stubs (python/sessiongate/_sessiongate.pyi) are written by hand and verified
+        // against the built module by mypy.stubtest in the test suite: nothing to generate.
+        let mode = if check { "check" } else { "generate" };
+        util::step(&format!(
+            "python codegen ({mode}): nothing generated; the .pyi stubs are hand-written and checked by stubtest in `cargo xtask test`"
+        ));
+    }
+    Ok(())
+}

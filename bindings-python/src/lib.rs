@@ -168,13 +168,22 @@ fn secrets_arg(py: Python<'_>, cookie_password: &Bound<'_, PyAny>) -> PyResult<S
     py.detach(|| guarded(|| Secrets::new(&passwords))).map_err(|e| to_py_err(py, &e))
 }
 
-/// The key source: a static set (`jwks`), a URL (`jwks_url`), or WorkOS's URL for the client.
+/// The key source: a static set (`jwks`), a URL (`jwks_url`), an OIDC issuer's discovery
+/// document (`discovery_issuer`), or WorkOS's URL for the client.
 /// Returns the source and how `repr` describes it (URLs are public, never secrets).
 fn jwks_source(
     client_id: &str,
     jwks: Option<&Bound<'_, PyAny>>,
     jwks_url: Option<String>,
+    discovery_issuer: Option<String>,
 ) -> PyResult<(JwksSource, String)> {
+    if let Some(issuer) = discovery_issuer {
+        if jwks.is_some() || jwks_url.is_some() {
+            return Err(configuration("give one of jwks, jwks_url or discovery_issuer"));
+        }
+        let shown = shown_url(&issuer);
+        return Ok((JwksSource::Discovery(issuer), shown));
+    }
     match (jwks, jwks_url) {
         (Some(_), Some(_)) => Err(configuration("give jwks or jwks_url, not both")),
         (Some(jwks), None) => {
@@ -737,7 +746,7 @@ impl PySessionGate {
     #[new]
     #[pyo3(signature = (*, client_id, cookie_password, jwks=None, jwks_url=None, issuer=None, audience=None,
                         leeway=0.0, require_exp=true, max_cookie_bytes=None, algorithms=None,
-                        verified_token_cache=4096))]
+                        verified_token_cache=4096, discovery_issuer=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -752,9 +761,10 @@ impl PySessionGate {
         max_cookie_bytes: Option<usize>,
         algorithms: Option<&Bound<'_, PyAny>>,
         verified_token_cache: i64,
+        discovery_issuer: Option<String>,
     ) -> PyResult<Self> {
         let passwords = str_or_strings(cookie_password, "cookie_password")?;
-        let (source, jwks_kind) = jwks_source(&client_id, jwks, jwks_url)?;
+        let (source, jwks_kind) = jwks_source(&client_id, jwks, jwks_url, discovery_issuer)?;
         let mut config = Config::new(client_id.clone(), passwords, source);
         if let Some(issuer) = issuer {
             config.issuers = str_or_strings(issuer, "issuer")?;

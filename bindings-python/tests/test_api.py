@@ -263,3 +263,45 @@ def test_default_key_set_is_workos(peer: Peer) -> None:
     default = sessiongate.SessionGate(client_id="client_01DEFAULT", cookie_password=peer.cookie_password)
     assert "/sso/jwks/client_01DEFAULT" in repr(default)
     assert default.client_id == "client_01DEFAULT"
+
+
+def test_discovery_issuer_finds_the_jwks(peer: Peer, gate: sessiongate.SessionGate) -> None:
+    import http.server
+    import json
+    import threading
+
+    cookie, _, _ = sealed(peer, gate)
+    requested: List[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            requested.append(self.path)
+            base = f"http://127.0.0.1:{self.server.server_address[1]}"
+            docs = {"/issuer/.well-known/openid-configuration": {"issuer": f"{base}/issuer", "jwks_uri": f"{base}/issuer/keys"},
+                    "/issuer/keys": peer.jwks}
+            body = json.dumps(docs.get(self.path, {})).encode()
+            self.send_response(200 if self.path in docs else 404)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        issuer = f"http://127.0.0.1:{server.server_address[1]}/issuer"
+        remote = sessiongate.SessionGate(client_id=peer.client_id, cookie_password=peer.cookie_password,
+                                         discovery_issuer=issuer)
+        auth = remote.authenticate(cookie)
+        assert auth.authenticated is True and auth.amr == ["pwd", "mfa"]
+        assert requested == ["/issuer/.well-known/openid-configuration", "/issuer/keys"]
+        with pytest.raises(sessiongate.ConfigurationError):
+            sessiongate.SessionGate(client_id=peer.client_id, cookie_password=peer.cookie_password,
+                                    discovery_issuer=issuer, jwks_url=f"{issuer}/keys")
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)

@@ -62,6 +62,9 @@ pub struct SessionGateConfig {
     /// How many verified tokens to remember (default 4096; 0 disables the cache).
     #[uniffi(default = 4096)]
     pub verified_token_cache: u64,
+    /// An OIDC issuer URL whose discovery document names the JWKS (instead of `jwks`/`jwksUrl`).
+    #[uniffi(default = None)]
+    pub discovery_issuer: Option<String>,
 }
 
 impl fmt::Debug for SessionGateConfig {
@@ -80,17 +83,19 @@ impl fmt::Debug for SessionGateConfig {
             .field("max_cookie_bytes", &self.max_cookie_bytes)
             .field("algorithms", &self.algorithms)
             .field("verified_token_cache", &self.verified_token_cache)
+            .field("discovery_issuer", &self.discovery_issuer)
             .finish()
     }
 }
 
 impl SessionGateConfig {
     fn into_core(self) -> Result<sessiongate::Config, SessionGateError> {
-        let jwks = match (self.jwks, self.jwks_url) {
-            (Some(_), Some(_)) => return Err(SessionGateError::configuration("set jwks or jwksUrl, not both")),
-            (Some(doc), None) => sessiongate::JwksSource::Static(doc),
-            (None, Some(url)) => sessiongate::JwksSource::Url(url),
-            (None, None) => sessiongate::JwksSource::workos(&self.client_id),
+        let jwks = match (self.jwks, self.jwks_url, self.discovery_issuer) {
+            (Some(doc), None, None) => sessiongate::JwksSource::Static(doc),
+            (None, Some(url), None) => sessiongate::JwksSource::Url(url),
+            (None, None, Some(issuer)) => sessiongate::JwksSource::Discovery(issuer),
+            (None, None, None) => sessiongate::JwksSource::workos(&self.client_id),
+            _ => return Err(SessionGateError::configuration("set one of jwks, jwksUrl or discoveryIssuer")),
         };
         let mut config = sessiongate::Config::new(self.client_id, self.cookie_passwords, jwks);
         config.issuers = self.issuer.into_iter().chain(self.issuers).collect();
@@ -587,9 +592,37 @@ mod tests {
             max_cookie_bytes: 16384,
             algorithms: vec![],
             verified_token_cache: 4096,
+            discovery_issuer: None,
         };
         assert!(!format!("{config:?}").contains("a-cookie-password"));
         let err = SessionGate::new(config).unwrap_err();
         assert_eq!(err.code(), "configuration_error");
+    }
+
+    #[test]
+    fn key_sources() {
+        let config = |jwks: Option<&str>, url: Option<&str>, issuer: Option<&str>| SessionGateConfig {
+            client_id: "client_1".into(),
+            cookie_passwords: vec!["a-cookie-password-of-at-least-32-characters".into()],
+            jwks: jwks.map(Into::into),
+            jwks_url: url.map(Into::into),
+            issuer: None,
+            audience: None,
+            leeway_seconds: 0.0,
+            issuers: vec![],
+            audiences: vec![],
+            require_exp: true,
+            max_cookie_bytes: 16384,
+            algorithms: vec![],
+            verified_token_cache: 4096,
+            discovery_issuer: issuer.map(Into::into),
+        };
+        let source = |c: SessionGateConfig| c.into_core().map(|c| c.jwks);
+        assert_eq!(
+            source(config(None, None, Some("https://issuer.example"))).unwrap(),
+            sessiongate::JwksSource::Discovery("https://issuer.example".into())
+        );
+        assert_eq!(source(config(None, None, None)).unwrap(), sessiongate::JwksSource::workos("client_1"));
+        assert!(source(config(None, Some("https://x/jwks"), Some("https://issuer.example"))).is_err());
     }
 }

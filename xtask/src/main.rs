@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! cargo xtask build [python|node|swift]   build the bindings (all by default)
-//! cargo xtask test                        every suite that exists: Rust, Python, Node, Swift
+//! cargo xtask test [rust|python|node|swift] every suite that exists (or one): Rust, Python, Node, Swift
 //! cargo xtask demo                        seal sessions, authenticate them in every binding
 //! cargo xtask bench [core|python|node]    benchmarks against the real peers -> BENCHMARKS.md
 //! cargo xtask codegen [--check]           regenerate (or check) committed generated files
@@ -10,6 +10,7 @@
 //! cargo xtask fuzz [--seconds N]          run each libFuzzer target of fuzz/ for N seconds
 //! ```
 
+mod bench;
 mod fuzz;
 mod node;
 mod python;
@@ -43,17 +44,25 @@ fn run(args: &[&str]) -> Result<()> {
         ["build", "node"] => node::build(),
         ["build", "swift"] => swift::build(),
         ["test"] => test(),
+        ["test", "rust"] => test_rust(),
+        ["test", "python"] => python::test(),
+        ["test", "node"] => node::test(),
+        ["test", "swift"] => swift::test(),
         ["demo"] => demo(),
         ["bench"] | ["bench", "all"] => {
-            bench_core()?;
+            bench::core()?;
             python::bench()?;
-            node::bench()
+            node::bench()?;
+            bench::report("cargo xtask bench", &["core", "python", "node"])
         }
-        ["bench", "core"] => bench_core(),
-        ["bench", "python"] => python::bench(),
-        ["bench", "node"] => node::bench(),
+        ["bench", "core"] => bench::core().and_then(|()| bench::report("cargo xtask bench core", &["core"])),
+        ["bench", "python"] => python::bench().and_then(|()| bench::report("cargo xtask bench python", &["python"])),
+        ["bench", "node"] => node::bench().and_then(|()| bench::report("cargo xtask bench node", &["node"])),
         ["codegen"] => codegen(false),
         ["codegen", "--check"] => codegen(true),
+        ["codegen", "python"] => python::codegen(false),
+        ["codegen", "node"] => node::codegen(false),
+        ["codegen", "swift"] => swift::codegen(false),
         ["swift-toolchain"] => swift::toolchain().map(|_| ()),
         ["fuzz"] => fuzz::run(30),
         ["fuzz", "--seconds", n] => fuzz::run(n.parse().map_err(|_| format!("--seconds takes a number, not {n:?}"))?),
@@ -62,17 +71,22 @@ fn run(args: &[&str]) -> Result<()> {
 }
 
 fn test() -> Result<()> {
+    test_rust()?;
+    python::test()?;
+    node::test()?;
+    swift::test()?;
+    // A plain closing line: every suite above ran and passed (a failure stops before this).
+    println!("\nsuites: 4 passed, 0 failed");
+    Ok(())
+}
+
+fn test_rust() -> Result<()> {
     util::step("codegen --check");
     codegen(true)?;
     util::step("Rust: clippy -D warnings");
     util::run(cargo().args(["clippy", "--workspace", "--all-targets", "--quiet", "--", "-D", "warnings"]))?;
     util::step("Rust: cargo test");
-    util::run(cargo().args(["test", "--workspace", "--", "--show-output"]))?;
-    python::test()?;
-    node::test()?;
-    swift::test()?;
-    util::step("all suites passed");
-    Ok(())
+    util::run(cargo().args(["test", "--workspace", "--", "--show-output"]))
 }
 
 fn demo() -> Result<()> {
@@ -82,11 +96,6 @@ fn demo() -> Result<()> {
     python::demo(&fixture)?;
     node::demo(&fixture)?;
     swift::demo(&fixture)
-}
-
-fn bench_core() -> Result<()> {
-    util::step("Rust core: criterion");
-    util::run(cargo().args(["bench", "-p", "sessiongate"]))
 }
 
 fn codegen(check: bool) -> Result<()> {

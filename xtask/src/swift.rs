@@ -56,7 +56,7 @@ pub fn test() -> Result<()> {
     check_generated()?;
     util::step("swift: swift build && swift test (XCTest)");
     swift.run("build", &[], &[])?;
-    swift.run("test", &[], &[])
+    swift.run("test", &["--disable-swift-testing"], &[])
 }
 
 pub fn demo(fixture: &Path) -> Result<()> {

@@ -184,6 +184,7 @@ class SessionGate:
         max_cookie_bytes: Optional[int] = None,
         algorithms: Optional[_Strings] = None,
         verified_token_cache: int = 4096,
+        discovery_issuer: Optional[str] = None,
     ) -> SessionGate: ...
     @property
     def client_id(self) -> str: ...

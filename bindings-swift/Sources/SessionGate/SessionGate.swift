@@ -1590,6 +1590,10 @@ public struct SessionGateConfig: Equatable, Hashable, CustomDebugStringConvertib
      * How many verified tokens to remember (default 4096; 0 disables the cache).
      */
     public var verifiedTokenCache: UInt64
+    /**
+     * An OIDC issuer URL whose discovery document names the JWKS (instead of `jwks`/`jwksUrl`).
+     */
+    public var discoveryIssuer: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -1633,7 +1637,10 @@ public struct SessionGateConfig: Equatable, Hashable, CustomDebugStringConvertib
          */algorithms: [String] = [], 
         /**
          * How many verified tokens to remember (default 4096; 0 disables the cache).
-         */verifiedTokenCache: UInt64 = UInt64(4096)) {
+         */verifiedTokenCache: UInt64 = UInt64(4096), 
+        /**
+         * An OIDC issuer URL whose discovery document names the JWKS (instead of `jwks`/`jwksUrl`).
+         */discoveryIssuer: String? = nil) {
         self.clientId = clientId
         self.cookiePasswords = cookiePasswords
         self.jwks = jwks
@@ -1647,6 +1654,7 @@ public struct SessionGateConfig: Equatable, Hashable, CustomDebugStringConvertib
         self.maxCookieBytes = maxCookieBytes
         self.algorithms = algorithms
         self.verifiedTokenCache = verifiedTokenCache
+        self.discoveryIssuer = discoveryIssuer
     }
 
     
@@ -1688,7 +1696,8 @@ public struct FfiConverterTypeSessionGateConfig: FfiConverterRustBuffer {
                 requireExp: FfiConverterBool.read(from: &buf), 
                 maxCookieBytes: FfiConverterUInt64.read(from: &buf), 
                 algorithms: FfiConverterSequenceString.read(from: &buf), 
-                verifiedTokenCache: FfiConverterUInt64.read(from: &buf)
+                verifiedTokenCache: FfiConverterUInt64.read(from: &buf), 
+                discoveryIssuer: FfiConverterOptionString.read(from: &buf)
         )
     }
 
@@ -1706,6 +1715,7 @@ public struct FfiConverterTypeSessionGateConfig: FfiConverterRustBuffer {
         FfiConverterUInt64.write(value.maxCookieBytes, into: &buf)
         FfiConverterSequenceString.write(value.algorithms, into: &buf)
         FfiConverterUInt64.write(value.verifiedTokenCache, into: &buf)
+        FfiConverterOptionString.write(value.discoveryIssuer, into: &buf)
     }
 }
 

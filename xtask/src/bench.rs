@@ -1,0 +1,113 @@
+//! `cargo xtask bench`: the core's criterion benches, the bindings' runs against the real
+//! peers, and BENCHMARKS.md written from what this run measured.
+
+use std::fmt::Write as _;
+use std::fs;
+
+use serde_json::{Value, json};
+
+use crate::util::{self, Result, cargo};
+
+/// The criterion ids of `core/benches/authenticate.rs`.
+const CORE_IDS: [&str; 14] = [
+    "rsa_verify/typical",
+    "unseal/iron/typical",
+    "unseal/fernet/typical",
+    "authenticate_cold/iron/typical",
+    "authenticate_cold/fernet/typical",
+    "authenticate_warm/iron/typical",
+    "authenticate_warm/fernet/typical",
+    "rsa_verify/large",
+    "unseal/iron/large",
+    "unseal/fernet/large",
+    "authenticate_cold/iron/large",
+    "authenticate_cold/fernet/large",
+    "authenticate_warm/iron/large",
+    "authenticate_warm/fernet/large",
+];
+
+/// Runs the criterion benches and keeps their means (µs) in target/bench/core.json.
+pub fn core() -> Result<()> {
+    util::step("Rust core: criterion (release)");
+    util::run(cargo().args(["bench", "-p", "sessiongate", "--bench", "authenticate"]))?;
+    let root = util::root();
+    let mut means = serde_json::Map::new();
+    for id in CORE_IDS {
+        let path = root.join("target/criterion").join(id.replace('/', "_")).join("new/estimates.json");
+        let estimates: Value = serde_json::from_str(&fs::read_to_string(&path)?)?;
+        let ns = estimates["mean"]["point_estimate"].as_f64().ok_or("criterion: no mean")?;
+        means.insert(id.to_owned(), json!((ns / 10.0).round() / 100.0));
+    }
+    fs::create_dir_all(root.join("target/bench"))?;
+    fs::write(root.join("target/bench/core.json"), serde_json::to_string_pretty(&Value::Object(means))?)?;
+    Ok(())
+}
+
+fn load(name: &str) -> Option<Value> {
+    let text = fs::read_to_string(util::root().join("target/bench").join(format!("{name}.json"))).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
+/// Writes BENCHMARKS.md from the results of this run.
+pub fn report(command: &str, measured: &[&str]) -> Result<()> {
+    let load = |name: &str| if measured.contains(&name) { load(name) } else { None };
+    let mut md = String::from("# Benchmarks\n\n");
+    let load_avg = fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let _ = writeln!(
+        md,
+        "Reproduce with `{command}` (release builds; writes this file). Machine: {} cores, load average at the end `{}`.\nRatios compare sessiongate with the real peers measured in the same run.\n",
+        std::thread::available_parallelism().map_or(0, usize::from),
+        load_avg.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+    );
+    if let Some(core) = load("core") {
+        let us = |id: &str| core[id].as_f64().unwrap_or(f64::NAN);
+        md.push_str("## Core (criterion, mean µs per call)\n\n| | iron typical | Fernet typical | iron large | Fernet large |\n|---|---|---|---|---|\n");
+        for (label, kind) in [("RSA-2048 verify alone (the floor)", "rsa_verify"), ("unseal", "unseal"), ("authenticate, cold (no verified-token cache)", "authenticate_cold"), ("authenticate, warm (verified-token cache hit)", "authenticate_warm")] {
+            let cell = |format: &str, size: &str| {
+                let id = if kind == "rsa_verify" { format!("{kind}/{size}") } else { format!("{kind}/{format}/{size}") };
+                format!("{:.1}", us(&id))
+            };
+            let _ = writeln!(md, "| {label} | {} | {} | {} | {} |", cell("iron", "typical"), cell("fernet", "typical"), cell("iron", "large"), cell("fernet", "large"));
+        }
+        md.push_str("\nTargets:\n\n| target | measured | met |\n|---|---|---|\n");
+        for (format, size) in [("iron", "typical"), ("fernet", "typical"), ("iron", "large"), ("fernet", "large")] {
+            let floor = us(&format!("rsa_verify/{size}")) + us(&format!("unseal/{format}/{size}"));
+            let ratio = us(&format!("authenticate_cold/{format}/{size}")) / floor;
+            let _ = writeln!(md, "| cold ≤ 1.3 × (RSA verify + unseal), {format} {size} | {ratio:.2} × | {} |", if ratio <= 1.3 { "yes" } else { "no" });
+        }
+        for (format, size) in [("iron", "typical"), ("fernet", "typical"), ("iron", "large"), ("fernet", "large")] {
+            let warm = us(&format!("authenticate_warm/{format}/{size}"));
+            let _ = writeln!(md, "| warm ≤ 10 µs, {format} {size} | {warm:.1} µs | {} |", if warm <= 10.0 { "yes" } else { "no" });
+        }
+        md.push('\n');
+    }
+    for (name, title) in [("python", "Python: sessiongate vs workos-python 10.8.0"), ("node", "Node: sessiongate vs @workos-inc/node 11.0.0")] {
+        if let Some(v) = load(name) {
+            let _ = writeln!(md, "## {title}\n\n| measurement | µs per call | peer ÷ sessiongate |\n|---|---|---|");
+            table_rows(&v, "", &mut md);
+            md.push_str("\n<details><summary>raw results</summary>\n\n```json\n");
+            md.push_str(&serde_json::to_string_pretty(&v)?);
+            md.push_str("\n```\n</details>\n\n");
+        }
+    }
+    fs::write(util::root().join("BENCHMARKS.md"), md)?;
+    util::step("wrote BENCHMARKS.md");
+    Ok(())
+}
+
+/// One row per object that reports a per-call time, however the binding's bench nests it.
+fn table_rows(v: &Value, path: &str, md: &mut String) {
+    let Some(map) = v.as_object() else { return };
+    let us = ["us_per_call", "1_thread_us_per_call"].iter().find_map(|k| map.get(*k).and_then(Value::as_f64));
+    if let Some(us) = us {
+        let ratio = ["ratio_workos_over_sessiongate", "ratio"].iter().find_map(|k| map.get(*k).and_then(Value::as_f64));
+        let what = map.get("what").or_else(|| map.get("call")).and_then(Value::as_str).unwrap_or_default();
+        let name = if path.is_empty() { "sessiongate" } else { path };
+        let _ = writeln!(md, "| {name}: {what} | {us:.1} | {} |", ratio.map_or("—".into(), |r| format!("{r:.1} ×")));
+    }
+    for (key, child) in map {
+        if child.is_object() && key != "machine" {
+            table_rows(child, key, md);
+        }
+    }
+}

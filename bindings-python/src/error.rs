@@ -92,3 +92,16 @@ pub fn guarded<T>(work: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
     catch_unwind(AssertUnwindSafe(work))
         .unwrap_or_else(|_| Err(Error::Internal("a panic was caught inside sessiongate; please report it".into())))
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn panics_become_internal_errors() {
+        let caught: Result<(), Error> = guarded(|| panic!("forced panic: never crosses into Python"));
+        assert_eq!(caught.unwrap_err().code(), "internal_error");
+        assert_eq!(guarded(|| Ok::<_, Error>(7)).unwrap(), 7);
+    }
+}

@@ -26,4 +26,14 @@ impl KeyProvider {
             KeyProvider::Remote(remote) => remote.key_set_for(kid, now),
         }
     }
+
+    /// The key set for `kid` only if it can be had without the network and without waiting:
+    /// a static set, or a fresh cached set that knows `kid`. `None` means "use
+    /// [`KeyProvider::key_set_for`]" (which may fetch).
+    pub fn cached_key_set_for(&self, kid: Option<&str>, now: SystemTime) -> Option<Arc<KeySet>> {
+        match self {
+            KeyProvider::Static(set) => Some(Arc::clone(set)),
+            KeyProvider::Remote(remote) => remote.cached_key_set_for(kid, now),
+        }
+    }
 }

@@ -227,6 +227,15 @@ impl RemoteJwks {
         }
     }
 
+    /// The cached set, if it is fresh at `now` and knows `kid`: never fetches, never waits on
+    /// another caller's fetch (the lock is never held across network I/O).
+    pub fn cached_key_set_for(&self, kid: Option<&str>, now: SystemTime) -> Option<Arc<KeySet>> {
+        let state = lock(&self.state);
+        let current = state.current.as_ref()?;
+        let fresh = now < current.fetched_at + self.options.fresh_for;
+        (fresh && kid.is_none_or(|kid| current.set.contains_kid(kid))).then(|| Arc::clone(&current.set))
+    }
+
     /// Runs one fetch with the lock released, then records its outcome.
     fn fetch<'a>(&'a self, mut state: MutexGuard<'a, State>, now: SystemTime) -> MutexGuard<'a, State> {
         state.in_flight = true;

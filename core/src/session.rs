@@ -316,6 +316,23 @@ impl SessionGate {
     /// Authenticates a sealed session cookie at `now`. `Err` only for an outage of the key
     /// source; every bad cookie or token is an [`Authentication::Failed`].
     pub fn authenticate_at(&self, cookie: &str, now: SystemTime) -> Result<Authentication, Error> {
+        self.authenticate_with(cookie, now, |kid| self.keys.key_set_for(kid, now))
+    }
+
+    /// Authenticates without the network and without waiting: `None` when that would need a
+    /// key fetch (a remote key set that is cold, stale, or lacks the token's `kid`); then call
+    /// [`SessionGate::authenticate_at`]. With a static key set it always answers. Lets an
+    /// event loop answer warm requests inline and send only the rest to a worker.
+    pub fn authenticate_cached_at(&self, cookie: &str, now: SystemTime) -> Option<Authentication> {
+        self.authenticate_with(cookie, now, |kid| self.keys.cached_key_set_for(kid, now).ok_or(())).ok()
+    }
+
+    fn authenticate_with<E>(
+        &self,
+        cookie: &str,
+        now: SystemTime,
+        key_set_for: impl Fn(Option<&str>) -> Result<Arc<KeySet>, E>,
+    ) -> Result<Authentication, E> {
         if cookie.is_empty() {
             return Ok(FailureDetail::EmptyCookie.into());
         }
@@ -330,7 +347,7 @@ impl SessionGate {
             Ok(sealed) => sealed,
             Err(detail) => return Ok(detail.into()),
         };
-        let verified = match token::verify(&sealed.access_token, &self.keys, &self.rules, now, self.cache.as_ref())? {
+        let verified = match token::verify(&sealed.access_token, &self.rules, now, self.cache.as_ref(), key_set_for)? {
             Ok(verified) => verified,
             Err(detail) => return Ok(detail.into()),
         };
@@ -377,7 +394,7 @@ impl SessionGate {
     /// Verifies a bearer access token (not in a cookie) with the gate's keys and rules, so
     /// the same step-up policy can guard bearer APIs. `Ok(Err(failure))` is a bad token.
     pub fn verify_access_token_at(&self, token: &str, now: SystemTime) -> Result<Result<VerifiedToken, Failure>, Error> {
-        Ok(token::verify(token, &self.keys, &self.rules, now, self.cache.as_ref())?.map_err(Failure::from))
+        Ok(token::verify(token, &self.rules, now, self.cache.as_ref(), |kid| self.keys.key_set_for(kid, now))?.map_err(Failure::from))
     }
 
     /// Verifies an OIDC ID token: audience = the client id, issuer required (configure
@@ -390,7 +407,7 @@ impl SessionGate {
             return Err(Error::Configuration("verifying ID tokens needs the client id (the audience)".into()));
         }
         let rules = TokenRules { audiences: vec![self.client_id.clone()], require_sid: false, ..self.rules.clone() };
-        Ok(token::verify(token, &self.keys, &rules, now, self.cache.as_ref())?.map_err(Failure::from))
+        Ok(token::verify(token, &rules, now, self.cache.as_ref(), |kid| self.keys.key_set_for(kid, now))?.map_err(Failure::from))
     }
 }
 

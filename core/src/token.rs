@@ -6,15 +6,15 @@
 //! required unless relaxed; time claims are JSON numbers; `sid` a string; named claims of
 //! the wrong JSON type refused; agent/widget tokens (`sub_type`, `sub_profile`) refused.
 
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use jsonwebtoken::Algorithm;
 use serde_json::{Map, Value};
 
 use crate::cache::{self, Entry, VerifiedCache};
-use crate::error::{Error, FailureDetail};
+use crate::error::FailureDetail;
 use crate::jwks::KeySet;
-use crate::keys::KeyProvider;
 use crate::seal::b64;
 
 /// A JSON object of claims, in the token's order.
@@ -99,22 +99,24 @@ fn decode_object(part: &str) -> Result<Map<String, Value>, FailureDetail> {
     }
 }
 
-/// Verifies `token` at `now`. `Ok(Err(detail))` is a bad token; `Err` is an outage of the
-/// key source (never a bad token). With a cache, a token whose signature already verified
-/// against the current key set skips the signature; its header and claims are re-checked.
-pub fn verify(
+/// Verifies `token` at `now`, with the key set `key_set_for(kid)` gives. `Ok(Err(detail))`
+/// is a bad token; `Err` comes only from `key_set_for` (an outage, or "not cached" for the
+/// no-network path), never from a bad token. With a cache, a token whose signature already
+/// verified against the current key set skips the signature; its header and claims are
+/// re-checked.
+pub fn verify<E>(
     token: &str,
-    keys: &KeyProvider,
     rules: &TokenRules,
     now: SystemTime,
     cache: Option<&VerifiedCache>,
-) -> Result<Result<VerifiedToken, FailureDetail>, Error> {
+    key_set_for: impl Fn(Option<&str>) -> Result<Arc<KeySet>, E>,
+) -> Result<Result<VerifiedToken, FailureDetail>, E> {
     let digest = cache.map(|_| cache::digest(token));
     if let (Some(cache), Some(digest)) = (cache, &digest)
         && let Some(entry) = cache.get(digest)
         && rules.algorithms.contains(&entry.alg)
     {
-        let key_set = keys.key_set_for(entry.kid.as_deref(), now)?;
+        let key_set = key_set_for(entry.kid.as_deref())?;
         if key_set.version() == entry.key_set_version {
             return Ok(check_claims(&entry.token.claims, rules, now).map(|()| entry.token.clone()));
         }
@@ -125,7 +127,7 @@ pub fn verify(
         Err(detail) => return Ok(Err(detail)),
     };
     let kid = parsed.header.get("kid").and_then(Value::as_str);
-    let key_set = keys.key_set_for(kid, now)?;
+    let key_set = key_set_for(kid)?;
     if let Err(detail) = check_signature(&parsed, &key_set, kid) {
         return Ok(Err(detail));
     }

@@ -1,0 +1,146 @@
+'use strict'
+// Interop with the real packages: @workos-inc/node 11.0.0 and iron-session 8.0.4.
+// Cookies they seal authenticate here with the same 12 fields (+ amr); cookies sealed here
+// authenticate in the SDK and unseal in iron-session.
+const assert = require('node:assert/strict')
+const { describe, it, before, after } = require('node:test')
+const { WorkOS } = require('@workos-inc/node')
+const ironSession = require('iron-session')
+const { SessionGate } = require('sessiongate')
+const h = require('./_helpers')
+
+const SDK_KEYS = [
+  'authenticated', 'sessionId', 'organizationId', 'role', 'roles', 'permissions', 'entitlements',
+  'featureFlags', 'user', 'authenticationMethod', 'impersonator', 'accessToken',
+]
+const pick = (result) => Object.fromEntries(SDK_KEYS.map((k) => [k, result[k]]))
+
+describe('interop with @workos-inc/node 11.0.0 and iron-session 8.0.4', () => {
+  let server
+  let workos
+  let accessToken = h.signToken(h.claims())
+  const gate = new SessionGate(h.gateOptions())
+
+  before(async () => {
+    server = await h.startServer(h.workosRoutes({ accessToken: () => accessToken }))
+    workos = new WorkOS('sk_test_sessiongate_interop', {
+      clientId: h.CLIENT_ID,
+      apiHostname: '127.0.0.1',
+      https: false,
+      port: server.port,
+    })
+  })
+  after(() => server.close())
+
+  const sdkAuthenticate = (cookie) =>
+    workos.userManagement.loadSealedSession({ sessionData: cookie, cookiePassword: h.PASSWORD }).authenticate()
+
+  async function sdkSeal() {
+    const response = await workos.userManagement.authenticateWithCode({
+      clientId: h.CLIENT_ID,
+      code: 'code_01NODETEST',
+      session: { sealSession: true, cookiePassword: h.PASSWORD },
+    })
+    assert.match(response.sealedSession, /^Fe26\.2\*1\*/)
+    return response.sealedSession
+  }
+
+  it('a cookie sealed by the SDK (authenticateWithCode) authenticates with the same 12 fields + amr', async () => {
+    const cookie = await sdkSeal()
+    const theirs = await sdkAuthenticate(cookie)
+    assert.equal(theirs.authenticated, true)
+    assert.deepEqual(Object.keys(theirs), SDK_KEYS)
+    assert.equal('amr' in theirs, false, 'the SDK drops amr')
+    for (const ours of [await gate.authenticate(cookie), await gate.loadSealedSession({ sessionData: cookie }).authenticate()]) {
+      assert.deepStrictEqual(pick(ours), theirs)
+      assert.deepEqual(Object.keys(ours).slice(0, 12), SDK_KEYS)
+      assert.deepEqual(ours.amr, ['pwd', 'mfa'])
+      assert.equal(ours.authTime, h.claims().auth_time)
+      assert.equal(ours.format, 'iron')
+      assert.equal(ours.authenticationMethod, 'Password')
+      assert.equal(ours.user.email, h.USER.email)
+    }
+  })
+
+  it('a password-only session: amr is ["pwd"], everything else as the SDK', async () => {
+    accessToken = h.signToken(h.claims({ amr: ['pwd'], org_id: undefined, role: undefined, roles: undefined }))
+    try {
+      const cookie = await sdkSeal()
+      const theirs = await sdkAuthenticate(cookie)
+      const ours = await gate.authenticate(cookie)
+      assert.deepStrictEqual(pick(ours), theirs)
+      assert.equal(ours.organizationId, undefined)
+      assert.ok(Object.hasOwn(ours, 'organizationId'))
+      assert.deepEqual(ours.amr, ['pwd'])
+    } finally {
+      accessToken = h.signToken(h.claims())
+    }
+  })
+
+  it("a cookie sealed by iron-session's sealData with the SDK's options authenticates", async () => {
+    const payload = {
+      accessToken,
+      refreshToken: h.REFRESH_TOKEN,
+      user: h.USER,
+      impersonator: { email: 'admin@example.com', reason: 'support ticket 42' },
+      authenticationMethod: 'GoogleOAuth',
+    }
+    const cookie = await ironSession.sealData(payload, { password: h.PASSWORD, ttl: 0 })
+    const theirs = await sdkAuthenticate(cookie)
+    const ours = await gate.authenticate(cookie)
+    assert.equal(theirs.authenticated, true)
+    assert.deepStrictEqual(pick(ours), theirs)
+    assert.deepEqual(ours.impersonator, payload.impersonator)
+    assert.deepEqual(ours.amr, ['pwd', 'mfa'])
+  })
+
+  it('a cookie sealed by sessiongate authenticates in the SDK and unseals in iron-session', async () => {
+    const session = {
+      accessToken,
+      refreshToken: h.REFRESH_TOKEN,
+      user: h.USER,
+      impersonator: { email: 'admin@example.com', reason: null },
+      authenticationMethod: 'Password',
+    }
+    const cookie = gate.sealSession(session, { format: 'iron' })
+    assert.match(cookie, /^Fe26\.2\*1\*[0-9a-f]{64}\*/)
+    assert.ok(cookie.endsWith('~2'))
+    const theirs = await sdkAuthenticate(cookie)
+    assert.equal(theirs.authenticated, true, `SDK refused: ${theirs.reason}`)
+    const ours = await gate.authenticate(cookie)
+    assert.deepStrictEqual(pick(ours), theirs)
+    const unsealed = await ironSession.unsealData(cookie, { password: h.PASSWORD, ttl: 0 })
+    assert.deepStrictEqual(unsealed, session)
+    // The default format is iron, too.
+    const byDefault = gate.sealSession(session)
+    assert.deepStrictEqual(await ironSession.unsealData(byDefault, { password: h.PASSWORD, ttl: 0 }), session)
+  })
+
+  it('sealData interoperates with iron-session both ways', async () => {
+    const data = { hello: 'world', n: 1, nested: { list: [1, 'two', null] } }
+    const ours = gate.sealData(data)
+    assert.deepStrictEqual(await ironSession.unsealData(ours, { password: h.PASSWORD, ttl: 0 }), data)
+    const theirs = await ironSession.sealData(data, { password: h.PASSWORD, ttl: 0 })
+    assert.deepStrictEqual(gate.unsealData(theirs), { format: 'iron', data })
+  })
+
+  it('a Fernet session (workos-python format) sealed here authenticates here', async () => {
+    const fernetKey = Buffer.alloc(32, 7).toString('base64url') + '='
+    const both = new SessionGate(h.gateOptions({ cookiePassword: [fernetKey, h.PASSWORD] }))
+    const cookie = both.sealSession(
+      { accessToken, refreshToken: h.REFRESH_TOKEN, user: h.USER },
+      { format: 'fernet' },
+    )
+    assert.match(cookie, /^gAAAAA/)
+    const unsealed = both.unsealData(cookie)
+    assert.equal(unsealed.format, 'fernet')
+    assert.deepEqual(Object.keys(unsealed.data), ['access_token', 'refresh_token', 'user'])
+    const ours = await both.authenticate(cookie)
+    assert.equal(ours.authenticated, true)
+    assert.equal(ours.format, 'fernet')
+    assert.deepEqual(ours.amr, ['pwd', 'mfa'])
+    // Rotation: the SDK's iron cookie still opens with the second password.
+    const iron = await sdkSeal()
+    assert.equal((await both.authenticate(iron)).authenticated, true)
+  })
+})

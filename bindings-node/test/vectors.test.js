@@ -1,0 +1,84 @@
+'use strict'
+// Every case of tests/vectors/cases.json through the Node API: one subtest per case id.
+const assert = require('node:assert/strict')
+const { describe, it, after } = require('node:test')
+const { SessionGate, ConfigurationError } = require('sessiongate')
+const { readJson } = require('./_helpers')
+
+const { jwks, cases } = readJson('cases.json')
+
+// The core's snake_case session keys (tests/lib.rs SESSION_KEYS) and our camelCase names.
+const SESSION_KEYS = [
+  'format', 'session_id', 'organization_id', 'role', 'roles', 'permissions', 'entitlements',
+  'feature_flags', 'amr', 'acr', 'auth_time', 'user', 'impersonator', 'authentication_method',
+  'access_token',
+]
+const camel = (key) => key.replace(/_([a-z])/g, (_, c) => c.toUpperCase())
+
+// The success object: @workos-inc/node's 12 keys in its order, then ours.
+const SUCCESS_KEYS = [
+  'authenticated', 'sessionId', 'organizationId', 'role', 'roles', 'permissions', 'entitlements',
+  'featureFlags', 'user', 'authenticationMethod', 'impersonator', 'accessToken',
+  'amr', 'acr', 'authTime', 'claims', 'format',
+]
+
+function gateFor(config) {
+  assert.ok(jwks[config.jwks], `no jwks named ${config.jwks}`)
+  return new SessionGate({
+    clientId: config.client_id,
+    cookiePassword: config.cookie_passwords,
+    jwks: jwks[config.jwks],
+    issuer: config.issuers,
+    audience: config.audiences,
+    leeway: config.leeway,
+    requireExp: config.require_exp,
+    maxCookieBytes: config.max_cookie_bytes,
+  })
+}
+
+let ran = 0
+describe(`cases.json (${cases.length} cases)`, () => {
+  after(() => {
+    console.log(`# sessiongate vectors: ${ran} of ${cases.length} cases ran`)
+    assert.equal(ran, cases.length, 'every case must run')
+  })
+  assert.ok(cases.length > 0)
+  for (const c of cases) {
+    it(c.id, async () => {
+      ran += 1
+      const expected = c.expected
+      if (expected.outcome === 'configuration_error') {
+        assert.throws(() => gateFor(c.config), (e) => {
+          assert.ok(e instanceof ConfigurationError, `not a ConfigurationError: ${e}`)
+          assert.ok(e instanceof Error)
+          assert.equal(e.code, 'ERR_SESSIONGATE_CONFIG')
+          return true
+        })
+        return
+      }
+      const gate = gateFor(c.config)
+      const result = await gate.authenticate(c.cookie, { now: c.now })
+      if (expected.outcome === 'failed') {
+        assert.deepEqual(Object.keys(result), ['authenticated', 'reason', 'detail'])
+        assert.deepEqual(
+          { reason: result.reason, detail: result.detail },
+          { reason: expected.reason, detail: expected.detail },
+        )
+        assert.equal(result.authenticated, false)
+        return
+      }
+      assert.equal(expected.outcome, 'authenticated')
+      assert.deepEqual(Object.keys(result), SUCCESS_KEYS)
+      assert.equal(result.authenticated, true, `refused: ${result.reason} (${result.detail})`)
+      assert.deepEqual(Object.keys(expected.session).sort(), [...SESSION_KEYS].sort())
+      for (const key of SESSION_KEYS) {
+        const want = expected.session[key]
+        const got = result[camel(key)]
+        // JSON null (absent) is `undefined` here, as in @workos-inc/node; the key is still present.
+        assert.deepEqual(got, want === null ? undefined : want, `${key}`)
+      }
+      assert.equal(typeof result.claims, 'object')
+      assert.equal(result.claims.sid, result.sessionId)
+    })
+  }
+})

@@ -9,6 +9,7 @@ export type SessionGateErrorCode =
   | 'ERR_SESSIONGATE_UNSEAL'
   | 'ERR_SESSIONGATE_INTERNAL'
   | 'ERR_SESSIONGATE_STEP_UP_REQUIRED'
+  | 'ERR_SESSIONGATE_JWKS_NOT_CACHED'
 
 /** Base class of every sessiongate error. A bad cookie is never an error: see `AuthenticateFailure`. */
 export declare class SessionGateError extends Error {
@@ -35,6 +36,15 @@ export declare class UnsealError extends SessionGateError {
 /** A bug in sessiongate. Please report it. */
 export declare class InternalError extends SessionGateError {
   readonly code: 'ERR_SESSIONGATE_INTERNAL'
+}
+/**
+ * Thrown by `authenticateSync` when the keys are not cached (a remote key set not fetched
+ * yet, stale, or without the token's `kid`): it never fetches. Retryable: `await
+ * gate.authenticate()` fetches them off the event loop.
+ */
+export declare class JwksNotCachedError extends SessionGateError {
+  readonly code: 'ERR_SESSIONGATE_JWKS_NOT_CACHED'
+  readonly retryable: true
 }
 
 /**
@@ -92,16 +102,19 @@ export declare class SessionGate {
    */
   constructor(options: SessionGateOptions)
   /**
-   * Authenticates a sealed session cookie, off the event-loop thread. Never rejects for a
-   * bad cookie or token (it resolves `{ authenticated: false, reason, detail }`); rejects
-   * with `ERR_SESSIONGATE_JWKS_UNAVAILABLE` when no key set can be obtained (retryable).
+   * Authenticates a sealed session cookie. When the keys are cached (always for `jwks`)
+   * the Promise is settled on the calling thread, without the network; otherwise the work,
+   * a key fetch included, runs off the event-loop thread. Never rejects for a bad cookie
+   * or token (it resolves `{ authenticated: false, reason, detail }`); rejects with
+   * `ERR_SESSIONGATE_JWKS_UNAVAILABLE` when no key set can be obtained (retryable).
    */
   authenticate(sessionData: string | null | undefined, options?: AuthenticateOptions): Promise<AuthenticateResult>
   /**
-   * `authenticate`, synchronously, for gates with a static key set (`jwks`): those never
-   * fetch, so nothing here can block on the network. A gate that fetches its keys
-   * (`jwksUrl`, or WorkOS's by default) throws `ERR_SESSIONGATE_CONFIG`: use
-   * `await authenticate()` there.
+   * `authenticate`, synchronously, from cached keys only: it never fetches. Always
+   * answers for a static key set (`jwks`); a gate that fetches its keys throws a
+   * retryable `JwksNotCachedError` (`ERR_SESSIONGATE_JWKS_NOT_CACHED`) until
+   * `await authenticate()` has fetched them (and again when they go stale or a new `kid`
+   * appears).
    */
   authenticateSync(sessionData: string | null | undefined, options?: AuthenticateOptions): AuthenticateResult
   /**
@@ -266,9 +279,15 @@ export interface SessionGateOptions {
   jwks?: Record<string, unknown> | string
   /**
    * A JWKS URL to fetch the keys from (cached 10 min, fetched off the event loop). Without
-   * `jwks` or `jwksUrl`: WorkOS's `https://api.workos.com/sso/jwks/{clientId}`.
+   * `jwks`, `jwksUrl` or `discoveryIssuer`: WorkOS's `https://api.workos.com/sso/jwks/{clientId}`.
    */
   jwksUrl?: string
+  /**
+   * An OIDC issuer whose `/.well-known/openid-configuration` names the `jwks_uri` (fetched
+   * and cached off the event loop, like `jwksUrl`). Give one of `jwks`, `jwksUrl`,
+   * `discoveryIssuer`.
+   */
+  discoveryIssuer?: string
   /** Accepted `iss` values (not checked when absent). */
   issuer?: string | string[]
   /** Accepted `aud` values (not checked when absent). */

@@ -12,6 +12,7 @@ export const {
   SealError,
   UnsealError,
   InternalError,
+  JwksNotCachedError,
   StepUpRequiredError,
 } = binding
 export default binding

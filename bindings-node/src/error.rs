@@ -23,6 +23,10 @@ pub const CLASSES: [(&str, &str, &str); 5] = [
 /// The code of a step-up refusal (`step_up_required` in every language).
 pub const STEP_UP_CODE: &str = "ERR_SESSIONGATE_STEP_UP_REQUIRED";
 
+/// The code `authenticateSync` throws when the keys are not cached (the core's
+/// `authenticate_cached_at` answered `None`): retryable, once `await authenticate()` fetched.
+pub const NOT_CACHED_CODE: &str = "ERR_SESSIONGATE_JWKS_NOT_CACHED";
+
 /// The builders' JavaScript. `session` lists @workos-inc/node's 12 keys in its order, then
 /// ours: every key is present (absent values are `undefined`, as in the SDK). The access
 /// token comes as its own string (no JSON escaping or scanning of its ~1 KB).
@@ -109,6 +113,12 @@ fn script() -> String {
   named(StepUpRequiredError);
   byCode['{STEP_UP_CODE}'] = StepUpRequiredError;
   exported.StepUpRequiredError = StepUpRequiredError;
+  class JwksNotCachedError extends SessionGateError {{
+    constructor(message) {{ super(message, '{NOT_CACHED_CODE}', true); }}
+  }}
+  named(JwksNotCachedError);
+  byCode['{NOT_CACHED_CODE}'] = JwksNotCachedError;
+  exported.JwksNotCachedError = JwksNotCachedError;
   const create = (code, message, retryable) => new (byCode[code] || SessionGateError)(message, retryable);
 {BUILDERS}
   return {{ classes: exported, create, session, failure, token, tokenFailure, stepUp, invalidArgument }};
@@ -138,7 +148,7 @@ fn take<Args: napi::bindgen_prelude::JsValuesTupleIntoVec>(made: &Object, name: 
 pub fn install(env: &Env, exports: &mut Object) -> napi::Result<()> {
     let made: Object = env.run_script(script())?;
     let classes: Object = made.get_named_property("classes")?;
-    for name in ["SessionGateError", "StepUpRequiredError"].into_iter().chain(CLASSES.iter().map(|(name, _, _)| *name)) {
+    for name in ["SessionGateError", "StepUpRequiredError", "JwksNotCachedError"].into_iter().chain(CLASSES.iter().map(|(name, _, _)| *name)) {
         exports.set_named_property(name, classes.get_named_property::<Unknown>(name)?)?;
     }
     let runtime = Runtime {
@@ -220,6 +230,17 @@ pub fn to_js(env: &Env, error: &sessiongate::Error) -> napi::Error {
     }
 }
 
+/// A `JwksNotCachedError` to throw: `authenticateSync` would need a key fetch.
+pub fn jwks_not_cached(env: &Env) -> napi::Error {
+    let message = "the key set is not cached (not fetched yet, stale, or without the token's kid): \
+                   authenticateSync never fetches; use `await gate.authenticate()`, which fetches off the event loop"
+        .to_owned();
+    match call(env, |r| &r.create, FnArgs::from((NOT_CACHED_CODE, message.clone(), true))) {
+        Ok(value) => napi::Error::from(value),
+        Err(_) => napi::Error::new(Status::GenericFailure, format!("{NOT_CACHED_CODE}: {message}")),
+    }
+}
+
 /// A configuration error (bad constructor options).
 pub fn config(message: impl Into<String>) -> sessiongate::Error {
     sessiongate::Error::Configuration(message.into())
@@ -234,4 +255,22 @@ pub fn seal(message: impl Into<String>) -> sessiongate::Error {
 pub fn guard<T>(what: &str, f: impl FnOnce() -> Result<T, sessiongate::Error>) -> Result<T, sessiongate::Error> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
         .unwrap_or_else(|_| Err(sessiongate::Error::Internal(format!("panic in {what}"))))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_forced_panic_becomes_the_internal_error() {
+        let caught: Result<(), sessiongate::Error> = guard("test", || panic!("forced panic: never crosses into JavaScript"));
+        let error = caught.unwrap_err();
+        assert_eq!(error.code(), "internal_error");
+        assert!(!error.is_retryable());
+        assert_eq!(js_code(error.code()), "ERR_SESSIONGATE_INTERNAL");
+        assert!(error.to_string().contains("panic in test"));
+        assert_eq!(guard("test", || Ok::<_, sessiongate::Error>(7)).unwrap(), 7);
+        assert_eq!(js_code("configuration_error"), "ERR_SESSIONGATE_CONFIG");
+    }
 }

@@ -2,10 +2,13 @@
 //! back, and maps the core's errors to `Error` subclasses with a stable `code`. No logic of
 //! its own: every decision is the core's.
 //!
-//! `authenticate` runs on the libuv thread pool (an [`AsyncTask`]): nothing that can block
-//! (a key fetch) ever runs on the event-loop thread. `authenticateSync` exists only for
-//! gates with a static key set, which never fetch. Results are serialized to one JSON string
-//! in Rust (on the pool for `authenticate`) and built by a small JavaScript function
+//! `authenticate` answers inline, on the calling thread, when the core can without the
+//! network ([`sessiongate::SessionGate::authenticate_cached_at`]: static keys, or a cached key
+//! set that knows the token's `kid`), as an already settled Promise; otherwise it runs on the
+//! libuv thread pool (an [`AsyncTask`]): a key fetch never runs on the event-loop thread.
+//! `authenticateSync` uses only the cached path and throws `ERR_SESSIONGATE_JWKS_NOT_CACHED`
+//! (retryable) when it would need a fetch. Results are serialized to one JSON string in Rust
+//! and built by a small JavaScript function
 //! ([`error`]): one boundary crossing per result instead of one per property. Success
 //! objects have the keys of @workos-inc/node's `AuthenticateWithSessionCookieSuccessResponse`,
 //! in its order (absent values are present as `undefined`, as there), then `amr`, `acr`,
@@ -20,7 +23,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use napi::bindgen_prelude::{
-    AsyncTask, ClassInstance, Either, Function, JsObjectValue, JsValue, Object, Undefined, Unknown,
+    AsyncTask, ClassInstance, Either, Function, JsObjectValue, JsValue, Object, PromiseRaw, Undefined, Unknown,
 };
 use napi::{Env, JsDate, Task};
 use napi_derive::napi;
@@ -55,8 +58,12 @@ pub struct SessionGateOptions {
     #[napi(ts_type = "Record<string, unknown> | string")]
     pub jwks: Option<String>,
     /// A JWKS URL to fetch the keys from (cached 10 min, fetched off the event loop). Without
-    /// `jwks` or `jwksUrl`: WorkOS's `https://api.workos.com/sso/jwks/{clientId}`.
+    /// `jwks`, `jwksUrl` or `discoveryIssuer`: WorkOS's `https://api.workos.com/sso/jwks/{clientId}`.
     pub jwks_url: Option<String>,
+    /// An OIDC issuer whose `/.well-known/openid-configuration` names the `jwks_uri` (fetched
+    /// and cached off the event loop, like `jwksUrl`). Give one of `jwks`, `jwksUrl`,
+    /// `discoveryIssuer`.
+    pub discovery_issuer: Option<String>,
     /// Accepted `iss` values (not checked when absent).
     #[napi(ts_type = "string | string[]")]
     pub issuer: Option<Vec<String>>,
@@ -326,11 +333,12 @@ fn seal_format(options: &Options) -> CoreResult<SealFormat> {
     }
 }
 
-const GATE_OPTIONS: [&str; 11] = [
+const GATE_OPTIONS: [&str; 12] = [
     "clientId",
     "cookiePassword",
     "jwks",
     "jwksUrl",
+    "discoveryIssuer",
     "issuer",
     "audience",
     "leeway",
@@ -362,12 +370,14 @@ fn read_config(env: &Env, options: Option<Either<Object, Unknown>>) -> CoreResul
         ),
     };
     let jwks_url = o.get::<String>("jwksUrl", "a string", cfg)?;
-    let source = match (jwks, jwks_url) {
-        (Some(_), Some(_)) => return Err(cfg("give either jwks or jwksUrl, not both".into())),
-        (Some(doc), None) => JwksSource::Static(doc),
-        (None, Some(url)) => JwksSource::Url(url),
+    let discovery = o.get::<String>("discoveryIssuer", "a string", cfg)?;
+    let source = match (jwks, jwks_url, discovery) {
+        (Some(doc), None, None) => JwksSource::Static(doc),
+        (None, Some(url), None) => JwksSource::Url(url),
+        (None, None, Some(issuer)) => JwksSource::Discovery(issuer),
         // WorkOS's key set for this client, fetched and cached.
-        (None, None) => JwksSource::workos(&client_id),
+        (None, None, None) => JwksSource::workos(&client_id),
+        _ => return Err(cfg("give one of jwks, jwksUrl or discoveryIssuer, not several".into())),
     };
     let mut config = Config::new(client_id, passwords, source);
     let list = "a string or an array of strings";
@@ -472,13 +482,39 @@ fn cookie_of(session_data: Option<Either<String, Unknown>>) -> Cookie {
     }
 }
 
-fn authenticate_task(
+/// The answer without the network and without waiting, or `None` when the keys are not
+/// cached (cold, stale, or the token's `kid` is unknown): then only `authenticate_at` can.
+fn cached_outcome(gate: &sessiongate::SessionGate, cookie: &Cookie, now: Option<SystemTime>) -> Option<CoreResult<Outcome>> {
+    match cookie {
+        Cookie::NotText => Some(outcome(FailureDetail::MalformedSeal.into())),
+        Cookie::Text(cookie) => error::guard("authenticate", || {
+            gate.authenticate_cached_at(cookie, now.unwrap_or_else(SystemTime::now)).map(outcome).transpose()
+        })
+        .transpose(),
+    }
+}
+
+/// What `authenticate` returns: a Promise settled inline (keys cached), or a task for the
+/// libuv pool (a fetch may be needed).
+type AuthenticatePromise = Either<PromiseRaw<'static, Unknown<'static>>, AsyncTask<AuthenticateTask>>;
+
+fn authenticate_promise(
+    env: &Env,
     gate: &Arc<sessiongate::SessionGate>,
-    session_data: Option<Either<String, Unknown>>,
-    options: Option<Either<Object, Unknown>>,
-) -> AsyncTask<AuthenticateTask> {
-    let input = read_now(options).map(|now| (cookie_of(session_data), now));
-    AsyncTask::new(AuthenticateTask { gate: Arc::clone(gate), input: Some(input) })
+    input: CoreResult<(Cookie, Option<SystemTime>)>,
+) -> napi::Result<AuthenticatePromise> {
+    let answer = match &input {
+        Err(_) => None,
+        Ok((cookie, now)) => cached_outcome(gate, cookie, *now),
+    };
+    let settled = match (answer, input) {
+        (Some(Ok(answer)), _) => PromiseRaw::resolve(env, outcome_to_js(env, Ok(answer))?)?,
+        (Some(Err(e)), _) | (None, Err(e)) => PromiseRaw::reject(env, error::to_js(env, &e))?,
+        (None, Ok(input)) => {
+            return Ok(Either::B(AsyncTask::new(AuthenticateTask { gate: Arc::clone(gate), input: Some(Ok(input)) })));
+        }
+    };
+    Ok(Either::A(settled))
 }
 
 /// Opens WorkOS session cookies (iron from @workos-inc/node and authkit-nextjs, Fernet from
@@ -486,8 +522,6 @@ fn authenticate_task(
 #[napi]
 pub struct SessionGate {
     inner: Arc<sessiongate::SessionGate>,
-    /// A static key set (`jwks`): authenticating never fetches, so it may run synchronously.
-    static_keys: bool,
 }
 
 #[napi]
@@ -497,29 +531,34 @@ impl SessionGate {
     #[napi(constructor, ts_args_type = "options: SessionGateOptions")]
     pub fn new(env: Env, options: Option<Either<Object, Unknown>>) -> napi::Result<Self> {
         error::guard("new SessionGate", || read_config(&env, options).and_then(sessiongate::SessionGate::new))
-            .map(|gate| SessionGate { static_keys: gate.jwks_status().is_none(), inner: Arc::new(gate) })
+            .map(|gate| SessionGate { inner: Arc::new(gate) })
             .map_err(|e| error::to_js(&env, &e))
     }
 
-    /// Authenticates a sealed session cookie, off the event-loop thread. Never rejects for a
-    /// bad cookie or token (it resolves `{ authenticated: false, reason, detail }`); rejects
-    /// with `ERR_SESSIONGATE_JWKS_UNAVAILABLE` when no key set can be obtained (retryable).
+    /// Authenticates a sealed session cookie. When the keys are cached (always for `jwks`)
+    /// the Promise is settled on the calling thread, without the network; otherwise the work,
+    /// a key fetch included, runs off the event-loop thread. Never rejects for a bad cookie
+    /// or token (it resolves `{ authenticated: false, reason, detail }`); rejects with
+    /// `ERR_SESSIONGATE_JWKS_UNAVAILABLE` when no key set can be obtained (retryable).
     #[napi(
         ts_args_type = "sessionData: string | null | undefined, options?: AuthenticateOptions",
         ts_return_type = "Promise<AuthenticateResult>"
     )]
     pub fn authenticate(
         &self,
+        env: Env,
         session_data: Option<Either<String, Unknown>>,
         options: Option<Either<Object, Unknown>>,
-    ) -> AsyncTask<AuthenticateTask> {
-        authenticate_task(&self.inner, session_data, options)
+    ) -> napi::Result<AuthenticatePromise> {
+        let input = read_now(options).map(|now| (cookie_of(session_data), now));
+        authenticate_promise(&env, &self.inner, input)
     }
 
-    /// `authenticate`, synchronously, for gates with a static key set (`jwks`): those never
-    /// fetch, so nothing here can block on the network. A gate that fetches its keys
-    /// (`jwksUrl`, or WorkOS's by default) throws `ERR_SESSIONGATE_CONFIG`: use
-    /// `await authenticate()` there.
+    /// `authenticate`, synchronously, from cached keys only: it never fetches. Always
+    /// answers for a static key set (`jwks`); a gate that fetches its keys throws a
+    /// retryable `JwksNotCachedError` (`ERR_SESSIONGATE_JWKS_NOT_CACHED`) until
+    /// `await authenticate()` has fetched them (and again when they go stale or a new `kid`
+    /// appears).
     #[napi(
         ts_args_type = "sessionData: string | null | undefined, options?: AuthenticateOptions",
         ts_return_type = "AuthenticateResult"
@@ -530,17 +569,11 @@ impl SessionGate {
         session_data: Option<Either<String, Unknown>>,
         options: Option<Either<Object, Unknown>>,
     ) -> napi::Result<Unknown<'static>> {
-        if !self.static_keys {
-            return Err(error::to_js(
-                &env,
-                &error::config(
-                    "authenticateSync needs a static key set (the `jwks` option): this gate fetches its keys, \
-                     which must not happen on the event loop; use `await gate.authenticate()`",
-                ),
-            ));
+        let now = read_now(options).map_err(|e| error::to_js(&env, &e))?;
+        match cached_outcome(&self.inner, &cookie_of(session_data), now) {
+            Some(answer) => outcome_to_js(&env, answer),
+            None => Err(error::jwks_not_cached(&env)),
         }
-        let input = read_now(options).map(|now| (cookie_of(session_data), now));
-        outcome_to_js(&env, run_authenticate(&self.inner, input))
     }
 
     /// Evaluates a step-up policy on an authenticated session (from `authenticate`) or a
@@ -735,14 +768,14 @@ pub struct CookieSession {
 impl CookieSession {
     /// Authenticates the session, as `gate.authenticate(sessionData, options)`.
     #[napi(ts_args_type = "options?: AuthenticateOptions", ts_return_type = "Promise<AuthenticateResult>")]
-    pub fn authenticate(&self, options: Option<Either<Object, Unknown>>) -> AsyncTask<AuthenticateTask> {
+    pub fn authenticate(&self, env: Env, options: Option<Either<Object, Unknown>>) -> napi::Result<AuthenticatePromise> {
         let cookie = match &self.cookie {
             None => Cookie::Text(String::new()),
             Some(Cookie::Text(text)) => Cookie::Text(text.clone()),
             Some(Cookie::NotText) => Cookie::NotText,
         };
         let input = read_now(options).map(|now| (cookie, now));
-        AsyncTask::new(AuthenticateTask { gate: Arc::clone(&self.gate), input: Some(input) })
+        authenticate_promise(&env, &self.gate, input)
     }
 }
 

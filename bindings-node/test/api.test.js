@@ -29,6 +29,7 @@ describe('errors', () => {
       SealError: 'ERR_SESSIONGATE_SEAL',
       UnsealError: 'ERR_SESSIONGATE_UNSEAL',
       InternalError: 'ERR_SESSIONGATE_INTERNAL',
+      JwksNotCachedError: 'ERR_SESSIONGATE_JWKS_NOT_CACHED',
     }
     for (const [name, code] of Object.entries(codes)) {
       const e = new sg[name]('m')
@@ -42,6 +43,9 @@ describe('errors', () => {
     configError({ clientId: h.CLIENT_ID, cookiePassword: 'too-short', jwks: h.peer.jwks })
     configError({ clientId: h.CLIENT_ID, cookiePassword: [], jwks: h.peer.jwks })
     configError(h.gateOptions({ jwksUrl: 'http://127.0.0.1:1/jwks' })) // both jwks and jwksUrl
+    configError(h.gateOptions({ discoveryIssuer: 'http://127.0.0.1:1' })) // both jwks and discoveryIssuer
+    configError({ clientId: h.CLIENT_ID, cookiePassword: h.PASSWORD, jwksUrl: 'http://127.0.0.1:1/jwks', discoveryIssuer: 'http://127.0.0.1:1' })
+    configError({ clientId: h.CLIENT_ID, cookiePassword: h.PASSWORD, discoveryIssuer: 42 })
     configError({ clientId: h.CLIENT_ID, cookiePassword: h.PASSWORD, jwksUrl: 'not a url' })
     configError(h.gateOptions({ jwks: '{"keys": "nope"}' }))
     configError(h.gateOptions({ cookiePasword: h.PASSWORD })) // a typo is not ignored

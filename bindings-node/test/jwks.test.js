@@ -58,6 +58,54 @@ describe('jwksUrl', () => {
       failures: 0,
     })
     assert.ok(Math.abs(status.fetchedAt - Date.now() / 1000) < 60)
+
+    // Stale (11 minutes later): the sync path refuses without fetching; the async path goes
+    // to the pool, where one caller refreshes from the slow server and the loop stays free.
+    const later = Date.now() / 1000 + 660
+    assert.throws(() => gate.authenticateSync(cookie, { now: later }), { code: 'ERR_SESSIONGATE_JWKS_NOT_CACHED', retryable: true })
+    assert.equal(fetches, 1)
+    const stale = monitorEventLoopDelay({ resolution: 1 })
+    stale.enable()
+    const staleStart = performance.now()
+    const refreshed = await Promise.all(Array.from({ length: 50 }, () => gate.authenticate(cookie, { now: later })))
+    const staleMs = performance.now() - staleStart
+    stale.disable()
+    for (const result of refreshed) assert.equal(result.authenticated, true, `${result.reason} (${result.detail})`)
+    console.log(`# slow JWKS, stale refresh: ${staleMs.toFixed(0)} ms for 50 calls, event-loop delay max ${(stale.max / 1e6).toFixed(1)} ms`)
+    assert.equal(fetches, 2, 'one refresh')
+    assert.ok(staleMs >= 400, 'the refreshing call waited for the slow server')
+    assert.ok(stale.max / 1e6 < 200, `event-loop delay max ${stale.max / 1e6} ms during the refresh`)
+  })
+
+  it('discoveryIssuer: the issuer\'s openid-configuration names the jwks_uri, fetched once, then inline and sync', async () => {
+    const hits = { discovery: 0, jwks: 0 }
+    let base
+    base = await serve({
+      '/oidc/.well-known/openid-configuration': async () => (
+        (hits.discovery += 1), [200, { issuer: `${base}/oidc`, jwks_uri: `${base}/oidc/keys`, id_token_signing_alg_values_supported: ['RS256'] }]
+      ),
+      '/oidc/keys': async () => ((hits.jwks += 1), [200, h.peer.jwks]),
+    })
+    const gate = new SessionGate(h.gateOptions({ jwks: undefined, discoveryIssuer: `${base}/oidc` }))
+    assert.throws(() => gate.authenticateSync(cookie), { code: 'ERR_SESSIONGATE_JWKS_NOT_CACHED' })
+    assert.deepEqual(hits, { discovery: 0, jwks: 0 })
+    const results = await Promise.all(Array.from({ length: 20 }, () => gate.authenticate(cookie)))
+    for (const result of results) {
+      assert.equal(result.authenticated, true, `${result.reason} (${result.detail})`)
+      assert.deepEqual(result.amr, ['pwd', 'mfa'])
+    }
+    assert.deepEqual(hits, { discovery: 1, jwks: 1 })
+    assert.equal(gate.authenticateSync(cookie).sessionId, h.claims().sid)
+    assert.equal((await gate.authenticate(cookie)).authenticated, true)
+    assert.deepEqual(hits, { discovery: 1, jwks: 1 })
+    assert.equal(gate.jwksStatus().url, `${base}/oidc/keys`)
+    assert.equal((await gate.authenticate('not a cookie')).authenticated, false)
+
+    // A discovery document without jwks_uri: an outage (retryable), not a refused cookie.
+    let broken
+    broken = await serve({ '/.well-known/openid-configuration': async () => [200, { issuer: broken }] })
+    const bad = new SessionGate(h.gateOptions({ jwks: undefined, discoveryIssuer: broken }))
+    await assert.rejects(bad.authenticate(cookie), (e) => e instanceof JwksUnavailableError && e.retryable === true)
   })
 
   it('an unreachable or failing key server rejects with a retryable JwksUnavailableError', async () => {

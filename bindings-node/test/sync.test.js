@@ -1,16 +1,17 @@
 'use strict'
-// authenticateSync (static key sets only: never a fetch on the event loop), the result built
+// authenticateSync (cached keys only: never a fetch; JwksNotCachedError when cold), inline answers, the result built
 // from one JSON string (lazy `claims`), and the verifiedTokenCache option.
 const assert = require('node:assert/strict')
 const util = require('node:util')
 const { describe, it, after } = require('node:test')
-const { SessionGate, ConfigurationError } = require('sessiongate')
+const { SessionGate, ConfigurationError, JwksNotCachedError, SessionGateError } = require('sessiongate')
 const h = require('./_helpers')
 
 const gate = new SessionGate(h.gateOptions())
 const claims = h.claims()
 const accessToken = h.signToken(claims)
 const cookie = gate.sealSession({ accessToken, refreshToken: h.REFRESH_TOKEN, user: h.USER, organizationId: claims.org_id })
+const sealerAnswer = (value) => gate.authenticate(value)
 
 describe('authenticateSync', () => {
   it('returns what authenticate resolves, key for key (static key set)', async () => {
@@ -26,26 +27,71 @@ describe('authenticateSync', () => {
     assert.throws(() => gate.authenticateSync(cookie, { now: 'later' }), { code: 'ERR_SESSIONGATE_CONFIG' })
   })
 
-  it('a gate that fetches its keys refuses it (ConfigurationError), without fetching', async () => {
+  it('a gate that fetches its keys: JwksNotCachedError (retryable) until authenticate() fetched, never a fetch', async () => {
     let fetches = 0
     const server = await h.startServer({ '/jwks': async () => ((fetches += 1), [200, h.peer.jwks]) }, { lifetimeMs: 30_000 })
     after(() => server.close())
     const remote = new SessionGate(h.gateOptions({ jwks: undefined, jwksUrl: `http://127.0.0.1:${server.port}/jwks` }))
-    const refuse = () =>
-      assert.throws(() => remote.authenticateSync(cookie), (e) => {
-        assert.ok(e instanceof ConfigurationError)
-        assert.equal(e.retryable, false)
-        assert.match(e.message, /await gate\.authenticate\(\)/)
-        return true
-      })
-    refuse()
-    assert.equal(fetches, 0)
-    // Even once warm: the core cannot promise a cached-only path for remote keys yet.
+    const notCached = (e) => {
+      assert.ok(e instanceof JwksNotCachedError && e instanceof SessionGateError)
+      assert.equal(e.code, 'ERR_SESSIONGATE_JWKS_NOT_CACHED')
+      assert.equal(e.name, 'JwksNotCachedError')
+      assert.equal(e.retryable, true)
+      assert.match(e.message, /await gate\.authenticate\(\)/)
+      assert.ok(!e.message.includes(h.PASSWORD))
+      return true
+    }
+    for (let i = 0; i < 5; i++) assert.throws(() => remote.authenticateSync(cookie), notCached)
+    // A cookie refused before any key is needed is answered, cold or not.
+    assert.deepEqual(remote.authenticateSync('not a cookie'), await sealerAnswer('not a cookie'))
+    assert.deepEqual(remote.authenticateSync(42), await sealerAnswer(42))
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    assert.equal(fetches, 0, 'authenticateSync never fetches')
+    assert.equal(remote.jwksStatus().fetches, 0)
+    // The first async call fetches (off the event loop); then the sync path answers from the cache.
     assert.equal((await remote.authenticate(cookie)).authenticated, true)
     assert.equal(fetches, 1)
-    refuse()
-    assert.equal(new SessionGate({ clientId: h.CLIENT_ID, cookiePassword: h.PASSWORD }).jwksStatus().url, `https://api.workos.com/sso/jwks/${h.CLIENT_ID}`)
-    assert.throws(() => new SessionGate({ clientId: h.CLIENT_ID, cookiePassword: h.PASSWORD }).authenticateSync(cookie), ConfigurationError)
+    const sync = remote.authenticateSync(cookie)
+    assert.equal(sync.authenticated, true)
+    assert.deepEqual(sync, gate.authenticateSync(cookie))
+    for (let i = 0; i < 100; i++) assert.equal(remote.authenticateSync(cookie).sessionId, claims.sid)
+    // A token whose kid the cached set lacks would need a refetch: not cached, still no fetch.
+    const otherKid = gate.sealSession({ accessToken: h.signToken(claims, { kid: 'kid-not-in-the-set' }), refreshToken: h.REFRESH_TOKEN, user: h.USER })
+    assert.throws(() => remote.authenticateSync(otherKid), notCached)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    assert.equal(fetches, 1, 'the sync path never fetched')
+    assert.equal(remote.jwksStatus().fetches, 1)
+    // WorkOS's default key set, never fetched here: not cached.
+    assert.throws(() => new SessionGate({ clientId: h.CLIENT_ID, cookiePassword: h.PASSWORD }).authenticateSync(cookie), notCached)
+  })
+
+  it('await authenticate() settles inline (no pool round trip) when the keys are cached', async () => {
+    // Settled within microtasks: a pool task needs a turn of the event loop.
+    const settlesInMicrotasks = async (promise) => {
+      let settled = false
+      promise.then(() => (settled = true), () => (settled = true))
+      for (let i = 0; i < 5; i++) await Promise.resolve()
+      return settled
+    }
+    assert.equal(await settlesInMicrotasks(gate.authenticate(cookie)), true)
+    assert.equal(await settlesInMicrotasks(gate.authenticate('bad')), true)
+    assert.equal(await settlesInMicrotasks(gate.loadSealedSession({ sessionData: cookie }).authenticate()), true)
+    const rejected = gate.authenticate(cookie, { now: 'later' })
+    assert.ok(rejected instanceof Promise)
+    await assert.rejects(rejected, { code: 'ERR_SESSIONGATE_CONFIG' })
+    assert.ok(gate.authenticate(cookie) instanceof Promise)
+
+    let fetches = 0
+    const server = await h.startServer({ '/jwks': async () => ((fetches += 1), [200, h.peer.jwks]) }, { lifetimeMs: 30_000 })
+    after(() => server.close())
+    const remote = new SessionGate(h.gateOptions({ jwks: undefined, jwksUrl: `http://127.0.0.1:${server.port}/jwks` }))
+    const cold = remote.authenticate(cookie)
+    assert.equal(await settlesInMicrotasks(cold), false, 'cold keys: the pool fetches them')
+    assert.equal((await cold).authenticated, true)
+    const warm = remote.authenticate(cookie)
+    assert.equal(await settlesInMicrotasks(warm), true, 'warm keys: answered inline')
+    assert.deepEqual(await warm, await gate.authenticate(cookie))
+    assert.equal(fetches, 1)
   })
 })
 

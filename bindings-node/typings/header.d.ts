@@ -9,6 +9,7 @@ export type SessionGateErrorCode =
   | 'ERR_SESSIONGATE_UNSEAL'
   | 'ERR_SESSIONGATE_INTERNAL'
   | 'ERR_SESSIONGATE_STEP_UP_REQUIRED'
+  | 'ERR_SESSIONGATE_JWKS_NOT_CACHED'
 
 /** Base class of every sessiongate error. A bad cookie is never an error: see `AuthenticateFailure`. */
 export declare class SessionGateError extends Error {
@@ -35,6 +36,15 @@ export declare class UnsealError extends SessionGateError {
 /** A bug in sessiongate. Please report it. */
 export declare class InternalError extends SessionGateError {
   readonly code: 'ERR_SESSIONGATE_INTERNAL'
+}
+/**
+ * Thrown by `authenticateSync` when the keys are not cached (a remote key set not fetched
+ * yet, stale, or without the token's `kid`): it never fetches. Retryable: `await
+ * gate.authenticate()` fetches them off the event loop.
+ */
+export declare class JwksNotCachedError extends SessionGateError {
+  readonly code: 'ERR_SESSIONGATE_JWKS_NOT_CACHED'
+  readonly retryable: true
 }
 
 /**

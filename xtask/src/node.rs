@@ -113,7 +113,8 @@ pub fn build() -> Result<()> {
     Ok(())
 }
 
-/// Debug addon, then every `test/*.test.{js,mjs}` file under `node --test`.
+/// Debug addon, then every `test/*.test.{js,mjs}` file under `node --test`, then the
+/// crate's Rust unit tests.
 pub fn test() -> Result<()> {
     if !present() {
         return absent();
@@ -131,7 +132,10 @@ pub fn test() -> Result<()> {
     }
     let mut cmd = Command::new("node");
     cmd.current_dir(dir()).arg("--test").args(&files);
-    util::run(&mut cmd)
+    util::run(&mut cmd)?;
+    // The crate's Rust unit tests (the panic guard), outside Node.
+    util::step("node: cargo test -p sessiongate-node --lib");
+    util::run(util::cargo().args(["test", "-p", "sessiongate-node", "--lib"]))
 }
 
 pub fn demo(fixture: &Path) -> Result<()> {

@@ -17,6 +17,9 @@ use crate::error::FailureDetail;
 use crate::jwks::KeySet;
 use crate::seal::b64;
 
+/// The longest token accepted (header and payload are bounded by it), checked first.
+pub const MAX_TOKEN_BYTES: usize = 16 * 1024;
+
 /// A JSON object of claims, in the token's order.
 pub type Claims = Map<String, Value>;
 
@@ -69,6 +72,9 @@ struct Parsed<'t> {
 }
 
 fn parse<'t>(token: &'t str, rules: &TokenRules) -> Result<Parsed<'t>, FailureDetail> {
+    if token.len() > MAX_TOKEN_BYTES {
+        return Err(FailureDetail::MalformedJwt);
+    }
     let mut parts = token.split('.');
     let (Some(header), Some(payload), Some(signature), None) = (parts.next(), parts.next(), parts.next(), parts.next())
     else {
@@ -316,6 +322,8 @@ mod tests {
         assert_eq!(err(&token(json!({"alg": "RS256", "kid": 7}))), Some(FailureDetail::MalformedJwt));
         assert_eq!(err(&token(json!({"typ": "JWT"}))), Some(FailureDetail::MalformedJwt));
         assert_eq!(err("a.b"), Some(FailureDetail::MalformedJwt));
+        let giant = token(json!({"alg": "RS256", "pad": "x".repeat(MAX_TOKEN_BYTES)}));
+        assert_eq!(err(&giant), Some(FailureDetail::MalformedJwt));
         assert_eq!(err("a.b.c.d"), Some(FailureDetail::MalformedJwt));
         assert_eq!(err(&token(json!({"alg": "RS256", "jku": "https://evil", "x5u": "https://evil"}))), None);
     }

@@ -40,7 +40,8 @@ pub fn core() -> Result<()> {
     }
     fs::create_dir_all(root.join("target/bench"))?;
     fs::write(root.join("target/bench/core.json"), serde_json::to_string_pretty(&Value::Object(means))?)?;
-    Ok(())
+    util::step("Rust core: RSS over 1,000,000 authenticate calls (release)");
+    util::run(cargo().args(["run", "--release", "--quiet", "-p", "sessiongate-vectors", "--bin", "memory", "--"]).arg(root.join("target/bench/memory.json")))
 }
 
 fn load(name: &str) -> Option<Value> {
@@ -50,7 +51,7 @@ fn load(name: &str) -> Option<Value> {
 
 /// Writes BENCHMARKS.md from the results of this run.
 pub fn report(command: &str, measured: &[&str]) -> Result<()> {
-    let load = |name: &str| if measured.contains(&name) { load(name) } else { None };
+    let load = |name: &str| if measured.contains(&name) || (name == "memory" && measured.contains(&"core")) { load(name) } else { None };
     let mut md = String::from("# Benchmarks\n\n");
     let load_avg = fs::read_to_string("/proc/loadavg").unwrap_or_default();
     let _ = writeln!(
@@ -80,6 +81,15 @@ pub fn report(command: &str, measured: &[&str]) -> Result<()> {
             let _ = writeln!(md, "| warm ≤ 10 µs, {format} {size} | {warm:.1} µs | {} |", if warm <= 10.0 { "yes" } else { "no" });
         }
         md.push('\n');
+    }
+    if let Some(mem) = load("memory") {
+        let growth_mb = mem["rss_growth_kb"].as_f64().unwrap_or(f64::NAN) / 1024.0;
+        let _ = writeln!(
+            md,
+            "## Memory\n\n{} authenticate calls over {} distinct sessions (iron and Fernet): RSS {} kB before, {} kB after, growth **{growth_mb:.2} MB** (target < 10 MB: {}); {} µs per call.\n",
+            mem["calls"], mem["distinct_sessions"], mem["rss_before_kb"], mem["rss_after_kb"],
+            if growth_mb < 10.0 { "met" } else { "missed" }, mem["us_per_call"]
+        );
     }
     for (name, title) in [("python", "Python: sessiongate vs workos-python 10.8.0"), ("node", "Node: sessiongate vs @workos-inc/node 11.0.0")] {
         if let Some(v) = load(name) {

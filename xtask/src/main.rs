@@ -55,6 +55,8 @@ fn run(args: &[&str]) -> Result<()> {
             node::bench()?;
             bench::report("cargo xtask bench", &["core", "python", "node"])
         }
+        // Re-renders BENCHMARKS.md from the last full run's results (target/bench/*.json).
+        ["bench", "report"] => bench::report("cargo xtask bench", &["core", "python", "node"]),
         ["bench", "core"] => bench::core().and_then(|()| bench::report("cargo xtask bench core", &["core"])),
         ["bench", "python"] => python::bench().and_then(|()| bench::report("cargo xtask bench python", &["python"])),
         ["bench", "node"] => node::bench().and_then(|()| bench::report("cargo xtask bench node", &["node"])),

@@ -1021,13 +1021,12 @@ struct TokenJson<'a> {
 }
 
 fn token_json(token: &sessiongate::VerifiedToken) -> CoreResult<String> {
-    let claims = &token.claims;
     serde_json::to_string(&TokenJson {
-        subject: claims.get("sub").and_then(Value::as_str),
-        amr: claims.get("amr").and_then(sessiongate::normalize_amr),
-        acr: claims.get("acr").and_then(Value::as_str),
-        auth_time: claims.get("auth_time").and_then(Value::as_f64).map(|t| t.floor() as i64),
-        claims,
+        subject: token.subject(),
+        amr: token.amr(),
+        acr: token.acr(),
+        auth_time: token.auth_time(),
+        claims: &token.claims,
         header: &token.header,
     })
     .map_err(|_| sessiongate::Error::Internal("cannot serialize the token".into()))

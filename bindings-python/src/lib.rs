@@ -17,7 +17,6 @@ use serde_json::{Map, Number, Value};
 use sessiongate::{
     Algorithm, AmrRequirement, Authentication, Challenge, Claims, Config, Failure, FailureDetail, FailureReason,
     JwksSource, JwksStatus, SealFormat, Secrets, Session, SessionData, StepUpDecision, StepUpPolicy, VerifiedToken,
-    normalize_amr,
 };
 
 use crate::error::{configuration, guarded, to_py_err};
@@ -444,12 +443,6 @@ impl std::fmt::Debug for PyVerifiedToken {
     }
 }
 
-impl PyVerifiedToken {
-    fn claim_str(&self, name: &str) -> Option<&str> {
-        self.token.claims.get(name).and_then(Value::as_str)
-    }
-}
-
 #[pymethods]
 impl PyVerifiedToken {
     #[getter]
@@ -466,19 +459,19 @@ impl PyVerifiedToken {
     }
     #[getter]
     fn amr(&self) -> Option<Vec<String>> {
-        self.token.claims.get("amr").and_then(normalize_amr)
+        self.token.amr()
     }
     #[getter]
     fn acr(&self) -> Option<&str> {
-        self.claim_str("acr")
+        self.token.acr()
     }
     #[getter]
     fn auth_time(&self) -> Option<i64> {
-        self.token.claims.get("auth_time").and_then(Value::as_f64).map(|t| t.floor() as i64)
+        self.token.auth_time()
     }
     #[getter]
     fn subject(&self) -> Option<&str> {
-        self.claim_str("sub")
+        self.token.subject()
     }
 
     /// `{"valid": True, "subject", "amr", "acr", "auth_time", "claims", "header"}`.

@@ -3,7 +3,6 @@
 
 use std::time::Duration;
 
-use serde_json::Value;
 
 use crate::error::{SessionGateError, guard};
 use crate::{FailureReason, time_or_now};
@@ -212,13 +211,11 @@ pub struct VerifiedToken {
 
 impl From<sessiongate::VerifiedToken> for VerifiedToken {
     fn from(token: sessiongate::VerifiedToken) -> Self {
-        let claims = &token.claims;
-        let string = |name: &str| claims.get(name).and_then(Value::as_str).map(str::to_owned);
         VerifiedToken {
-            subject: string("sub"),
-            amr: claims.get("amr").and_then(sessiongate::normalize_amr),
-            acr: string("acr"),
-            auth_time: claims.get("auth_time").and_then(Value::as_f64).map(|t| t.floor() as i64),
+            subject: token.subject().map(str::to_owned),
+            amr: token.amr(),
+            acr: token.acr().map(str::to_owned),
+            auth_time: token.auth_time(),
             claims_json: serde_json::to_string(&token.claims).unwrap_or_default(),
             header_json: serde_json::to_string(&token.header).unwrap_or_default(),
         }
@@ -267,7 +264,7 @@ mod tests {
         let SessionGateError::StepUpRequired { status, www_authenticate, body_json, .. } = err else { panic!() };
         assert_eq!(status, 401);
         assert!(www_authenticate.contains("max_age=300"));
-        assert_eq!(serde_json::from_str::<Value>(&body_json).unwrap()["max_age"], 300);
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&body_json).unwrap()["max_age"], 300);
         let both = StepUpPolicy { amr_all_of: vec!["pwd".into()], ..mfa() };
         assert_eq!(both.check_claims("{}".into(), None).unwrap_err().code(), "configuration_error");
         assert_eq!(mfa().check_claims("[1]".into(), None).unwrap_err().code(), "configuration_error");

@@ -23,8 +23,8 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::{Value, json};
 
-use crate::session::{Session, normalize_amr};
-use crate::token::{Claims, unix_seconds};
+use crate::session::Session;
+use crate::token::{self, Claims, unix_seconds};
 
 /// The RFC 9470 error code.
 pub const INSUFFICIENT_USER_AUTHENTICATION: &str = "insufficient_user_authentication";
@@ -82,10 +82,9 @@ impl StepUpPolicy {
 
     /// Evaluates the policy on verified token claims at `now` (bearer access or ID tokens).
     pub fn check_claims(&self, claims: &Claims, now: SystemTime) -> StepUpDecision {
-        let amr = claims.get("amr").and_then(normalize_amr);
+        let amr = token::amr(claims);
         let acr = claims.get("acr").and_then(Value::as_str);
-        let auth_time = claims.get("auth_time").and_then(Value::as_f64).map(|t| t.floor() as i64);
-        self.evaluate(amr.as_deref(), acr, auth_time, now)
+        self.evaluate(amr.as_deref(), acr, token::auth_time(claims), now)
     }
 
     /// Evaluates the policy on the three claims it reads.

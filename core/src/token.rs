@@ -62,6 +62,38 @@ pub struct VerifiedToken {
     pub claims: Claims,
 }
 
+impl VerifiedToken {
+    /// `sub`.
+    pub fn subject(&self) -> Option<&str> {
+        self.claims.get("sub").and_then(Value::as_str)
+    }
+
+    /// `amr`, normalized ([`crate::normalize_amr`]).
+    pub fn amr(&self) -> Option<Vec<String>> {
+        amr(&self.claims)
+    }
+
+    /// `acr`.
+    pub fn acr(&self) -> Option<&str> {
+        self.claims.get("acr").and_then(Value::as_str)
+    }
+
+    /// `auth_time`, in whole seconds (floored).
+    pub fn auth_time(&self) -> Option<i64> {
+        auth_time(&self.claims)
+    }
+}
+
+/// The `amr` claim, normalized: the one reading the session, step-up and every binding share.
+pub fn amr(claims: &Claims) -> Option<Vec<String>> {
+    claims.get("amr").and_then(crate::session::normalize_amr)
+}
+
+/// The `auth_time` claim in whole seconds, floored.
+pub fn auth_time(claims: &Claims) -> Option<i64> {
+    claims.get("auth_time").and_then(Value::as_f64).map(|t| t.floor() as i64)
+}
+
 /// A token split and decoded, not yet verified.
 struct Parsed<'t> {
     header: Map<String, Value>,

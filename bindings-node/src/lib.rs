@@ -234,7 +234,7 @@ fn session_json(session: &Session) -> CoreResult<(String, String)> {
         format: session.format.as_str(),
     })
     .map_err(internal)?;
-    Ok((json, serde_json::to_string(&session.claims).map_err(internal)?))
+    Ok((json, serde_json::to_string(&*session.claims).map_err(internal)?))
 }
 
 /// What an authentication produced, ready for the event-loop thread.

@@ -321,7 +321,7 @@ impl From<sessiongate::Session> for AuthenticateWithSessionCookieSuccessResponse
             impersonator: session.impersonator.as_ref().map(Impersonator::from),
             authentication_method: session.authentication_method,
             access_token: session.access_token,
-            claims_json: serde_json::to_string(&session.claims).unwrap_or_default(),
+            claims_json: serde_json::to_string(&*session.claims).unwrap_or_default(),
             format: session.format.into(),
         }
     }

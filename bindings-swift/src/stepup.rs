@@ -216,8 +216,8 @@ impl From<sessiongate::VerifiedToken> for VerifiedToken {
             amr: token.amr(),
             acr: token.acr().map(str::to_owned),
             auth_time: token.auth_time(),
-            claims_json: serde_json::to_string(&token.claims).unwrap_or_default(),
-            header_json: serde_json::to_string(&token.header).unwrap_or_default(),
+            claims_json: serde_json::to_string(&*token.claims).unwrap_or_default(),
+            header_json: serde_json::to_string(&*token.header).unwrap_or_default(),
         }
     }
 }

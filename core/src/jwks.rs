@@ -7,7 +7,9 @@
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use jsonwebtoken::{Algorithm, DecodingKey, jwk::AlgorithmParameters};
+use aws_lc_rs::encoding::AsDer;
+use aws_lc_rs::signature::{self as sig, ParsedPublicKey, VerificationAlgorithm};
+use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, jwk::AlgorithmParameters};
 use serde_json::Value;
 
 use crate::error::FailureDetail;
@@ -21,8 +23,10 @@ pub const MIN_RSA_BITS: usize = 2048;
 pub struct VerifyingKey {
     kid: Option<String>,
     alg: Option<Algorithm>,
-    family: jsonwebtoken::AlgorithmFamily,
-    key: DecodingKey,
+    family: AlgorithmFamily,
+    /// The key parsed once per algorithm it may verify, so a verification does no key setup
+    /// (for RSA, the Montgomery constants are computed on first use and kept).
+    parsed: Vec<(Algorithm, ParsedPublicKey)>,
 }
 
 impl VerifyingKey {
@@ -31,9 +35,9 @@ impl VerifyingKey {
         self.kid.as_deref()
     }
 
-    /// The key itself, for `jsonwebtoken::crypto::verify`.
-    pub(crate) fn decoding_key(&self) -> &DecodingKey {
-        &self.key
+    /// Whether `signature` over `message` verifies under this key with `alg`.
+    pub(crate) fn verifies(&self, alg: Algorithm, message: &[u8], signature: &[u8]) -> bool {
+        self.parsed.iter().find(|(a, _)| *a == alg).is_some_and(|(_, key)| key.verify_sig(message, signature).is_ok())
     }
 
     fn accepts(&self, alg: Algorithm) -> bool {
@@ -167,33 +171,61 @@ fn usable_key(entry: &Value) -> Option<VerifyingKey> {
         Some(_) => return None,
     };
     let jwk: jsonwebtoken::jwk::Jwk = serde_json::from_value(entry.clone()).ok()?;
-    let family = match &jwk.algorithm {
+    let (family, public_key) = match &jwk.algorithm {
         AlgorithmParameters::RSA(rsa) => {
             let n = crate::seal::b64::decode_url_nopad(&rsa.n).ok()?;
+            let e = crate::seal::b64::decode_url_nopad(&rsa.e).ok()?;
             let significant = n.iter().skip_while(|b| **b == 0).count();
             let bits = significant * 8 - n.iter().find(|b| **b != 0).map_or(0, |b| b.leading_zeros() as usize);
             if bits < MIN_RSA_BITS {
                 return None;
             }
-            jsonwebtoken::AlgorithmFamily::Rsa
+            let der = aws_lc_rs::rsa::PublicKeyComponents { n: n.as_slice(), e: e.as_slice() }.as_der().ok()?;
+            (AlgorithmFamily::Rsa, der.as_ref().to_vec())
         }
-        AlgorithmParameters::EllipticCurve(_) => jsonwebtoken::AlgorithmFamily::Ec,
-        AlgorithmParameters::OctetKeyPair(_) => jsonwebtoken::AlgorithmFamily::Ed,
+        // jsonwebtoken checks the coordinates and gives the raw point (EC) or key (Ed25519).
+        AlgorithmParameters::EllipticCurve(_) => (AlgorithmFamily::Ec, public_key_bytes(&jwk)?),
+        AlgorithmParameters::OctetKeyPair(_) => (AlgorithmFamily::Ed, public_key_bytes(&jwk)?),
         AlgorithmParameters::OctetKey(_) => return None,
         _ => return None,
     };
     if alg.is_some_and(|a| a.family() != family) {
         return None;
     }
-    let key = DecodingKey::from_jwk(&jwk).ok()?;
-    Some(VerifyingKey { kid, alg, family, key })
+    let parsed: Vec<_> = ALGORITHMS
+        .iter()
+        .filter(|(a, _)| a.family() == family && alg.is_none_or(|alg| alg == *a))
+        .filter_map(|(a, verification)| Some((*a, ParsedPublicKey::new(*verification, &public_key).ok()?)))
+        .collect();
+    if parsed.is_empty() {
+        return None;
+    }
+    Some(VerifyingKey { kid, alg, family, parsed })
 }
+
+fn public_key_bytes(jwk: &jsonwebtoken::jwk::Jwk) -> Option<Vec<u8>> {
+    Some(DecodingKey::from_jwk(jwk).ok()?.try_get_as_bytes().ok()?.to_vec())
+}
+
+/// Every algorithm we verify, with aws-lc-rs's verification for it (RSA: 2048 bits and up;
+/// ECDSA: JOSE's fixed-length `r || s` signatures).
+const ALGORITHMS: [(Algorithm, &'static dyn VerificationAlgorithm); 9] = [
+    (Algorithm::RS256, &sig::RSA_PKCS1_2048_8192_SHA256),
+    (Algorithm::RS384, &sig::RSA_PKCS1_2048_8192_SHA384),
+    (Algorithm::RS512, &sig::RSA_PKCS1_2048_8192_SHA512),
+    (Algorithm::PS256, &sig::RSA_PSS_2048_8192_SHA256),
+    (Algorithm::PS384, &sig::RSA_PSS_2048_8192_SHA384),
+    (Algorithm::PS512, &sig::RSA_PSS_2048_8192_SHA512),
+    (Algorithm::ES256, &sig::ECDSA_P256_SHA256_FIXED),
+    (Algorithm::ES384, &sig::ECDSA_P384_SHA384_FIXED),
+    (Algorithm::EdDSA, &sig::ED25519),
+];
 
 /// Parses an algorithm name, refusing `none` and every symmetric (HS*) algorithm: a public
 /// key must never be usable as an HMAC secret.
 pub fn asymmetric_algorithm(name: &str) -> Option<Algorithm> {
     let alg: Algorithm = name.parse().ok()?;
-    (alg.family() != jsonwebtoken::AlgorithmFamily::Hmac).then_some(alg)
+    (alg.family() != AlgorithmFamily::Hmac).then_some(alg)
 }
 
 #[cfg(test)]

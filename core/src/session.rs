@@ -156,8 +156,8 @@ pub struct Session {
     pub access_token: String,
     /// The sealed refresh token. Never printed by `Debug`.
     pub refresh_token: Option<String>,
-    /// Every claim of the verified access token.
-    pub claims: Claims,
+    /// Every claim of the verified access token (shared with the verified-token cache).
+    pub claims: Arc<Claims>,
 }
 
 impl fmt::Debug for Session {

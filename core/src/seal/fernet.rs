@@ -9,7 +9,6 @@
 //! never checked (the SDK decrypts without a TTL).
 
 use aes::cipher::{BlockDecryptMut, BlockEncryptMut, KeyIvInit, block_padding::Pkcs7};
-use base64::Engine;
 use hmac::{Hmac, Mac};
 use serde_json::Value;
 use sha2::Sha256;
@@ -43,7 +42,7 @@ impl FernetKey {
         }
         let compact: String =
             key.chars().filter(|c| !c.is_ascii_whitespace()).map(|c| match c { '+' => '-', '/' => '_', c => c }).collect();
-        let mut bytes = base64::engine::general_purpose::URL_SAFE.decode(compact).ok()?;
+        let mut bytes = b64::decode_url_padded(&compact).ok()?;
         let key = (bytes.len() == 32).then(|| {
             let mut signing = [0u8; 16];
             let mut encryption = [0u8; 16];
@@ -70,14 +69,15 @@ impl std::fmt::Debug for FernetKey {
 
 /// Opens a Fernet token with the first key whose HMAC matches.
 pub fn unseal<'k>(cookie: &str, keys: impl Iterator<Item = &'k FernetKey>) -> Result<Value, FailureDetail> {
-    let token = b64::decode_url_padded(cookie)?;
+    let mut token = zeroize::Zeroizing::new(b64::decode_url_padded(cookie)?);
     if token.len() < HEADER_BYTES + 16 + MAC_BYTES
         || !(token.len() - HEADER_BYTES - MAC_BYTES).is_multiple_of(16)
         || token[0] != VERSION
     {
         return Err(FailureDetail::MalformedSeal);
     }
-    let (signed, tag) = token.split_at(token.len() - MAC_BYTES);
+    let body_end = token.len() - MAC_BYTES;
+    let (signed, tag) = token.split_at(body_end);
 
     let mut any_key = false;
     let key = keys.inspect(|_| any_key = true).find(|key| key.mac(signed).verify_slice(tag).is_ok());
@@ -86,13 +86,12 @@ pub fn unseal<'k>(cookie: &str, keys: impl Iterator<Item = &'k FernetKey>) -> Re
     };
 
     let iv: [u8; 16] = signed[9..HEADER_BYTES].try_into().map_err(|_| FailureDetail::MalformedSeal)?;
-    let plaintext = zeroize::Zeroizing::new(
-        Aes128CbcDec::new(&key.encryption.into(), &iv.into())
-            .decrypt_padded_vec_mut::<Pkcs7>(&signed[HEADER_BYTES..])
-            .map_err(|_| FailureDetail::DecryptFailed)?,
-    );
+    // Decrypted in place: the token buffer then holds the plaintext, wiped when dropped.
+    let plaintext = Aes128CbcDec::new(&key.encryption.into(), &iv.into())
+        .decrypt_padded_mut::<Pkcs7>(&mut token[HEADER_BYTES..body_end])
+        .map_err(|_| FailureDetail::DecryptFailed)?;
     // Python decodes strictly as UTF-8, then parses.
-    let text = std::str::from_utf8(&plaintext).map_err(|_| FailureDetail::PayloadNotJson)?;
+    let text = std::str::from_utf8(plaintext).map_err(|_| FailureDetail::PayloadNotJson)?;
     json::parse_lenient(text).ok_or(FailureDetail::PayloadNotJson)
 }
 

@@ -134,13 +134,17 @@ pub fn unseal<'p>(
     }
 
     let key = derive_key(password, parts.enc_salt);
-    let plaintext = Zeroizing::new(
-        Aes256CbcDec::new(key.as_ref().into(), &parts.iv.into())
-            .decrypt_padded_vec_mut::<Pkcs7>(&parts.ciphertext)
-            .map_err(|_| FailureDetail::DecryptFailed)?,
-    );
-    // JavaScript decodes the bytes leniently, so do we.
-    let text = String::from_utf8_lossy(&plaintext);
+    // Decrypted in place: the buffer then holds the plaintext, wiped when dropped.
+    let mut buffer = Zeroizing::new(parts.ciphertext);
+    let plaintext = Aes256CbcDec::new(key.as_ref().into(), &parts.iv.into())
+        .decrypt_padded_mut::<Pkcs7>(&mut buffer)
+        .map_err(|_| FailureDetail::DecryptFailed)?;
+    // JavaScript decodes the bytes leniently, so do we; the strict check first is the fast
+    // path for the valid UTF-8 every SDK writes.
+    let text = match std::str::from_utf8(plaintext) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(plaintext),
+    };
     let data = json::parse_lenient(&text).ok_or(FailureDetail::PayloadNotJson)?;
     Ok(match version {
         None | Some("2") => data,

@@ -63,9 +63,9 @@ fn main() {
                     "{:<8} {:<7} {:<22} {:<17} {:<16} {decision}",
                     "rust",
                     session.format.as_str(),
-                    session.session_id,
+                    session.session_id(),
                     email,
-                    format!("{:?}", session.amr.unwrap_or_default()),
+                    format!("{:?}", session.amr().unwrap_or_default()),
                 );
             }
             Authentication::Failed(failure) => panic!("demo session refused: {failure}"),

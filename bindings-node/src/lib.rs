@@ -192,13 +192,13 @@ struct SessionJson<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     role: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    roles: Option<&'a [String]>,
+    roles: Option<Vec<&'a str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    permissions: Option<&'a [String]>,
+    permissions: Option<Vec<&'a str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    entitlements: Option<&'a [String]>,
+    entitlements: Option<Vec<&'a str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    feature_flags: Option<&'a [String]>,
+    feature_flags: Option<Vec<&'a str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     user: Option<&'a Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -206,7 +206,7 @@ struct SessionJson<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     impersonator: Option<&'a Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    amr: Option<&'a [String]>,
+    amr: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     acr: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -218,19 +218,19 @@ struct SessionJson<'a> {
 fn session_json(session: &Session) -> CoreResult<(String, String)> {
     let internal = |_| sessiongate::Error::Internal("cannot serialize the session".into());
     let json = serde_json::to_string(&SessionJson {
-        session_id: &session.session_id,
-        organization_id: session.organization_id.as_deref(),
-        role: session.role.as_deref(),
-        roles: session.roles.as_deref(),
-        permissions: session.permissions.as_deref(),
-        entitlements: session.entitlements.as_deref(),
-        feature_flags: session.feature_flags.as_deref(),
+        session_id: session.session_id(),
+        organization_id: session.organization_id(),
+        role: session.role(),
+        roles: session.roles(),
+        permissions: session.permissions(),
+        entitlements: session.entitlements(),
+        feature_flags: session.feature_flags(),
         user: session.user.as_ref(),
         authentication_method: session.authentication_method.as_deref(),
         impersonator: session.impersonator.as_ref(),
-        amr: session.amr.as_deref(),
-        acr: session.acr.as_deref(),
-        auth_time: session.auth_time,
+        amr: session.amr(),
+        acr: session.acr(),
+        auth_time: session.auth_time(),
         format: session.format.as_str(),
     })
     .map_err(internal)?;

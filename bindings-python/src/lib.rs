@@ -262,31 +262,31 @@ impl SuccessResponse {
     }
     #[getter]
     fn session_id(&self) -> &str {
-        &self.session.session_id
+        self.session.session_id()
     }
     #[getter]
     fn organization_id(&self) -> Option<&str> {
-        self.session.organization_id.as_deref()
+        self.session.organization_id()
     }
     #[getter]
     fn role(&self) -> Option<&str> {
-        self.session.role.as_deref()
+        self.session.role()
     }
     #[getter]
-    fn roles(&self) -> Option<Vec<String>> {
-        self.session.roles.clone()
+    fn roles(&self) -> Option<Vec<&str>> {
+        self.session.roles()
     }
     #[getter]
-    fn permissions(&self) -> Option<Vec<String>> {
-        self.session.permissions.clone()
+    fn permissions(&self) -> Option<Vec<&str>> {
+        self.session.permissions()
     }
     #[getter]
-    fn entitlements(&self) -> Option<Vec<String>> {
-        self.session.entitlements.clone()
+    fn entitlements(&self) -> Option<Vec<&str>> {
+        self.session.entitlements()
     }
     #[getter]
-    fn feature_flags(&self) -> Option<Vec<String>> {
-        self.session.feature_flags.clone()
+    fn feature_flags(&self) -> Option<Vec<&str>> {
+        self.session.feature_flags()
     }
     #[getter]
     fn user<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
@@ -298,15 +298,15 @@ impl SuccessResponse {
     }
     #[getter]
     fn amr(&self) -> Option<Vec<String>> {
-        self.session.amr.clone()
+        self.session.amr()
     }
     #[getter]
     fn acr(&self) -> Option<&str> {
-        self.session.acr.as_deref()
+        self.session.acr()
     }
     #[getter]
     fn auth_time(&self) -> Option<i64> {
-        self.session.auth_time
+        self.session.auth_time()
     }
     #[getter]
     fn authentication_method(&self) -> Option<&str> {
@@ -330,18 +330,18 @@ impl SuccessResponse {
         let s = &self.session;
         let d = PyDict::new(py);
         d.set_item("authenticated", true)?;
-        d.set_item("session_id", &s.session_id)?;
-        d.set_item("organization_id", &s.organization_id)?;
-        d.set_item("role", &s.role)?;
-        d.set_item("roles", &s.roles)?;
-        d.set_item("permissions", &s.permissions)?;
+        d.set_item("session_id", s.session_id())?;
+        d.set_item("organization_id", s.organization_id())?;
+        d.set_item("role", s.role())?;
+        d.set_item("roles", s.roles())?;
+        d.set_item("permissions", s.permissions())?;
         d.set_item("user", opt_json_to_py(py, s.user.as_ref())?)?;
         d.set_item("impersonator", opt_json_to_py(py, s.impersonator.as_ref())?)?;
-        d.set_item("entitlements", &s.entitlements)?;
-        d.set_item("feature_flags", &s.feature_flags)?;
-        d.set_item("amr", &s.amr)?;
-        d.set_item("acr", &s.acr)?;
-        d.set_item("auth_time", s.auth_time)?;
+        d.set_item("entitlements", s.entitlements())?;
+        d.set_item("feature_flags", s.feature_flags())?;
+        d.set_item("amr", s.amr())?;
+        d.set_item("acr", s.acr())?;
+        d.set_item("auth_time", s.auth_time())?;
         d.set_item("authentication_method", &s.authentication_method)?;
         d.set_item("access_token", &s.access_token)?;
         d.set_item("claims", object_to_py(py, &s.claims)?)?;
@@ -357,13 +357,13 @@ impl SuccessResponse {
         Ok(format!(
             "AuthenticateWithSessionCookieSuccessResponse(authenticated=True, session_id={}, organization_id={}, \
              user_id={}, role={}, amr={}, acr={}, auth_time={}, format={}, access_token=<redacted>)",
-            field(s.session_id.as_str().into_pyobject(py)?.into_any()),
-            field(s.organization_id.as_deref().into_pyobject(py)?),
+            field(s.session_id().into_pyobject(py)?.into_any()),
+            field(s.organization_id().into_pyobject(py)?),
             repr_of(&user_id),
-            field(s.role.as_deref().into_pyobject(py)?),
-            field(s.amr.clone().into_pyobject(py)?),
-            field(s.acr.as_deref().into_pyobject(py)?),
-            field(s.auth_time.into_pyobject(py)?),
+            field(s.role().into_pyobject(py)?),
+            field(s.amr().into_pyobject(py)?),
+            field(s.acr().into_pyobject(py)?),
+            field(s.auth_time().into_pyobject(py)?),
             field(s.format.as_str().into_pyobject(py)?.into_any()),
         ))
     }

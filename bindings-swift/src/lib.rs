@@ -307,16 +307,16 @@ impl fmt::Debug for AuthenticateWithSessionCookieSuccessResponse {
 impl From<sessiongate::Session> for AuthenticateWithSessionCookieSuccessResponse {
     fn from(session: sessiongate::Session) -> Self {
         AuthenticateWithSessionCookieSuccessResponse {
-            session_id: session.session_id,
-            organization_id: session.organization_id,
-            role: session.role,
-            roles: session.roles,
-            permissions: session.permissions,
-            entitlements: session.entitlements,
-            feature_flags: session.feature_flags,
-            amr: session.amr,
-            acr: session.acr,
-            auth_time: session.auth_time,
+            session_id: session.session_id().to_owned(),
+            organization_id: session.organization_id().map(str::to_owned),
+            role: session.role().map(str::to_owned),
+            roles: owned(session.roles()),
+            permissions: owned(session.permissions()),
+            entitlements: owned(session.entitlements()),
+            feature_flags: owned(session.feature_flags()),
+            amr: session.amr(),
+            acr: session.acr().map(str::to_owned),
+            auth_time: session.auth_time(),
             user: session.user.as_ref().map(User::from),
             impersonator: session.impersonator.as_ref().map(Impersonator::from),
             authentication_method: session.authentication_method,
@@ -325,6 +325,10 @@ impl From<sessiongate::Session> for AuthenticateWithSessionCookieSuccessResponse
             format: session.format.into(),
         }
     }
+}
+
+fn owned(list: Option<Vec<&str>>) -> Option<Vec<String>> {
+    list.map(|items| items.into_iter().map(str::to_owned).collect())
 }
 
 /// The outcome of `authenticate`: never an error for a bad cookie.

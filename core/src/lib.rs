@@ -16,7 +16,7 @@
 //!     JwksSource::Static(jwks_json),
 //! ))?;
 //! match gate.authenticate("Fe26.2*1*…~2")? {
-//!     Authentication::Authenticated(session) => println!("{} amr={:?}", session.session_id, session.amr),
+//!     Authentication::Authenticated(session) => println!("{} amr={:?}", session.session_id(), session.amr()),
 //!     Authentication::Failed(failure) => println!("refused: {} ({})", failure.reason, failure.detail),
 //! }
 //! # Ok(())

@@ -119,33 +119,13 @@ impl fmt::Debug for Config {
     }
 }
 
-/// An authenticated session: the peers' fields, plus `amr`, `acr`, `auth_time` and every
-/// verified claim.
+/// An authenticated session: the sealed fields, and the verified access token's claims with
+/// the peers' named claims (plus `amr`, `acr`, `auth_time`) read from them on demand, so a
+/// call that does not ask for a claim does not copy it.
 #[derive(Clone, PartialEq)]
 pub struct Session {
     /// The format the cookie was sealed in.
     pub format: SealFormat,
-    /// `sid`.
-    pub session_id: String,
-    /// `org_id`.
-    pub organization_id: Option<String>,
-    /// `role`.
-    pub role: Option<String>,
-    /// `roles`.
-    pub roles: Option<Vec<String>>,
-    /// `permissions`.
-    pub permissions: Option<Vec<String>>,
-    /// `entitlements`.
-    pub entitlements: Option<Vec<String>>,
-    /// `feature_flags`.
-    pub feature_flags: Option<Vec<String>>,
-    /// How the user authenticated this session (RFC 8176 values: `pwd`, `mfa`, `otp`…),
-    /// normalized by [`normalize_amr`]; `None` when the token has no usable `amr`.
-    pub amr: Option<Vec<String>>,
-    /// `acr`: the authentication context class.
-    pub acr: Option<String>,
-    /// `auth_time`: when the user authenticated, in seconds since the epoch.
-    pub auth_time: Option<i64>,
     /// The sealed user object, verbatim (trusted: it is inside the MAC).
     pub user: Option<Value>,
     /// The sealed impersonator object, verbatim.
@@ -160,18 +140,81 @@ pub struct Session {
     pub claims: Arc<Claims>,
 }
 
+impl Session {
+    /// `sid` (every session token has one: it is required).
+    pub fn session_id(&self) -> &str {
+        self.string("sid").unwrap_or_default()
+    }
+
+    /// `org_id`.
+    pub fn organization_id(&self) -> Option<&str> {
+        self.string("org_id")
+    }
+
+    /// `role`.
+    pub fn role(&self) -> Option<&str> {
+        self.string("role")
+    }
+
+    /// `roles`.
+    pub fn roles(&self) -> Option<Vec<&str>> {
+        self.list("roles")
+    }
+
+    /// `permissions`.
+    pub fn permissions(&self) -> Option<Vec<&str>> {
+        self.list("permissions")
+    }
+
+    /// `entitlements`.
+    pub fn entitlements(&self) -> Option<Vec<&str>> {
+        self.list("entitlements")
+    }
+
+    /// `feature_flags`.
+    pub fn feature_flags(&self) -> Option<Vec<&str>> {
+        self.list("feature_flags")
+    }
+
+    /// How the user authenticated this session (RFC 8176 values: `pwd`, `mfa`, `otp`…),
+    /// normalized by [`normalize_amr`]; `None` when the token has no usable `amr`.
+    pub fn amr(&self) -> Option<Vec<String>> {
+        token::amr(&self.claims)
+    }
+
+    /// `acr`: the authentication context class.
+    pub fn acr(&self) -> Option<&str> {
+        self.string("acr")
+    }
+
+    /// `auth_time`: when the user authenticated, in seconds since the epoch.
+    pub fn auth_time(&self) -> Option<i64> {
+        token::auth_time(&self.claims)
+    }
+
+    fn string(&self, name: &str) -> Option<&str> {
+        self.claims.get(name).and_then(Value::as_str)
+    }
+
+    /// A list claim's string items (the claim rules refuse a token whose named list claims
+    /// hold anything else).
+    fn list(&self, name: &str) -> Option<Vec<&str>> {
+        self.claims.get(name).and_then(Value::as_array).map(|items| items.iter().filter_map(Value::as_str).collect())
+    }
+}
+
 impl fmt::Debug for Session {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Session")
             .field("format", &self.format)
-            .field("session_id", &self.session_id)
-            .field("organization_id", &self.organization_id)
-            .field("role", &self.role)
-            .field("roles", &self.roles)
-            .field("permissions", &self.permissions)
-            .field("amr", &self.amr)
-            .field("acr", &self.acr)
-            .field("auth_time", &self.auth_time)
+            .field("session_id", &self.session_id())
+            .field("organization_id", &self.organization_id())
+            .field("role", &self.role())
+            .field("roles", &self.roles())
+            .field("permissions", &self.permissions())
+            .field("amr", &self.amr())
+            .field("acr", &self.acr())
+            .field("auth_time", &self.auth_time())
             .field("user_id", &self.user.as_ref().and_then(|u| u.get("id")))
             .field("access_token", &"<redacted>")
             .field("refresh_token", &"<redacted>")
@@ -457,37 +500,21 @@ fn into_string(value: Value) -> Option<String> {
 }
 
 fn session_from(sealed: SealedFields, verified: VerifiedToken) -> Result<Session, FailureDetail> {
-    let claims = verified.claims;
     // The sealed user must be the token's subject: a cookie cannot borrow another's token.
     let user_id = sealed.user.as_ref().and_then(|u| u.get("id")).and_then(Value::as_str);
-    let sub = claims.get("sub").and_then(Value::as_str);
-    if let (Some(user_id), Some(sub)) = (user_id, sub)
+    if let (Some(user_id), Some(sub)) = (user_id, verified.subject())
         && user_id != sub
     {
         return Err(FailureDetail::UserMismatch);
     }
-    let string = |name: &str| claims.get(name).and_then(Value::as_str).map(str::to_owned);
-    let list = |name: &str| {
-        claims.get(name).and_then(Value::as_array).map(|items| items.iter().filter_map(Value::as_str).map(str::to_owned).collect())
-    };
     Ok(Session {
         format: sealed.format,
-        session_id: string("sid").unwrap_or_default(),
-        organization_id: string("org_id"),
-        role: string("role"),
-        roles: list("roles"),
-        permissions: list("permissions"),
-        entitlements: list("entitlements"),
-        feature_flags: list("feature_flags"),
-        amr: token::amr(&claims),
-        acr: string("acr"),
-        auth_time: token::auth_time(&claims),
         user: sealed.user,
         impersonator: sealed.impersonator,
         authentication_method: sealed.authentication_method,
         access_token: sealed.access_token,
         refresh_token: sealed.refresh_token,
-        claims,
+        claims: verified.claims,
     })
 }
 

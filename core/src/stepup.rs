@@ -77,7 +77,7 @@ impl StepUpPolicy {
 
     /// Evaluates the policy on an authenticated session at `now`.
     pub fn check(&self, session: &Session, now: SystemTime) -> StepUpDecision {
-        self.evaluate(session.amr.as_deref(), session.acr.as_deref(), session.auth_time, now)
+        self.evaluate(session.amr().as_deref(), session.acr(), session.auth_time(), now)
     }
 
     /// Evaluates the policy on verified token claims at `now` (bearer access or ID tokens).

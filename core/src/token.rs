@@ -108,11 +108,12 @@ fn parse<'t>(token: &'t str, rules: &TokenRules) -> Result<Parsed<'t>, FailureDe
     if token.len() > MAX_TOKEN_BYTES {
         return Err(FailureDetail::MalformedJwt);
     }
-    let mut parts = token.split('.');
-    let (Some(header), Some(payload), Some(signature), None) = (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
+    // memchr's SIMD search: the payload is most of a token.
+    let mut dots = memchr::memchr_iter(b'.', token.as_bytes());
+    let (Some(first), Some(second), None) = (dots.next(), dots.next(), dots.next()) else {
         return Err(FailureDetail::MalformedJwt);
     };
+    let (header, payload, signature) = (&token[..first], &token[first + 1..second], &token[second + 1..]);
     let header = decode_object(header)?;
     let claims = decode_object(payload)?;
     let alg = match header.get("alg") {
@@ -132,9 +133,30 @@ fn parse<'t>(token: &'t str, rules: &TokenRules) -> Result<Parsed<'t>, FailureDe
 
 fn decode_object(part: &str) -> Result<Map<String, Value>, FailureDetail> {
     let bytes = b64::decode_url_nopad(part).map_err(|_| FailureDetail::MalformedJwt)?;
-    match serde_json::from_slice(&bytes) {
-        Ok(Value::Object(map)) => Ok(map),
-        _ => Err(FailureDetail::MalformedJwt),
+    serde_json::from_slice::<JsonObject>(&bytes).map(|object| object.0).map_err(|_| FailureDetail::MalformedJwt)
+}
+
+/// A JSON object, read as `Value` reads one (a repeated name keeps its first position and
+/// its last value) into a map sized for a typical token up front, so it is not regrown.
+struct JsonObject(Map<String, Value>);
+
+impl<'de> serde::Deserialize<'de> for JsonObject {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = JsonObject;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut entries: A) -> Result<JsonObject, A::Error> {
+                let mut map = Map::with_capacity(entries.size_hint().unwrap_or(16));
+                while let Some((name, value)) = entries.next_entry::<String, Value>()? {
+                    map.insert(name, value);
+                }
+                Ok(JsonObject(map))
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
     }
 }
 
@@ -198,13 +220,14 @@ pub(crate) fn unix_seconds(now: SystemTime) -> f64 {
 
 /// Applies the claim rules (everything but the signature) at `now`.
 pub fn check_claims(claims: &Claims, rules: &TokenRules, now: SystemTime) -> Result<(), FailureDetail> {
+    let named = Named::read(claims);
     let now = unix_seconds(now);
     let leeway = rules.leeway.as_secs_f64();
 
-    let exp = time_claim(claims, "exp")?;
-    let nbf = time_claim(claims, "nbf")?;
-    let iat = time_claim(claims, "iat")?;
-    time_claim(claims, "auth_time")?;
+    let exp = time_claim(named.exp)?;
+    let nbf = time_claim(named.nbf)?;
+    let iat = time_claim(named.iat)?;
+    time_claim(named.auth_time)?;
     match exp {
         None if rules.require_exp => return Err(FailureDetail::ExpMissing),
         Some(exp) if exp <= now - leeway => return Err(FailureDetail::Expired),
@@ -217,28 +240,28 @@ pub fn check_claims(claims: &Claims, rules: &TokenRules, now: SystemTime) -> Res
         return Err(FailureDetail::IssuedInFuture);
     }
 
-    match claims.get("sid") {
+    match named.sid {
         Some(Value::String(_)) => {}
         None if !rules.require_sid => {}
         None | Some(Value::Null) => return Err(FailureDetail::SidMissing),
         Some(_) => return Err(FailureDetail::ClaimType),
     }
-    for name in ["sub", "jti", "org_id", "role", "acr", "iss"] {
-        optional_string(claims, name)?;
+    for claim in named.strings {
+        optional_string(claim)?;
     }
-    for name in ["roles", "permissions", "entitlements", "feature_flags"] {
-        optional_string_list(claims, name)?;
+    for claim in named.string_lists {
+        optional_string_list(claim)?;
     }
 
     if !rules.issuers.is_empty() {
-        let iss = claims.get("iss").and_then(Value::as_str);
+        let iss = named.strings[Named::ISS].and_then(Value::as_str);
         if !iss.is_some_and(|iss| rules.issuers.iter().any(|i| i == iss)) {
             return Err(FailureDetail::IssuerMismatch);
         }
     }
     if !rules.audiences.is_empty() {
         let matches = |aud: &str| rules.audiences.iter().any(|a| a == aud);
-        let ok = match claims.get("aud") {
+        let ok = match named.aud {
             Some(Value::String(aud)) => matches(aud),
             Some(Value::Array(auds)) => auds.iter().filter_map(Value::as_str).any(matches),
             _ => false,
@@ -249,32 +272,82 @@ pub fn check_claims(claims: &Claims, rules: &TokenRules, now: SystemTime) -> Res
     }
 
     // Agent and widget tokens are not a user's session (as workos-python 10.8.0).
-    let sub_type_set = claims.get("sub_type").is_some_and(|v| !v.is_null());
-    let sub_profile_other = claims.get("sub_profile").is_some_and(|v| !v.is_null() && v != "user");
+    let sub_type_set = named.sub_type.is_some_and(|v| !v.is_null());
+    let sub_profile_other = named.sub_profile.is_some_and(|v| !v.is_null() && v != "user");
     if sub_type_set || sub_profile_other {
         return Err(FailureDetail::NotUserToken);
     }
     Ok(())
 }
 
-/// A time claim: absent/null, or a JSON number. Strings and booleans are refused.
-fn time_claim(claims: &Claims, name: &str) -> Result<Option<f64>, FailureDetail> {
-    match claims.get(name) {
+/// The claims the rules read, found in one pass over the claims (a hashed lookup per name
+/// costs more than the whole walk, and this runs on every cache hit).
+#[derive(Default)]
+struct Named<'c> {
+    exp: Option<&'c Value>,
+    nbf: Option<&'c Value>,
+    iat: Option<&'c Value>,
+    auth_time: Option<&'c Value>,
+    sid: Option<&'c Value>,
+    aud: Option<&'c Value>,
+    sub_type: Option<&'c Value>,
+    sub_profile: Option<&'c Value>,
+    /// `sub`, `jti`, `org_id`, `role`, `acr`, `iss`: strings when present.
+    strings: [Option<&'c Value>; 6],
+    /// `roles`, `permissions`, `entitlements`, `feature_flags`: lists of strings when present.
+    string_lists: [Option<&'c Value>; 4],
+}
+
+impl<'c> Named<'c> {
+    const ISS: usize = 5;
+
+    fn read(claims: &'c Claims) -> Named<'c> {
+        let mut named = Named::default();
+        for (name, value) in claims {
+            let slot = match name.as_str() {
+                "exp" => &mut named.exp,
+                "nbf" => &mut named.nbf,
+                "iat" => &mut named.iat,
+                "auth_time" => &mut named.auth_time,
+                "sid" => &mut named.sid,
+                "aud" => &mut named.aud,
+                "sub_type" => &mut named.sub_type,
+                "sub_profile" => &mut named.sub_profile,
+                "sub" => &mut named.strings[0],
+                "jti" => &mut named.strings[1],
+                "org_id" => &mut named.strings[2],
+                "role" => &mut named.strings[3],
+                "acr" => &mut named.strings[4],
+                "iss" => &mut named.strings[Named::ISS],
+                "roles" => &mut named.string_lists[0],
+                "permissions" => &mut named.string_lists[1],
+                "entitlements" => &mut named.string_lists[2],
+                "feature_flags" => &mut named.string_lists[3],
+                _ => continue,
+            };
+            *slot = Some(value);
+        }
+        named
+    }
+}
+
+fn time_claim(claim: Option<&Value>) -> Result<Option<f64>, FailureDetail> {
+    match claim {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Number(n)) => n.as_f64().map(Some).ok_or(FailureDetail::ClaimType),
         Some(_) => Err(FailureDetail::ClaimType),
     }
 }
 
-fn optional_string(claims: &Claims, name: &str) -> Result<(), FailureDetail> {
-    match claims.get(name) {
+fn optional_string(claim: Option<&Value>) -> Result<(), FailureDetail> {
+    match claim {
         None | Some(Value::Null | Value::String(_)) => Ok(()),
         Some(_) => Err(FailureDetail::ClaimType),
     }
 }
 
-fn optional_string_list(claims: &Claims, name: &str) -> Result<(), FailureDetail> {
-    match claims.get(name) {
+fn optional_string_list(claim: Option<&Value>) -> Result<(), FailureDetail> {
+    match claim {
         None | Some(Value::Null) => Ok(()),
         Some(Value::Array(items)) if items.iter().all(Value::is_string) => Ok(()),
         Some(_) => Err(FailureDetail::ClaimType),

@@ -74,14 +74,17 @@ fn benches(c: &mut Criterion) {
     let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_000_000);
     let secrets = Secrets::new([PASSWORD]).unwrap();
 
-    // Large: 26 permissions and 26 feature flags make a ~4 kB cookie, the most a browser
-    // keeps in one cookie (4096 bytes for name and value).
-    for (size, extra) in [("typical", 0), ("large", 24)] {
+    // Large: 26 permissions and 25 feature flags make a ~4 kB cookie, about the most a
+    // browser keeps in one cookie (4096 bytes for name and value).
+    const LARGE_EXTRA: usize = 24;
+    let mut sizes = json!({"large_permissions": 2 + LARGE_EXTRA, "large_feature_flags": 1 + LARGE_EXTRA});
+    for (size, extra) in [("typical", 0), ("large", LARGE_EXTRA)] {
         let data = session(&fixture, extra);
         for format in [SealFormat::Iron, SealFormat::Fernet] {
             let cookie = cold.seal_session(&data, format).unwrap();
             let name = format!("{format}/{size}");
             eprintln!("{name}: cookie {} bytes", cookie.len());
+            sizes[&name] = json!(cookie.len());
             c.bench_function(&format!("unseal/{name}"), |b| {
                 b.iter(|| sessiongate::seal::unseal(black_box(&cookie), &secrets, now).unwrap())
             });
@@ -101,6 +104,10 @@ fn benches(c: &mut Criterion) {
             b.iter(|| key.verify_sig(black_box(input.as_bytes()), &signature).unwrap())
         });
     }
+    // For the report (`cargo xtask bench`).
+    let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("cookie_sizes.json"), sizes.to_string()).unwrap();
 }
 
 criterion_group! {

@@ -70,21 +70,41 @@ pub fn report(command: &str, measured: &[&str]) -> Result<()> {
             };
             let _ = writeln!(md, "| {label} | {} | {} | {} | {} |", cell("iron", "typical"), cell("fernet", "typical"), cell("iron", "large"), cell("fernet", "large"));
         }
+        if let Some(sizes) = load("cookie_sizes") {
+            let size = |name: &str| sizes[name].as_u64().map_or("?".into(), |n| n.to_string());
+            let _ = writeln!(
+                md,
+                "\nCookies: typical {} B (iron) / {} B (Fernet); large {} B / {} B, with {} permissions and {} feature flags: \
+                 about the most a browser keeps in one cookie (4096 bytes for name and value).",
+                size("iron/typical"), size("fernet/typical"), size("iron/large"), size("fernet/large"),
+                sizes["large_permissions"], sizes["large_feature_flags"]
+            );
+        }
         md.push_str("\nTargets:\n\n| target | measured | met |\n|---|---|---|\n");
+        let mut missed = false;
         for (format, size) in [("iron", "typical"), ("fernet", "typical"), ("iron", "large"), ("fernet", "large")] {
             let floor = us(&format!("rsa_verify/{size}")) + us(&format!("unseal/{format}/{size}"));
             let ratio = us(&format!("authenticate_cold/{format}/{size}")) / floor;
-            let _ = writeln!(md, "| cold ≤ 1.3 × (RSA verify + unseal), {format} {size} | {ratio:.2} × | {} |", if ratio <= 1.3 { "yes" } else { "no" });
+            missed |= ratio > 1.3;
+            let _ = writeln!(md, "| cold ≤ 1.3 × (RSA verify + unseal), {format} {size} | {ratio:.2} × | {} |", yes_no(ratio <= 1.3));
         }
         for (format, size) in [("iron", "typical"), ("fernet", "typical"), ("iron", "large"), ("fernet", "large")] {
             let warm = us(&format!("authenticate_warm/{format}/{size}"));
-            let _ = writeln!(md, "| warm ≤ 10 µs, {format} {size} | {warm:.1} µs | {} |", if warm <= 10.0 { "yes" } else { "no" });
+            missed |= warm > 10.0;
+            let _ = writeln!(md, "| warm ≤ 10 µs, {format} {size} | {warm:.1} µs | {} |", yes_no(warm <= 10.0));
         }
         md.push_str(
-            "\nWhere a target is missed: the large cookie carries 40 permissions and 40 feature flags; the cost above \
-             the floor grows with the claims parsed, checked and copied into the session (and, on a cache hit, \
-             copied out of the cache).\n\n",
+            "\nAbove the floor, a cold call decodes the token's header and claims into JSON values, checks the claims \
+             and builds the session; a warm call opens the seal, hashes the token (SHA-256, the cache key) and \
+             re-checks the cached claims (shared, not copied).\n",
         );
+        if missed {
+            md.push_str(
+                "\nA target above is missed in this run: the cost above the floor grows with the claims parsed; \
+                 a loaded machine also widens every ratio (load average above).\n",
+            );
+        }
+        md.push('\n');
     }
     if let Some(mem) = load("memory") {
         let growth_mb = mem["rss_growth_kb"].as_f64().unwrap_or(f64::NAN) / 1024.0;
@@ -101,11 +121,23 @@ pub fn report(command: &str, measured: &[&str]) -> Result<()> {
             table_rows(&v, "", &mut md);
             let peer_us = v.get("workos_python").or_else(|| v.get("workos_node")).and_then(|p| p["us_per_call"].as_f64());
             let floor_us = load("core").and_then(|c| c["rsa_verify/typical"].as_f64());
-            if let (Some(peer), Some(floor)) = (peer_us, floor_us) {
+            let ratio = |key: &str| v[key]["ratio_workos_over_sessiongate"].as_f64();
+            let (target, default_gate) = if name == "python" { (15.0, ratio("sessiongate_warm")) } else { (30.0, ratio("sessiongate_async")) };
+            if let Some(measured) = default_gate {
                 let _ = writeln!(
                     md,
-                    "\nA call that verifies an RSA signature cannot beat {:.0} × here: the verification alone takes {floor:.1} µs \
-                     (core bench) and the peer {peer:.1} µs. Beyond that, the verified-token cache does the work.",
+                    "\nTarget ≥ {target:.0} × the peer with a gate as configured by default (verified-token cache on), \
+                     authenticating the same cookie again and again as a signed-in user's requests do: \
+                     **{measured:.1} ×** ({}).",
+                    if measured >= target { "met" } else { "missed" }
+                );
+            }
+            if let (Some(peer), Some(floor), Some(cold)) = (peer_us, floor_us, ratio("sessiongate_cold")) {
+                let _ = writeln!(
+                    md,
+                    "\nWith the cache off (every call verifies the RSA signature) the ratio is {cold:.1} ×: no call that \
+                     verifies a signature can beat {:.0} × here, since that verification alone takes {floor:.1} µs \
+                     (core bench) and the peer's whole call {peer:.1} µs.",
                     peer / floor
                 );
             }
@@ -117,6 +149,10 @@ pub fn report(command: &str, measured: &[&str]) -> Result<()> {
     fs::write(util::root().join("BENCHMARKS.md"), md)?;
     util::step("wrote BENCHMARKS.md");
     Ok(())
+}
+
+fn yes_no(met: bool) -> &'static str {
+    if met { "yes" } else { "no" }
 }
 
 /// One row per object that reports a per-call time, however the binding's bench nests it.

@@ -367,6 +367,81 @@ mod tests {
         v.as_object().unwrap().clone()
     }
 
+    /// Signs `claims` with every algorithm we verify, through a JWKS built from the public
+    /// keys: each verifies; a flipped signature byte, the wrong curve, or an `alg` the key
+    /// does not declare does not.
+    #[test]
+    fn every_allowed_algorithm_verifies_and_only_with_its_key() {
+        use aws_lc_rs::rand::SystemRandom;
+        use aws_lc_rs::rsa::KeySize;
+        use aws_lc_rs::signature::{self as sig, EcdsaKeyPair, Ed25519KeyPair, KeyPair, RsaKeyPair};
+
+        let rng = SystemRandom::new();
+        let b64 = |bytes: &[u8]| b64::encode_url_nopad(bytes);
+        let rsa = RsaKeyPair::generate(KeySize::Rsa2048).unwrap();
+        let p256 = EcdsaKeyPair::generate(&sig::ECDSA_P256_SHA256_FIXED_SIGNING).unwrap();
+        let p384 = EcdsaKeyPair::generate(&sig::ECDSA_P384_SHA384_FIXED_SIGNING).unwrap();
+        let ed = Ed25519KeyPair::generate().unwrap();
+        let point = |key: &EcdsaKeyPair, len: usize| {
+            let raw = key.public_key().as_ref().to_vec();
+            (b64(&raw[1..1 + len]), b64(&raw[1 + len..]))
+        };
+        let ((x256, y256), (x384, y384)) = (point(&p256, 32), point(&p384, 48));
+        let rsa_public = rsa.public_key();
+        let (n, e) = (b64(rsa_public.modulus().big_endian_without_leading_zero()), b64(rsa_public.exponent().big_endian_without_leading_zero()));
+        let jwks = json!({"keys": [
+            {"kty": "RSA", "kid": "rsa", "n": n, "e": e},
+            {"kty": "RSA", "kid": "rsa-rs256-only", "alg": "RS256", "n": n, "e": e},
+            {"kty": "EC", "kid": "p256", "crv": "P-256", "x": x256, "y": y256},
+            {"kty": "EC", "kid": "p384", "crv": "P-384", "x": x384, "y": y384},
+            {"kty": "OKP", "kid": "ed", "crv": "Ed25519", "x": b64(ed.public_key().as_ref())},
+        ]});
+        let key_set = Arc::new(KeySet::from_value(&jwks).unwrap());
+        let sign = |alg: &str, kid: &str, input: &[u8]| -> Vec<u8> {
+            let rsa_sign = |padding: &'static dyn sig::RsaEncoding| {
+                let mut out = vec![0; rsa.public_modulus_len()];
+                rsa.sign(padding, &rng, input, &mut out).unwrap();
+                out
+            };
+            match (alg, kid) {
+                ("RS256", _) => rsa_sign(&sig::RSA_PKCS1_SHA256),
+                ("RS384", _) => rsa_sign(&sig::RSA_PKCS1_SHA384),
+                ("RS512", _) => rsa_sign(&sig::RSA_PKCS1_SHA512),
+                ("PS256", _) => rsa_sign(&sig::RSA_PSS_SHA256),
+                ("PS384", _) => rsa_sign(&sig::RSA_PSS_SHA384),
+                ("PS512", _) => rsa_sign(&sig::RSA_PSS_SHA512),
+                ("ES256", "p256") => p256.sign(&rng, input).unwrap().as_ref().to_vec(),
+                ("ES256" | "ES384", "p384") => p384.sign(&rng, input).unwrap().as_ref().to_vec(),
+                ("EdDSA", _) => ed.sign(input).as_ref().to_vec(),
+                other => panic!("no signer for {other:?}"),
+            }
+        };
+        let token = |alg: &str, kid: &str| {
+            let header = b64(json!({"alg": alg, "kid": kid}).to_string().as_bytes());
+            let payload = b64(json!({"sid": "s", "exp": 4_102_444_800_u64}).to_string().as_bytes());
+            let input = format!("{header}.{payload}");
+            let signature = sign(alg, kid, input.as_bytes());
+            (format!("{input}.{}", b64(&signature)), input, signature)
+        };
+        let check = |token: &str, alg: &str| {
+            let rules = TokenRules { algorithms: vec![crate::jwks::asymmetric_algorithm(alg).unwrap()], ..TokenRules::default() };
+            verify(token, &rules, at(1), None, |_| Ok::<_, ()>(key_set.clone())).unwrap()
+        };
+        for (alg, kid) in [
+            ("RS256", "rsa"), ("RS384", "rsa"), ("RS512", "rsa"), ("PS256", "rsa"), ("PS384", "rsa"), ("PS512", "rsa"),
+            ("RS256", "rsa-rs256-only"), ("ES256", "p256"), ("ES384", "p384"), ("EdDSA", "ed"),
+        ] {
+            let (good, input, mut signature) = token(alg, kid);
+            assert!(check(&good, alg).is_ok(), "{alg} with {kid}");
+            *signature.last_mut().unwrap() ^= 1;
+            let flipped = format!("{input}.{}", b64(&signature));
+            assert_eq!(check(&flipped, alg), Err(FailureDetail::SignatureInvalid), "{alg} with {kid}, flipped");
+        }
+        // A P-384 key cannot verify ES256, and a key declared RS256 refuses PS256.
+        assert_eq!(check(&token("ES256", "p384").0, "ES256"), Err(FailureDetail::SignatureInvalid));
+        assert_eq!(check(&token("PS256", "rsa-rs256-only").0, "PS256"), Err(FailureDetail::SignatureInvalid));
+    }
+
     #[test]
     fn time_rules() {
         let rules = TokenRules::default();

@@ -51,7 +51,7 @@ fn load(name: &str) -> Option<Value> {
 
 /// Writes BENCHMARKS.md from the results of this run.
 pub fn report(command: &str, measured: &[&str]) -> Result<()> {
-    let load = |name: &str| if measured.contains(&name) || (name == "memory" && measured.contains(&"core")) { load(name) } else { None };
+    let load = |name: &str| if measured.contains(&name) || (matches!(name, "memory" | "cookie_sizes") && measured.contains(&"core")) { load(name) } else { None };
     let mut md = String::from("# Benchmarks\n\n");
     let load_avg = fs::read_to_string("/proc/loadavg").unwrap_or_default();
     let _ = writeln!(

@@ -26,20 +26,20 @@ const CORE_IDS: [&str; 14] = [
     "authenticate_warm/fernet/large",
 ];
 
-/// Runs the criterion benches and keeps their means (µs) in target/bench/core.json.
+/// Runs the criterion benches and keeps their medians (µs) in target/bench/core.json.
 pub fn core() -> Result<()> {
     util::step("Rust core: criterion (release)");
     util::run(cargo().args(["bench", "-p", "sessiongate", "--bench", "authenticate"]))?;
     let root = util::root();
-    let mut means = serde_json::Map::new();
+    let mut medians = serde_json::Map::new();
     for id in CORE_IDS {
         let path = root.join("target/criterion").join(id.replace('/', "_")).join("new/estimates.json");
         let estimates: Value = serde_json::from_str(&fs::read_to_string(&path)?)?;
-        let ns = estimates["mean"]["point_estimate"].as_f64().ok_or("criterion: no mean")?;
-        means.insert(id.to_owned(), json!((ns / 10.0).round() / 100.0));
+        let ns = estimates["median"]["point_estimate"].as_f64().ok_or("criterion: no median")?;
+        medians.insert(id.to_owned(), json!((ns / 10.0).round() / 100.0));
     }
     fs::create_dir_all(root.join("target/bench"))?;
-    fs::write(root.join("target/bench/core.json"), serde_json::to_string_pretty(&Value::Object(means))?)?;
+    fs::write(root.join("target/bench/core.json"), serde_json::to_string_pretty(&Value::Object(medians))?)?;
     util::step("Rust core: RSS over 1,000,000 authenticate calls (release)");
     util::run(cargo().args(["run", "--release", "--quiet", "-p", "sessiongate-vectors", "--bin", "memory", "--"]).arg(root.join("target/bench/memory.json")))
 }
@@ -62,7 +62,7 @@ pub fn report(command: &str, measured: &[&str]) -> Result<()> {
     );
     if let Some(core) = load("core") {
         let us = |id: &str| core[id].as_f64().unwrap_or(f64::NAN);
-        md.push_str("## Core (criterion, mean µs per call)\n\n| | iron typical | Fernet typical | iron large | Fernet large |\n|---|---|---|---|---|\n");
+        md.push_str("## Core (criterion, median µs per call: 100 samples over 4 s each)\n\n| | iron typical | Fernet typical | iron large | Fernet large |\n|---|---|---|---|---|\n");
         for (label, kind) in [("RSA-2048 verify alone (the floor)", "rsa_verify"), ("unseal", "unseal"), ("authenticate, cold (no verified-token cache)", "authenticate_cold"), ("authenticate, warm (verified-token cache hit)", "authenticate_warm")] {
             let cell = |format: &str, size: &str| {
                 let id = if kind == "rsa_verify" { format!("{kind}/{size}") } else { format!("{kind}/{format}/{size}") };

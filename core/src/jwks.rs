@@ -1,8 +1,9 @@
 //! JSON Web Key Sets: parsing with hygiene, and choosing the key for a token.
 //!
 //! Unusable keys are skipped, not fatal: RSA under 2048 bits, `use` other than `sig`,
-//! `key_ops` without `verify`, symmetric (`oct`) keys, unknown `kty`, or an `alg` we never
-//! accept. A set keeps at most [`MAX_KEYS`] keys.
+//! `key_ops` without `verify`, symmetric (`oct`) keys, unknown `kty`, an `alg` we never
+//! accept, or key material aws-lc refuses (a point off its curve, an RSA key over 8192 bits).
+//! A set keeps at most [`MAX_KEYS`] keys.
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -183,7 +184,7 @@ fn usable_key(entry: &Value) -> Option<VerifyingKey> {
             let der = aws_lc_rs::rsa::PublicKeyComponents { n: n.as_slice(), e: e.as_slice() }.as_der().ok()?;
             (AlgorithmFamily::Rsa, der.as_ref().to_vec())
         }
-        // jsonwebtoken checks the coordinates and gives the raw point (EC) or key (Ed25519).
+        // jsonwebtoken decodes the raw point (EC) or key (Ed25519); aws-lc checks it below.
         AlgorithmParameters::EllipticCurve(_) => (AlgorithmFamily::Ec, public_key_bytes(&jwk)?),
         AlgorithmParameters::OctetKeyPair(_) => (AlgorithmFamily::Ed, public_key_bytes(&jwk)?),
         AlgorithmParameters::OctetKey(_) => return None,

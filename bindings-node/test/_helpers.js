@@ -72,6 +72,21 @@ function gateOptions(overrides = {}) {
   return { clientId: CLIENT_ID, cookiePassword: PASSWORD, jwks: peer.jwks, ...overrides }
 }
 
+/** The gate options of a cases.json case's `config`, with `jwks` the file's named key sets. */
+function caseGateOptions(config, jwks) {
+  if (!jwks[config.jwks]) throw new Error(`cases.json: no jwks named ${config.jwks}`)
+  return {
+    clientId: config.client_id,
+    cookiePassword: config.cookie_passwords,
+    jwks: jwks[config.jwks],
+    issuer: config.issuers,
+    audience: config.audiences,
+    leeway: config.leeway,
+    requireExp: config.require_exp,
+    maxCookieBytes: config.max_cookie_bytes,
+  }
+}
+
 /**
  * A loopback server: `routes` maps a path to a handler `(req, body) => [status, json]`
  * (or a promise of it). Bounded: it closes itself after `lifetimeMs`.
@@ -148,6 +163,7 @@ module.exports = {
   PASSWORD,
   REFRESH_TOKEN,
   gateOptions,
+  caseGateOptions,
   startServer,
   workosRoutes,
 }

@@ -66,17 +66,7 @@ describe('StepUpPolicy', () => {
 describe('check / require on sessions from cases.json', () => {
   const { jwks, cases } = h.readJson('cases.json')
   const authenticated = cases.filter((c) => c.expected.outcome === 'authenticated')
-  const gateFor = (config) =>
-    new SessionGate({
-      clientId: config.client_id,
-      cookiePassword: config.cookie_passwords,
-      jwks: jwks[config.jwks],
-      issuer: config.issuers,
-      audience: config.audiences,
-      leeway: config.leeway,
-      requireExp: config.require_exp,
-      maxCookieBytes: config.max_cookie_bytes,
-    })
+  const gateFor = (config) => new SessionGate(h.caseGateOptions(config, jwks))
   const byId = (id) => {
     const c = cases.find((x) => x.id === id)
     assert.ok(c, id)

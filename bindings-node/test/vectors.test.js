@@ -3,7 +3,7 @@
 const assert = require('node:assert/strict')
 const { describe, it, after } = require('node:test')
 const { SessionGate, ConfigurationError } = require('sessiongate')
-const { readJson } = require('./_helpers')
+const { readJson, caseGateOptions } = require('./_helpers')
 
 const { jwks, cases } = readJson('cases.json')
 
@@ -22,19 +22,7 @@ const SUCCESS_KEYS = [
   'amr', 'acr', 'authTime', 'claims', 'format',
 ]
 
-function gateFor(config) {
-  assert.ok(jwks[config.jwks], `no jwks named ${config.jwks}`)
-  return new SessionGate({
-    clientId: config.client_id,
-    cookiePassword: config.cookie_passwords,
-    jwks: jwks[config.jwks],
-    issuer: config.issuers,
-    audience: config.audiences,
-    leeway: config.leeway,
-    requireExp: config.require_exp,
-    maxCookieBytes: config.max_cookie_bytes,
-  })
-}
+const gateFor = (config) => new SessionGate(caseGateOptions(config, jwks))
 
 let ran = 0
 describe(`cases.json (${cases.length} cases)`, () => {

@@ -23,12 +23,7 @@ fn dir() -> PathBuf {
 }
 
 fn present() -> bool {
-    dir().join("Cargo.toml").exists()
-}
-
-fn absent() -> Result<()> {
-    util::step("node binding: not in this checkout (no bindings-node/), nothing to run");
-    Ok(())
+    util::binding_present("bindings-node")
 }
 
 /// Where builds put the loader and typings they generate (compared / copied by `codegen`).
@@ -100,7 +95,7 @@ fn node(script: &str) -> Command {
 /// Release addon, then `npm pack` into target/napi-node/ (an installable tarball).
 pub fn build() -> Result<()> {
     if !present() {
-        return absent();
+        return Ok(());
     }
     napi_build(true)?;
     util::step("node: npm pack");
@@ -115,9 +110,10 @@ pub fn build() -> Result<()> {
 
 /// Debug addon, then every `test/*.test.{js,mjs}` file under `node --test`, then the
 /// crate's Rust unit tests.
-pub fn test() -> Result<()> {
+/// `false` when the binding is not in this checkout (nothing ran).
+pub fn test() -> Result<bool> {
     if !present() {
-        return absent();
+        return Ok(false);
     }
     napi_build(false)?;
     util::step("node: node --test");
@@ -135,12 +131,13 @@ pub fn test() -> Result<()> {
     util::run(&mut cmd)?;
     // The crate's Rust unit tests (the panic guard), outside Node.
     util::step("node: cargo test -p sessiongate-node --lib");
-    util::run(util::cargo().args(["test", "-p", "sessiongate-node", "--lib"]))
+    util::run(util::cargo().args(["test", "-p", "sessiongate-node", "--lib"]))?;
+    Ok(true)
 }
 
 pub fn demo(fixture: &Path) -> Result<()> {
     if !present() {
-        return absent();
+        return Ok(());
     }
     if !addon().exists() {
         napi_build(false)?;
@@ -152,7 +149,7 @@ pub fn demo(fixture: &Path) -> Result<()> {
 /// Release addon; the SDK and sessiongate timed in one run -> target/bench/node.json.
 pub fn bench() -> Result<()> {
     if !present() {
-        return absent();
+        return Ok(());
     }
     napi_build(true)?;
     util::step("node: bench (@workos-inc/node 11.0.0 vs sessiongate)");

@@ -21,12 +21,7 @@ const REQUIREMENTS: &[&str] = &[
 ];
 
 fn present() -> bool {
-    util::root().join("bindings-python/Cargo.toml").exists()
-}
-
-fn absent() -> Result<()> {
-    util::step("python binding: not in this checkout (no bindings-python/), nothing to run");
-    Ok(())
+    util::binding_present("bindings-python")
 }
 
 fn binding_dir() -> PathBuf {
@@ -103,9 +98,20 @@ fn install_wheel(wheel: &Path) -> Result<()> {
     )
 }
 
+/// The venv with a freshly built wheel installed; `false` when the binding is not in this
+/// checkout.
+fn installed(release: bool) -> Result<bool> {
+    if !present() {
+        return Ok(false);
+    }
+    ensure_venv()?;
+    install_wheel(&build_wheel(release)?)?;
+    Ok(true)
+}
+
 pub fn build() -> Result<()> {
     if !present() {
-        return absent();
+        return Ok(());
     }
     ensure_venv()?;
     let wheel = build_wheel(true)?;
@@ -113,36 +119,29 @@ pub fn build() -> Result<()> {
     Ok(())
 }
 
-pub fn test() -> Result<()> {
-    if !present() {
-        return absent();
+/// `false` when the binding is not in this checkout (nothing ran).
+pub fn test() -> Result<bool> {
+    if !installed(false)? {
+        return Ok(false);
     }
-    ensure_venv()?;
-    let wheel = build_wheel(false)?;
-    install_wheel(&wheel)?;
     // The suite includes the stub check (mypy.stubtest) and a mypy run over the example.
     util::step("python: pytest");
-    util::run(python().args(["-m", "pytest", "-p", "no:cacheprovider", "-q", "-rA", "tests"]))
+    util::run(python().args(["-m", "pytest", "-p", "no:cacheprovider", "-q", "-rA", "tests"]))?;
+    Ok(true)
 }
 
 pub fn demo(fixture: &Path) -> Result<()> {
-    if !present() {
-        return absent();
+    if !installed(false)? {
+        return Ok(());
     }
-    ensure_venv()?;
-    let wheel = build_wheel(false)?;
-    install_wheel(&wheel)?;
     util::step("python: demo");
     util::run(python().arg("examples/demo.py").arg(fixture))
 }
 
 pub fn bench() -> Result<()> {
-    if !present() {
-        return absent();
+    if !installed(true)? {
+        return Ok(());
     }
-    ensure_venv()?;
-    let wheel = build_wheel(true)?;
-    install_wheel(&wheel)?;
     // One run: workos-python 10.8.0, sessiongate cold (verified_token_cache=0) and warm (cache on)
     // on the same cookie, each with 1 and 2 threads, plus never-seen tokens.
     util::step("python: benchmark against workos-python 10.8.0 (cold and warm, 1 and 2 threads)");

@@ -25,12 +25,7 @@ const READY_MARKER: &str = ".sessiongate-swift-ready";
 const CHROOT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 fn present() -> bool {
-    util::root().join("bindings-swift/Cargo.toml").exists()
-}
-
-fn absent() -> Result<()> {
-    util::step("swift binding: not in this checkout (no bindings-swift/), nothing to run");
-    Ok(())
+    util::binding_present("bindings-swift")
 }
 
 fn package_dir() -> PathBuf {
@@ -39,7 +34,7 @@ fn package_dir() -> PathBuf {
 
 pub fn build() -> Result<()> {
     if !present() {
-        return absent();
+        return Ok(());
     }
     let swift = toolchain()?;
     build_library()?;
@@ -47,21 +42,23 @@ pub fn build() -> Result<()> {
     swift.run("build", &[], &[])
 }
 
-pub fn test() -> Result<()> {
+/// `false` when the binding is not in this checkout (nothing ran).
+pub fn test() -> Result<bool> {
     if !present() {
-        return absent();
+        return Ok(false);
     }
     let swift = toolchain()?;
     build_library()?;
     check_generated()?;
     util::step("swift: swift build && swift test (XCTest)");
     swift.run("build", &[], &[])?;
-    swift.run("test", &["--disable-swift-testing"], &[])
+    swift.run("test", &["--disable-swift-testing"], &[])?;
+    Ok(true)
 }
 
 pub fn demo(fixture: &Path) -> Result<()> {
     if !present() {
-        return absent();
+        return Ok(());
     }
     let swift = toolchain()?;
     build_library()?;

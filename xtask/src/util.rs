@@ -17,6 +17,16 @@ pub fn cargo() -> Command {
     cmd
 }
 
+/// Whether a binding is in this checkout (`<dir>/Cargo.toml`). When it is not, says so: a
+/// command that skips it must never look as if it ran it.
+pub fn binding_present(dir: &str) -> bool {
+    let present = root().join(dir).join("Cargo.toml").exists();
+    if !present {
+        step(&format!("{dir}/ is not in this checkout: nothing of it runs"));
+    }
+    present
+}
+
 /// Prints a step header.
 pub fn step(name: &str) {
     eprintln!("\n== {name}");

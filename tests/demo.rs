@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::panic)]
 
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 use sessiongate::{Authentication, Config, JwksSource, SealFormat, SessionData, SessionGate, StepUpDecision, StepUpPolicy};
@@ -52,7 +52,7 @@ fn main() {
         match gate.authenticate(cookie).unwrap() {
             Authentication::Authenticated(session) => {
                 let email = session.user.as_ref().and_then(|u| u.get("email")).and_then(Value::as_str).unwrap_or("-");
-                let decision = match policy.check(&session, SystemTime::now()) {
+                let decision = match policy.check(&session) {
                     StepUpDecision::Allowed => "allowed".to_string(),
                     StepUpDecision::Denied(denial) => {
                         denied_header.get_or_insert(denial.challenge.www_authenticate());

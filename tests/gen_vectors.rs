@@ -299,7 +299,7 @@ fn main() {
     g.push("no_cookie_password", "An empty password list is a configuration error.", config(&[]), cookie.clone(), Expected::ConfigurationError);
     g.push("password_too_short", "A 31-character password that is no Fernet key is a configuration error.", config(&["0123456789012345678901234567890"]), cookie, Expected::ConfigurationError);
 
-    let out = Cases { about: "Our own cases; merged into cases.json by gen-cases.".into(), jwks: [(JWKS.to_owned(), jwks)].into_iter().collect(), cases: g.cases };
+    let out = Cases { about: "Our own cases; merged into cases.json by gen-cases.".into(), session_keys: sessiongate_vectors::session_keys(), jwks: [(JWKS.to_owned(), jwks)].into_iter().collect(), cases: g.cases };
     let path = vectors_dir().join("sessiongate.json");
     std::fs::write(&path, serde_json::to_string_pretty(&out).unwrap() + "\n").unwrap();
     eprintln!("wrote {} ({} cases)", path.display(), out.cases.len());

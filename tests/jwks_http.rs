@@ -336,7 +336,7 @@ fn cached_path_never_fetches() {
     let gate = gate(JwksSource::Url(server.url("/jwks")), JwksOptions::default());
     let (known, unknown) = (cookie(&gate, &k.a, "a"), cookie(&gate, &k.b, "b"));
     // Cold: no answer without the network, and nothing fetched.
-    assert!(gate.authenticate_cached_at(&known, at(0)).is_none());
+    assert!(matches!(gate.authenticate_cached_at(&known, at(0)), Err(sessiongate::Error::JwksNotCached)));
     assert_eq!(server.hits(), 0);
     assert!(gate.authenticate_at(&known, at(0)).unwrap().is_authenticated());
     // Warm: answered inline, same result as the fetching path.
@@ -344,7 +344,7 @@ fn cached_path_never_fetches() {
     // A bad cookie needs no key: answered inline too.
     assert_eq!(gate.authenticate_cached_at("garbage", at(1)).unwrap().failure().map(|f| f.detail.code()), Some("bad_base64"));
     // An unknown kid or a stale set would need a fetch: no answer, still no fetch.
-    assert!(gate.authenticate_cached_at(&unknown, at(2)).is_none());
-    assert!(gate.authenticate_cached_at(&known, at(601)).is_none());
+    assert!(matches!(gate.authenticate_cached_at(&unknown, at(2)), Err(sessiongate::Error::JwksNotCached)));
+    assert!(matches!(gate.authenticate_cached_at(&known, at(601)), Err(sessiongate::Error::JwksNotCached)));
     assert_eq!(server.hits(), 1);
 }

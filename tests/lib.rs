@@ -5,6 +5,8 @@
 
 #![allow(clippy::unwrap_used, clippy::panic, missing_debug_implementations)]
 
+pub mod cases_gen;
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
@@ -24,13 +26,17 @@ pub fn vectors_dir() -> PathBuf {
 /// Reads a JSON file (leniently: the node peer file holds a lone surrogate on purpose).
 pub fn read_json(path: &Path) -> Value {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    sessiongate::json::parse_lenient(&text).unwrap_or_else(|| panic!("{}: not JSON", path.display()))
+    sessiongate::parse_json_lenient(&text).unwrap_or_else(|| panic!("{}: not JSON", path.display()))
 }
 
 /// `vectors/cases.json`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Cases {
     pub about: String,
+    /// The session keys every binding compares (the core's `SessionView` fields without
+    /// `claims`), in order; each language reads them in its own naming.
+    #[serde(default)]
+    pub session_keys: Vec<String>,
     pub jwks: Map<String, Value>,
     pub cases: Vec<Case>,
 }
@@ -72,24 +78,10 @@ pub enum Expected {
     ConfigurationError,
 }
 
-/// The session keys every binding compares, in this order.
-pub const SESSION_KEYS: [&str; 15] = [
-    "format",
-    "session_id",
-    "organization_id",
-    "role",
-    "roles",
-    "permissions",
-    "entitlements",
-    "feature_flags",
-    "amr",
-    "acr",
-    "auth_time",
-    "user",
-    "impersonator",
-    "authentication_method",
-    "access_token",
-];
+/// The session keys the cases compare: every field of the core's `SessionView` but `claims`.
+pub fn session_keys() -> Vec<String> {
+    sessiongate::SessionView::FIELDS.iter().filter(|k| **k != "claims").map(|k| (*k).to_owned()).collect()
+}
 
 impl Cases {
     pub fn load() -> Cases {
@@ -115,29 +107,14 @@ impl Cases {
 
 /// Unix seconds to a `SystemTime`.
 pub fn at(seconds: f64) -> SystemTime {
-    SystemTime::UNIX_EPOCH + Duration::from_secs_f64(seconds.max(0.0))
+    sessiongate::from_unix_seconds("now", seconds).unwrap()
 }
 
-/// A session as the JSON object the cases compare.
+/// A session as the JSON object the cases compare: the core's view, without `claims`.
 pub fn session_json(session: &sessiongate::Session) -> Map<String, Value> {
-    let v = json!({
-        "format": session.format.as_str(),
-        "session_id": session.session_id(),
-        "organization_id": session.organization_id(),
-        "role": session.role(),
-        "roles": session.roles(),
-        "permissions": session.permissions(),
-        "entitlements": session.entitlements(),
-        "feature_flags": session.feature_flags(),
-        "amr": session.amr(),
-        "acr": session.acr(),
-        "auth_time": session.auth_time(),
-        "user": session.user,
-        "impersonator": session.impersonator,
-        "authentication_method": session.authentication_method,
-        "access_token": session.access_token,
-    });
-    v.as_object().unwrap().clone()
+    let mut view = session.view();
+    view.claims = None;
+    view.to_json()
 }
 
 /// What a case produced, in the shape of [`Expected`].

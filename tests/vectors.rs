@@ -9,6 +9,26 @@ use sessiongate::FailureDetail;
 use sessiongate_vectors::{Cases, Expected, observe, read_json, vectors_dir};
 
 #[test]
+fn cases_json_is_fresh() {
+    // The committed file is what the generator writes from the peer vectors and contract.json.
+    if let Err(stale) = sessiongate_vectors::cases_gen::write(true) {
+        panic!("{stale}");
+    }
+}
+
+#[test]
+fn session_keys_are_the_core_view() {
+    let cases = Cases::load();
+    assert_eq!(cases.session_keys, sessiongate_vectors::session_keys());
+    assert!(cases.session_keys.iter().all(|k| sessiongate::SessionView::FIELDS.contains(&k.as_str())));
+    for case in &cases.cases {
+        if let Expected::Authenticated { session } = &case.expected {
+            assert!(session.keys().eq(cases.session_keys.iter()), "{}: keys differ from session_keys", case.id);
+        }
+    }
+}
+
+#[test]
 fn every_case_matches_its_expectation() {
     let cases = Cases::load();
     let mut failures = Vec::new();
@@ -95,8 +115,7 @@ fn cached_verifications_are_rechecked_in_time() {
 
 #[test]
 fn step_up_truth_table() {
-    use sessiongate::{AmrRequirement, StepUpPolicy};
-    use std::time::Duration;
+    use sessiongate::{StepUpPolicy, StepUpPolicyOptions};
 
     let doc = read_json(&vectors_dir().join("stepup.json"));
     let strings = |v: &serde_json::Value| -> Vec<String> {
@@ -106,19 +125,16 @@ fn step_up_truth_table() {
     for row in rows {
         let id = row["id"].as_str().unwrap();
         let p = &row["policy"];
-        let amr = match (p.get("amr_any_of"), p.get("amr_all_of")) {
-            (Some(any), None) => AmrRequirement::AnyOf(strings(any)),
-            (None, Some(all)) => AmrRequirement::AllOf(strings(all)),
-            (None, None) => AmrRequirement::None,
-            _ => panic!("{id}: both any-of and all-of"),
-        };
-        let policy = StepUpPolicy {
-            amr,
-            max_age: p.get("max_age").map(|s| Duration::from_secs(s.as_u64().unwrap())),
-            acr_values: strings(&p["acr_values"]),
-        };
+        // An absent key is no requirement of that kind (stepup.json's schema).
+        let policy = StepUpPolicy::from_options(StepUpPolicyOptions {
+            amr_any_of: Some(p.get("amr_any_of").map(strings).unwrap_or_default()),
+            amr_all_of: Some(p.get("amr_all_of").map(strings).unwrap_or_default()),
+            max_age_seconds: p.get("max_age").map(|s| s.as_f64().unwrap()),
+            acr_values: p.get("acr_values").map(strings),
+        })
+        .unwrap();
         let claims = row["claims"].as_object().unwrap().clone();
-        let decision = policy.check_claims(&claims, sessiongate_vectors::at(row["now"].as_f64().unwrap()));
+        let decision = policy.check_claims_at(&claims, sessiongate_vectors::at(row["now"].as_f64().unwrap()));
         let expected = &row["expected"];
         assert_eq!(decision.is_allowed(), expected["allowed"].as_bool().unwrap(), "{id}");
         if let Some(denial) = decision.denial() {

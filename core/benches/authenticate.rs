@@ -13,7 +13,8 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use criterion::{Criterion, criterion_group, criterion_main};
 use serde_json::{Value, json};
-use sessiongate::{Config, JwksSource, SealFormat, Secrets, SessionData, SessionGate};
+use sessiongate::internals::{Secrets, unseal};
+use sessiongate::{Config, JwksSource, SealFormat, SessionData, SessionGate};
 
 const PASSWORD: &str = "YmVuY2htYXJrLWNvb2tpZS1wYXNzd29yZC0zMi1ieXQ=";
 
@@ -86,7 +87,7 @@ fn benches(c: &mut Criterion) {
             eprintln!("{name}: cookie {} bytes", cookie.len());
             sizes[&name] = json!(cookie.len());
             c.bench_function(&format!("unseal/{name}"), |b| {
-                b.iter(|| sessiongate::seal::unseal(black_box(&cookie), &secrets, now).unwrap())
+                b.iter(|| unseal(black_box(&cookie), &secrets, now).unwrap())
             });
             c.bench_function(&format!("authenticate_cold/{name}"), |b| {
                 b.iter(|| assert!(cold.authenticate_at(black_box(&cookie), now).unwrap().is_authenticated()))

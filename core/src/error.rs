@@ -1,31 +1,100 @@
-//! The one error type, and the failure reasons returned for untrusted input.
+//! The error contract shared by every language, and the failure reasons returned for
+//! untrusted input.
 //!
 //! Two different things live here, on purpose:
 //!
-//! * [`Error`] is for the *caller's* problems: bad configuration, an outage of the key
-//!   server, a value that cannot be sealed. It is returned as `Err`.
+//! * [`Error`] is for the *caller's* problems: bad configuration or arguments, an outage of
+//!   the key server, a value that cannot be sealed. It is returned as `Err`.
 //! * [`Failure`] is for the *client's* problems: a missing, forged, expired or malformed
 //!   cookie or token. It is never an `Err`: `authenticate` returns it as a value, with the
 //!   peers' `reason` string and a finer, stable `detail` code for logs.
 //!
-//! Every `code()` string here is part of the cross-language contract: the Python, Node and
-//! Swift bindings expose the same strings. Messages never contain cookie, token, claim or key
-//! bytes.
+//! [`ErrorCode::ALL`] lists every code any binding raises (including `step_up_required`, which
+//! the core returns as a [`crate::StepUpDenial`] value) with its retryability. Each binding maps
+//! from this list and has one test that walks it. Messages never contain cookie, token, claim
+//! or key bytes, nor URL credentials.
 
 use std::fmt;
+
+macro_rules! error_codes {
+    ($( $(#[$doc:meta])* $variant:ident => ($code:literal, $retryable:literal), )*) => {
+        /// The stable, cross-language code of an error. Python exposes it as the exception
+        /// class's `code`, Swift as `SessionGateError.code()`, Node as `coreCode` (beside its
+        /// `ERR_SESSIONGATE_*` `code`).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum ErrorCode {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl ErrorCode {
+            /// Every code, in declaration order.
+            pub const ALL: &'static [ErrorCode] = &[ $( ErrorCode::$variant, )* ];
+
+            /// The code string, e.g. `configuration_error`.
+            pub fn as_str(self) -> &'static str {
+                match self { $( ErrorCode::$variant => $code, )* }
+            }
+
+            /// Whether retrying the same call later may succeed (an outage, not a bad input).
+            pub fn is_retryable(self) -> bool {
+                match self { $( ErrorCode::$variant => $retryable, )* }
+            }
+
+            /// The code with this string, if any.
+            pub fn from_code(code: &str) -> Option<ErrorCode> {
+                match code { $( $code => Some(ErrorCode::$variant), )* _ => None }
+            }
+        }
+    };
+}
+
+error_codes! {
+    /// The configuration or an argument cannot work (no secret, a forbidden algorithm, a
+    /// negative `now`...). Raised at construction, or by the call given the bad argument.
+    Configuration => ("configuration_error", false),
+    /// No usable key set could be obtained from the key server (and none is cached).
+    JwksUnavailable => ("jwks_unavailable", true),
+    /// A no-network call (`authenticate_cached_at`) would need a key fetch. Retry with the
+    /// call that may fetch.
+    JwksNotCached => ("jwks_not_cached", true),
+    /// The value given to a seal call cannot be sealed.
+    Seal => ("seal_error", false),
+    /// The value given to `unseal_data` cannot be opened; the error carries the detail.
+    Unseal => ("unseal_error", false),
+    /// A step-up policy denied: answer 403 (cookies) or 401 (bearer tokens) with the challenge.
+    StepUpRequired => ("step_up_required", false),
+    /// A bug in sessiongate (e.g. a caught panic in a binding).
+    Internal => ("internal_error", false),
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for ErrorCode {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
 
 /// An error the application must handle: configuration, outage, or a value it asked to seal.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The configuration cannot work (no secret, a secret usable for neither format, a
-    /// forbidden algorithm...). Raised at construction, never per request.
+    /// The configuration or an argument cannot work (no secret, a secret usable for neither
+    /// format, a forbidden algorithm, an out-of-range number...).
     #[error("invalid configuration: {0}")]
     Configuration(String),
     /// No usable key set could be obtained from the key server (and none is cached).
     /// Retryable: answer 503, do not log the user out.
     #[error("JWKS unavailable: {0}")]
     JwksUnavailable(String),
+    /// The no-network path would need a key fetch (not fetched yet, stale, unknown `kid`).
+    #[error("the key set is not cached (not fetched yet, stale, or without the token's kid): use the call that may fetch")]
+    JwksNotCached,
     /// The data given to a seal call cannot be sealed (not serializable, wrong shape).
     #[error("cannot seal: {0}")]
     Seal(String),
@@ -39,19 +108,28 @@ pub enum Error {
 
 impl Error {
     /// The stable, cross-language code of this error.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Error::Configuration(_) => "configuration_error",
-            Error::JwksUnavailable(_) => "jwks_unavailable",
-            Error::Seal(_) => "seal_error",
-            Error::Unseal(_) => "unseal_error",
-            Error::Internal(_) => "internal_error",
+            Error::Configuration(_) => ErrorCode::Configuration,
+            Error::JwksUnavailable(_) => ErrorCode::JwksUnavailable,
+            Error::JwksNotCached => ErrorCode::JwksNotCached,
+            Error::Seal(_) => ErrorCode::Seal,
+            Error::Unseal(_) => ErrorCode::Unseal,
+            Error::Internal(_) => ErrorCode::Internal,
         }
     }
 
     /// Whether retrying the same call later may succeed (an outage, not a bad input).
     pub fn is_retryable(&self) -> bool {
-        matches!(self, Error::JwksUnavailable(_))
+        self.code().is_retryable()
+    }
+
+    /// Why an unseal failed (`mac_mismatch`...), for [`Error::Unseal`].
+    pub fn detail(&self) -> Option<FailureDetail> {
+        match self {
+            Error::Unseal(detail) => Some(*detail),
+            _ => None,
+        }
     }
 }
 
@@ -228,7 +306,15 @@ mod tests {
     fn error_codes_and_retryability() {
         assert_eq!(Error::JwksUnavailable("down".into()).code(), "jwks_unavailable");
         assert!(Error::JwksUnavailable("down".into()).is_retryable());
+        assert!(Error::JwksNotCached.is_retryable());
         assert!(!Error::Configuration("x".into()).is_retryable());
         assert_eq!(Error::Unseal(FailureDetail::MacMismatch).to_string(), "cannot unseal: mac_mismatch");
+        assert_eq!(Error::Unseal(FailureDetail::MacMismatch).detail(), Some(FailureDetail::MacMismatch));
+        let mut seen = std::collections::HashSet::new();
+        for code in ErrorCode::ALL {
+            assert!(seen.insert(code.as_str()), "duplicate code {code}");
+            assert_eq!(ErrorCode::from_code(code.as_str()), Some(*code));
+        }
+        assert_eq!(ErrorCode::ALL.iter().filter(|c| c.is_retryable()).count(), 2);
     }
 }

@@ -23,27 +23,57 @@
 //! # }
 //! ```
 //!
-//! Reading order: [`seal`] (the two cookie formats), [`jwks`] (keys), [`token`] (the JWT
-//! rules), [`session`] (the gate), [`stepup`] (MFA policy and RFC 9470 challenges), [`error`]
-//! (codes shared by every language).
+//! Reading order, which is also the direction of every dependency (each module uses only
+//! those before it): [`error`] (the codes shared by every language), `util` (strict base64,
+//! the SDKs' JSON, time, URL redaction), `seal` (the cookie formats), `jwks` (keys, and the
+//! issuer's JWKS over HTTP), `token` (the JWT and claim rules, the verified-token cache),
+//! `config` (options to a [`Config`]), `session` (the [`SessionGate`]), `stepup` (policies and
+//! RFC 9470 challenges).
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::panic))]
 
-pub mod cache;
 pub mod error;
-pub mod json;
-pub mod jwks;
-pub mod keys;
-pub mod remote;
-pub mod seal;
-pub mod session;
-pub mod stepup;
-pub mod token;
 
-pub use error::{Error, Failure, FailureDetail, FailureReason};
-pub use jsonwebtoken::Algorithm;
-pub use remote::{JwksOptions, JwksStatus};
-pub use seal::{SealFormat, Secrets, Unsealed};
-pub use session::{Authentication, Config, JwksSource, Session, SessionData, SessionGate, normalize_amr};
-pub use stepup::{AmrRequirement, Challenge, DenialReason, StepUpDecision, StepUpDenial, StepUpPolicy};
-pub use token::{Claims, TokenRules, VerifiedToken};
+mod config;
+mod jwks;
+mod seal;
+mod session;
+mod stepup;
+mod token;
+mod util;
+
+pub use config::{
+    Config, DEFAULT_MAX_COOKIE_BYTES, GateOptions, JwksSource, MAX_COOKIE_BYTES_LIMIT, MAX_LEEWAY, MAX_VERIFIED_TOKEN_CACHE,
+    WORKOS_API_BASE,
+};
+pub use error::{Error, ErrorCode, Failure, FailureDetail, FailureReason};
+pub use jwks::{Algorithm, JwksOptions, JwksStatus};
+pub use seal::{SealFormat, Unsealed, seal_data, unseal_data, unseal_data_at};
+pub use session::{Authentication, Session, SessionData, SessionGate, SessionView};
+pub use stepup::{
+    Challenge, DenialReason, INSUFFICIENT_USER_AUTHENTICATION, StepUpDecision, StepUpDenial, StepUpPolicy,
+    StepUpPolicyOptions, Subject,
+};
+pub use token::{Claims, DEFAULT_VERIFIED_TOKEN_CACHE, TokenRules, TokenVerification, TokenView, VerifiedToken, normalize_amr};
+pub use util::time::{MAX_UNIX_SECONDS, from_unix_seconds, now_or, to_unix_seconds};
+
+/// The lenient JSON reading the SDKs' payloads need (a lone UTF-16 surrogate escape, which
+/// `JSON.stringify` writes for broken strings, is read as U+FFFD): what every binding uses to
+/// read JSON text it is handed.
+pub fn parse_json_lenient(text: &str) -> Option<serde_json::Value> {
+    util::json::parse_lenient(text)
+}
+
+/// Redacts a URL for display: user info, query and fragment become `…`.
+pub fn redact_url(url: &str) -> String {
+    util::redact::url(url)
+}
+
+/// Internals for the fuzz targets and benches: not part of the API, no stability promise.
+#[doc(hidden)]
+pub mod internals {
+    pub use crate::jwks::KeySet;
+    pub use crate::jwks::source::KeyProvider;
+    pub use crate::seal::{Secrets, fernet, iron, unseal};
+    pub use crate::token::{TokenRules, verify};
+}

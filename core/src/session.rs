@@ -1,123 +1,19 @@
-//! The gate: configuration, `authenticate`, and sealing sessions the SDKs can read.
+//! The gate: `authenticate`, bearer and ID tokens, and sealing sessions the SDKs can read.
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
-use jsonwebtoken::Algorithm;
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use crate::cache::VerifiedCache;
+use crate::config::{Config, JwksSource};
 use crate::error::{Error, Failure, FailureDetail};
-use crate::jwks::KeySet;
-use crate::keys::KeyProvider;
-use crate::remote::{JwksOptions, JwksStatus, RemoteJwks};
+use crate::jwks::remote::RemoteJwks;
+use crate::jwks::source::KeyProvider;
+use crate::jwks::{JwksStatus, KeySet};
 use crate::seal::{self, SealFormat, Secrets, Unsealed};
-use crate::token::{self, Claims, TokenRules, VerifiedToken};
-
-/// The default limit on a cookie's length, checked before any crypto.
-pub const DEFAULT_MAX_COOKIE_BYTES: usize = 16 * 1024;
-
-/// The WorkOS API, whose `/sso/jwks/{client_id}` serves the access tokens' keys.
-pub const WORKOS_API_BASE: &str = "https://api.workos.com";
-
-/// Where the access token's verification keys come from.
-#[derive(Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum JwksSource {
-    /// A JWKS document (JSON text), used as is: offline, no network.
-    Static(String),
-    /// A JWKS URL, fetched and cached ([`crate::remote`]).
-    Url(String),
-    /// An OIDC issuer: its discovery document names the JWKS URL.
-    Discovery(String),
-}
-
-impl JwksSource {
-    /// WorkOS's JWKS for a client: `https://api.workos.com/sso/jwks/{client_id}`.
-    pub fn workos(client_id: &str) -> JwksSource {
-        JwksSource::workos_at(WORKOS_API_BASE, client_id)
-    }
-
-    /// WorkOS's JWKS for a client, at another API base (a proxy, a test server).
-    pub fn workos_at(api_base: &str, client_id: &str) -> JwksSource {
-        JwksSource::Url(format!("{}/sso/jwks/{client_id}", api_base.trim_end_matches('/')))
-    }
-}
-
-impl fmt::Debug for JwksSource {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            JwksSource::Static(doc) => write!(f, "Static({} bytes)", doc.len()),
-            JwksSource::Url(url) => f.debug_tuple("Url").field(url).finish(),
-            JwksSource::Discovery(issuer) => f.debug_tuple("Discovery").field(issuer).finish(),
-        }
-    }
-}
-
-/// Everything a [`SessionGate`] needs. Build with [`Config::new`], then adjust fields.
-#[derive(Clone)]
-pub struct Config {
-    /// The WorkOS client id (`client_…`): names the default JWKS URL.
-    pub client_id: String,
-    /// Cookie secrets: the first seals, every one is tried to unseal (rotation).
-    pub cookie_passwords: Vec<String>,
-    /// The verification keys.
-    pub jwks: JwksSource,
-    /// Accepted `iss` values; empty: not checked (as the SDKs by default).
-    pub issuers: Vec<String>,
-    /// Accepted `aud` values; empty: not checked (as the SDKs).
-    pub audiences: Vec<String>,
-    /// Clock leeway for `exp`, `nbf`, `iat` (default 0).
-    pub leeway: Duration,
-    /// Accepted token algorithms (default RS256). `none` and HS* are refused here.
-    pub algorithms: Vec<Algorithm>,
-    /// Refuse tokens without `exp` (default true; the peers accept them forever).
-    pub require_exp: bool,
-    /// Longest cookie accepted, in bytes (default 16 KiB).
-    pub max_cookie_bytes: usize,
-    /// Cache and network settings for [`JwksSource::Url`] and [`JwksSource::Discovery`].
-    pub jwks_options: JwksOptions,
-    /// How many verified tokens to remember (default 4096; 0 disables the cache).
-    pub verified_token_cache: usize,
-}
-
-impl Config {
-    /// A configuration with the contract's defaults.
-    pub fn new(client_id: impl Into<String>, cookie_passwords: Vec<String>, jwks: JwksSource) -> Config {
-        Config {
-            client_id: client_id.into(),
-            cookie_passwords,
-            jwks,
-            issuers: Vec::new(),
-            audiences: Vec::new(),
-            leeway: Duration::ZERO,
-            algorithms: vec![Algorithm::RS256],
-            require_exp: true,
-            max_cookie_bytes: DEFAULT_MAX_COOKIE_BYTES,
-            jwks_options: JwksOptions::default(),
-            verified_token_cache: crate::cache::DEFAULT_CAPACITY,
-        }
-    }
-}
-
-impl fmt::Debug for Config {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Config")
-            .field("client_id", &self.client_id)
-            .field("cookie_passwords", &format_args!("[{} redacted]", self.cookie_passwords.len()))
-            .field("jwks", &self.jwks)
-            .field("issuers", &self.issuers)
-            .field("audiences", &self.audiences)
-            .field("leeway", &self.leeway)
-            .field("algorithms", &self.algorithms)
-            .field("require_exp", &self.require_exp)
-            .field("max_cookie_bytes", &self.max_cookie_bytes)
-            .field("jwks_options", &self.jwks_options)
-            .field("verified_token_cache", &self.verified_token_cache)
-            .finish()
-    }
-}
+use crate::token::{self, Claims, TokenRules, TokenVerification, VerifiedCache, VerifiedToken};
 
 /// An authenticated session: the sealed fields, and the verified access token's claims with
 /// the peers' named claims (plus `amr`, `acr`, `auth_time`) read from them on demand, so a
@@ -192,6 +88,28 @@ impl Session {
         token::auth_time(&self.claims)
     }
 
+    /// The session as every binding shows it (field names and order: [`SessionView::FIELDS`]).
+    pub fn view(&self) -> SessionView<'_> {
+        SessionView {
+            session_id: self.session_id(),
+            organization_id: self.organization_id(),
+            role: self.role(),
+            roles: self.roles(),
+            permissions: self.permissions(),
+            entitlements: self.entitlements(),
+            feature_flags: self.feature_flags(),
+            user: self.user.as_ref(),
+            authentication_method: self.authentication_method.as_deref(),
+            impersonator: self.impersonator.as_ref(),
+            access_token: Some(&self.access_token),
+            amr: self.amr(),
+            acr: self.acr(),
+            auth_time: self.auth_time(),
+            claims: Some(&self.claims),
+            format: self.format.as_str(),
+        }
+    }
+
     fn string(&self, name: &str) -> Option<&str> {
         self.claims.get(name).and_then(Value::as_str)
     }
@@ -219,6 +137,80 @@ impl fmt::Debug for Session {
             .field("access_token", &"<redacted>")
             .field("refresh_token", &"<redacted>")
             .finish_non_exhaustive()
+    }
+}
+
+/// The one projection of a session that every binding shows: Python's attributes and
+/// `to_dict`, Node's object (the same names in camelCase), Swift's record, and the vectors'
+/// expected sessions. The order is @workos-inc/node's 11 session keys, then ours. Absent
+/// values serialize as `null`; `access_token` and `claims` may be left out (`None`) by a
+/// binding that hands them over separately.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SessionView<'s> {
+    /// `sid`.
+    pub session_id: &'s str,
+    /// `org_id`.
+    pub organization_id: Option<&'s str>,
+    /// `role`.
+    pub role: Option<&'s str>,
+    /// `roles`.
+    pub roles: Option<Vec<&'s str>>,
+    /// `permissions`.
+    pub permissions: Option<Vec<&'s str>>,
+    /// `entitlements`.
+    pub entitlements: Option<Vec<&'s str>>,
+    /// `feature_flags`.
+    pub feature_flags: Option<Vec<&'s str>>,
+    /// The sealed user, verbatim.
+    pub user: Option<&'s Value>,
+    /// The sealed authentication method.
+    pub authentication_method: Option<&'s str>,
+    /// The sealed impersonator, verbatim.
+    pub impersonator: Option<&'s Value>,
+    /// The verified access token (a bearer credential).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_token: Option<&'s str>,
+    /// `amr`, normalized.
+    pub amr: Option<Vec<String>>,
+    /// `acr`.
+    pub acr: Option<&'s str>,
+    /// `auth_time`, whole seconds since the epoch.
+    pub auth_time: Option<i64>,
+    /// Every verified claim.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub claims: Option<&'s Claims>,
+    /// The cookie's format (`iron`, `fernet`).
+    pub format: &'static str,
+}
+
+impl SessionView<'_> {
+    /// The field names, in order (snake_case; Node shows them in camelCase).
+    pub const FIELDS: [&'static str; 16] = [
+        "session_id",
+        "organization_id",
+        "role",
+        "roles",
+        "permissions",
+        "entitlements",
+        "feature_flags",
+        "user",
+        "authentication_method",
+        "impersonator",
+        "access_token",
+        "amr",
+        "acr",
+        "auth_time",
+        "claims",
+        "format",
+    ];
+
+    /// The view as a JSON object (absent values as `null`).
+    pub fn to_json(&self) -> Map<String, Value> {
+        match serde_json::to_value(self) {
+            Ok(Value::Object(map)) => map,
+            // A view of borrowed JSON always serializes to an object.
+            _ => Map::new(),
+        }
     }
 }
 
@@ -323,13 +315,8 @@ pub struct SessionGate {
 impl SessionGate {
     /// Validates the configuration. Every configuration problem surfaces here, not later.
     pub fn new(config: Config) -> Result<SessionGate, Error> {
+        config.check()?;
         let secrets = Secrets::new(&config.cookie_passwords)?;
-        if config.algorithms.is_empty() {
-            return Err(Error::Configuration("at least one token algorithm is required".into()));
-        }
-        if let Some(alg) = config.algorithms.iter().find(|a| a.family() == jsonwebtoken::AlgorithmFamily::Hmac) {
-            return Err(Error::Configuration(format!("{alg:?} is a symmetric algorithm: never accepted")));
-        }
         let keys = match &config.jwks {
             JwksSource::Static(doc) => KeyProvider::Static(Arc::new(
                 KeySet::from_json(doc.as_bytes()).map_err(|e| Error::Configuration(format!("static JWKS: {e}")))?,
@@ -362,12 +349,18 @@ impl SessionGate {
         self.authenticate_with(cookie, now, |kid| self.keys.key_set_for(kid, now))
     }
 
-    /// Authenticates without the network and without waiting: `None` when that would need a
-    /// key fetch (a remote key set that is cold, stale, or lacks the token's `kid`); then call
-    /// [`SessionGate::authenticate_at`]. With a static key set it always answers. Lets an
-    /// event loop answer warm requests inline and send only the rest to a worker.
-    pub fn authenticate_cached_at(&self, cookie: &str, now: SystemTime) -> Option<Authentication> {
-        self.authenticate_with(cookie, now, |kid| self.keys.cached_key_set_for(kid, now).ok_or(())).ok()
+    /// Authenticates without the network and without waiting: [`Error::JwksNotCached`] when
+    /// that would need a key fetch (a remote key set that is cold, stale, or lacks the token's
+    /// `kid`); then call [`SessionGate::authenticate_at`]. With a static key set it always
+    /// answers. Lets an event loop answer warm requests inline and send only the rest to a
+    /// worker.
+    pub fn authenticate_cached_at(&self, cookie: &str, now: SystemTime) -> Result<Authentication, Error> {
+        self.authenticate_with(cookie, now, |kid| self.keys.cached_key_set_for(kid, now).ok_or(Error::JwksNotCached))
+    }
+
+    /// [`SessionGate::authenticate_cached_at`] now.
+    pub fn authenticate_cached(&self, cookie: &str) -> Result<Authentication, Error> {
+        self.authenticate_cached_at(cookie, SystemTime::now())
     }
 
     fn authenticate_with<E>(
@@ -410,9 +403,15 @@ impl SessionGate {
         seal::seal(data, &self.secrets, format)
     }
 
-    /// Opens any sealed value (either format) with the cookie passwords.
-    pub fn unseal_data(&self, cookie: &str, now: SystemTime) -> Result<Unsealed, Error> {
+    /// Opens any sealed value (either format) with the cookie passwords, at `now` (which
+    /// matters only for iron seals with an expiration).
+    pub fn unseal_data_at(&self, cookie: &str, now: SystemTime) -> Result<Unsealed, Error> {
         seal::unseal(cookie, &self.secrets, now).map_err(Error::Unseal)
+    }
+
+    /// [`SessionGate::unseal_data_at`] now.
+    pub fn unseal_data(&self, cookie: &str) -> Result<Unsealed, Error> {
+        self.unseal_data_at(cookie, SystemTime::now())
     }
 
     /// The state of the remote key cache (`None` for a static key set), for health
@@ -435,14 +434,25 @@ impl SessionGate {
     }
 
     /// Verifies a bearer access token (not in a cookie) with the gate's keys and rules, so
-    /// the same step-up policy can guard bearer APIs. `Ok(Err(failure))` is a bad token.
-    pub fn verify_access_token_at(&self, token: &str, now: SystemTime) -> Result<Result<VerifiedToken, Failure>, Error> {
-        Ok(token::verify(token, &self.rules, now, self.cache.as_ref(), |kid| self.keys.key_set_for(kid, now))?.map_err(Failure::from))
+    /// the same step-up policy can guard bearer APIs. `Err` only for an outage; a bad token is
+    /// [`TokenVerification::Failed`].
+    pub fn verify_access_token_at(&self, token: &str, now: SystemTime) -> Result<TokenVerification, Error> {
+        Ok(token::verify(token, &self.rules, now, self.cache.as_ref(), |kid| self.keys.key_set_for(kid, now))?.into())
+    }
+
+    /// [`SessionGate::verify_access_token_at`] now.
+    pub fn verify_access_token(&self, token: &str) -> Result<TokenVerification, Error> {
+        self.verify_access_token_at(token, SystemTime::now())
+    }
+
+    /// [`SessionGate::verify_id_token_at`] now.
+    pub fn verify_id_token(&self, token: &str) -> Result<TokenVerification, Error> {
+        self.verify_id_token_at(token, SystemTime::now())
     }
 
     /// Verifies an OIDC ID token: audience = the client id, issuer required (configure
     /// `issuers`), no `sid` needed.
-    pub fn verify_id_token_at(&self, token: &str, now: SystemTime) -> Result<Result<VerifiedToken, Failure>, Error> {
+    pub fn verify_id_token_at(&self, token: &str, now: SystemTime) -> Result<TokenVerification, Error> {
         if self.rules.issuers.is_empty() {
             return Err(Error::Configuration("verifying ID tokens needs the issuer: set `issuers`".into()));
         }
@@ -450,7 +460,7 @@ impl SessionGate {
             return Err(Error::Configuration("verifying ID tokens needs the client id (the audience)".into()));
         }
         let rules = TokenRules { audiences: vec![self.client_id.clone()], require_sid: false, ..self.rules.clone() };
-        Ok(token::verify(token, &rules, now, self.cache.as_ref(), |kid| self.keys.key_set_for(kid, now))?.map_err(Failure::from))
+        Ok(token::verify(token, &rules, now, self.cache.as_ref(), |kid| self.keys.key_set_for(kid, now))?.into())
     }
 }
 
@@ -518,41 +528,9 @@ fn session_from(sealed: SealedFields, verified: VerifiedToken) -> Result<Session
     })
 }
 
-/// Reads an `amr` claim in the shapes issuers emit: a list of strings (RFC 8176) as is; a
-/// single string as a one-element list; a list of objects with a `method` field (Supabase)
-/// as those methods. Anything else is treated as absent, so MFA-requiring policies deny.
-pub fn normalize_amr(amr: &Value) -> Option<Vec<String>> {
-    match amr {
-        Value::String(method) => Some(vec![method.clone()]),
-        Value::Array(items) => items
-            .iter()
-            .map(|item| match item {
-                Value::String(method) => Some(method.clone()),
-                Value::Object(entry) => entry.get("method").and_then(Value::as_str).map(str::to_owned),
-                _ => None,
-            })
-            .collect(),
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn amr_shapes() {
-        assert_eq!(normalize_amr(&json!(["pwd", "mfa"])), Some(vec!["pwd".into(), "mfa".into()]));
-        assert_eq!(normalize_amr(&json!("mfa")), Some(vec!["mfa".into()]));
-        assert_eq!(
-            normalize_amr(&json!([{"method": "password", "timestamp": 1}, {"method": "totp"}])),
-            Some(vec!["password".into(), "totp".into()])
-        );
-        assert_eq!(normalize_amr(&json!([1, 2])), None);
-        assert_eq!(normalize_amr(&json!({"method": "mfa"})), None);
-        assert_eq!(normalize_amr(&json!(null)), None);
-        assert_eq!(normalize_amr(&json!([])), Some(vec![]));
-    }
 
     #[test]
     fn payload_naming_per_format() {
@@ -583,7 +561,7 @@ mod tests {
         let mut config = Config::new("c", vec!["short".into()], JwksSource::Static(String::new()));
         assert!(SessionGate::new(config.clone()).unwrap_err().to_string().contains("neither an iron password"));
         config.cookie_passwords = vec!["peer-harness-cookie-password-0123456789".into()];
-        config.algorithms = vec![Algorithm::HS256];
-        assert!(SessionGate::new(config).unwrap_err().to_string().contains("symmetric"));
+        config.max_cookie_bytes = 0;
+        assert!(SessionGate::new(config).unwrap_err().to_string().contains("max_cookie_bytes"));
     }
 }

@@ -23,28 +23,26 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::{Value, json};
 
+use crate::error::{Error, ErrorCode};
 use crate::session::Session;
-use crate::token::{self, Claims, unix_seconds};
+use crate::token::{self, Claims, VerifiedToken};
+use crate::util::time::{self as time_util, unix_seconds};
 
 /// The RFC 9470 error code.
 pub const INSUFFICIENT_USER_AUTHENTICATION: &str = "insufficient_user_authentication";
 
-/// What a policy requires of `amr`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AmrRequirement {
-    /// Nothing.
-    None,
-    /// At least one of these values.
-    AnyOf(Vec<String>),
-    /// Every one of these values.
-    AllOf(Vec<String>),
-}
+/// The longest `max_age` a policy accepts (ten years).
+pub const MAX_MAX_AGE: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
 
-/// A step-up policy. [`StepUpPolicy::default`] requires `mfa` in `amr`.
+/// A step-up policy: every requirement that is set must hold. [`StepUpPolicy::default`] (and
+/// a policy built from options that name no `amr` list) requires `mfa` in `amr`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StepUpPolicy {
-    /// The `amr` requirement.
-    pub amr: AmrRequirement,
+    /// At least one of these `amr` values (empty: no such requirement).
+    pub amr_any_of: Vec<String>,
+    /// Every one of these `amr` values (empty: no such requirement). Both lists may be set:
+    /// "all of A, and one of B".
+    pub amr_all_of: Vec<String>,
     /// The longest time since `auth_time` (OIDC `max_age`).
     pub max_age: Option<Duration>,
     /// Accepted `acr` values (any one); empty: `acr` is not checked.
@@ -57,10 +55,60 @@ impl Default for StepUpPolicy {
     }
 }
 
+/// A policy as every binding hands it over (`None`: the default of that field).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StepUpPolicyOptions {
+    /// At least one of these `amr` values. When neither list is given: `["mfa"]`.
+    pub amr_any_of: Option<Vec<String>>,
+    /// Every one of these `amr` values.
+    pub amr_all_of: Option<Vec<String>>,
+    /// The longest time since `auth_time`, in seconds.
+    pub max_age_seconds: Option<f64>,
+    /// Accepted `acr` values.
+    pub acr_values: Option<Vec<String>>,
+}
+
+/// What a policy is checked against, which decides the status of a denial.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Subject {
+    /// A cookie session (a browser, a BFF): answer 403 with the JSON body.
+    Cookie,
+    /// A bearer or ID token (an API): answer 401 with `WWW-Authenticate`.
+    Bearer,
+}
+
+impl Subject {
+    /// 403 for a cookie session, 401 for a bearer token (RFC 9470).
+    pub fn status(self) -> u16 {
+        match self {
+            Subject::Cookie => Challenge::COOKIE_STATUS,
+            Subject::Bearer => Challenge::BEARER_STATUS,
+        }
+    }
+}
+
 impl StepUpPolicy {
     /// Requires `mfa` in `amr`.
     pub fn mfa() -> StepUpPolicy {
-        StepUpPolicy { amr: AmrRequirement::AnyOf(vec!["mfa".into()]), max_age: None, acr_values: Vec::new() }
+        StepUpPolicy { amr_any_of: vec!["mfa".into()], amr_all_of: Vec::new(), max_age: None, acr_values: Vec::new() }
+    }
+
+    /// The policy the options describe: the one rule for every binding. Neither `amr` list
+    /// given: `amr_any_of = ["mfa"]`; one or both given: exactly those (an empty list is no
+    /// requirement). `max_age_seconds` from 0 to ten years. Values must be non-empty strings.
+    pub fn from_options(options: StepUpPolicyOptions) -> Result<StepUpPolicy, Error> {
+        let (amr_any_of, amr_all_of) = match (options.amr_any_of, options.amr_all_of) {
+            (None, None) => (vec!["mfa".to_owned()], Vec::new()),
+            (any_of, all_of) => (any_of.unwrap_or_default(), all_of.unwrap_or_default()),
+        };
+        let acr_values = options.acr_values.unwrap_or_default();
+        for (what, values) in [("amr_any_of", &amr_any_of), ("amr_all_of", &amr_all_of), ("acr_values", &acr_values)] {
+            if values.iter().any(String::is_empty) {
+                return Err(Error::Configuration(format!("{what}: values must be non-empty strings")));
+            }
+        }
+        let max_age = options.max_age_seconds.map(|s| time_util::duration_from_seconds("max_age", s, MAX_MAX_AGE)).transpose()?;
+        Ok(StepUpPolicy { amr_any_of, amr_all_of, max_age, acr_values })
     }
 
     /// Also requires the user to have authenticated at most `max_age` ago.
@@ -75,28 +123,53 @@ impl StepUpPolicy {
         self
     }
 
-    /// Evaluates the policy on an authenticated session at `now`.
-    pub fn check(&self, session: &Session, now: SystemTime) -> StepUpDecision {
-        self.evaluate(session.amr().as_deref(), session.acr(), session.auth_time(), now)
+    /// Evaluates the policy on an authenticated cookie session at `now` (a denial answers 403).
+    pub fn check_at(&self, session: &Session, now: SystemTime) -> StepUpDecision {
+        self.evaluate(session.amr().as_deref(), session.acr(), session.auth_time(), now, Subject::Cookie)
     }
 
-    /// Evaluates the policy on verified token claims at `now` (bearer access or ID tokens).
-    pub fn check_claims(&self, claims: &Claims, now: SystemTime) -> StepUpDecision {
+    /// [`StepUpPolicy::check_at`] now.
+    pub fn check(&self, session: &Session) -> StepUpDecision {
+        self.check_at(session, SystemTime::now())
+    }
+
+    /// Evaluates the policy on a verified bearer or ID token at `now` (a denial answers 401).
+    pub fn check_token_at(&self, token: &VerifiedToken, now: SystemTime) -> StepUpDecision {
+        self.check_claims_at(&token.claims, now)
+    }
+
+    /// [`StepUpPolicy::check_token_at`] now.
+    pub fn check_token(&self, token: &VerifiedToken) -> StepUpDecision {
+        self.check_token_at(token, SystemTime::now())
+    }
+
+    /// Evaluates the policy on raw claims the caller verified at `now`, as for a bearer token
+    /// (a denial answers 401).
+    pub fn check_claims_at(&self, claims: &Claims, now: SystemTime) -> StepUpDecision {
         let amr = token::amr(claims);
         let acr = claims.get("acr").and_then(Value::as_str);
-        self.evaluate(amr.as_deref(), acr, token::auth_time(claims), now)
+        self.evaluate(amr.as_deref(), acr, token::auth_time(claims), now, Subject::Bearer)
+    }
+
+    /// [`StepUpPolicy::check_claims_at`] now.
+    pub fn check_claims(&self, claims: &Claims) -> StepUpDecision {
+        self.check_claims_at(claims, SystemTime::now())
+    }
+
+    fn needs_amr(&self) -> bool {
+        !self.amr_any_of.is_empty() || !self.amr_all_of.is_empty()
     }
 
     /// Evaluates the policy on the three claims it reads.
-    pub fn evaluate(
+    fn evaluate(
         &self,
         amr: Option<&[String]>,
         acr: Option<&str>,
         auth_time: Option<i64>,
         now: SystemTime,
+        subject: Subject,
     ) -> StepUpDecision {
-        let needs_amr = self.amr != AmrRequirement::None;
-        let missing = (needs_amr && amr.is_none())
+        let missing = (self.needs_amr() && amr.is_none())
             || (self.max_age.is_some() && auth_time.is_none())
             || (!self.acr_values.is_empty() && acr.is_none());
         let reason = if missing {
@@ -114,17 +187,13 @@ impl StepUpPolicy {
         };
         match reason {
             None => StepUpDecision::Allowed,
-            Some(reason) => StepUpDecision::Denied(StepUpDenial { reason, challenge: self.challenge(reason) }),
+            Some(reason) => StepUpDecision::Denied(StepUpDenial { reason, subject, challenge: self.challenge(reason) }),
         }
     }
 
     fn amr_satisfied(&self, amr: &[String]) -> bool {
         let has = |value: &String| amr.contains(value);
-        match &self.amr {
-            AmrRequirement::None => true,
-            AmrRequirement::AnyOf(values) => values.iter().any(has),
-            AmrRequirement::AllOf(values) => values.iter().all(has),
-        }
+        (self.amr_any_of.is_empty() || self.amr_any_of.iter().any(has)) && self.amr_all_of.iter().all(has)
     }
 
     fn challenge(&self, reason: DenialReason) -> Challenge {
@@ -158,16 +227,46 @@ impl StepUpDecision {
             StepUpDecision::Denied(denial) => Some(denial),
         }
     }
+
+    /// `Ok` when allowed, the denial as `Err` otherwise: what every binding's `require` raises.
+    pub fn require(self) -> Result<(), StepUpDenial> {
+        match self {
+            StepUpDecision::Allowed => Ok(()),
+            StepUpDecision::Denied(denial) => Err(denial),
+        }
+    }
 }
 
-/// Why a policy denied, and what to tell the client.
+/// Why a policy denied, what to tell the client, and with which status.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StepUpDenial {
     /// Why.
     pub reason: DenialReason,
+    /// What was checked: a cookie session or a bearer token.
+    pub subject: Subject,
     /// The RFC 9470 challenge.
     pub challenge: Challenge,
 }
+
+impl StepUpDenial {
+    /// The error code the bindings raise a denial with: `step_up_required`.
+    pub const CODE: ErrorCode = ErrorCode::StepUpRequired;
+
+    /// 403 for a cookie session (send [`Challenge::to_json`]), 401 for a bearer token (send
+    /// [`Challenge::www_authenticate`]).
+    pub fn status(&self) -> u16 {
+        self.subject.status()
+    }
+}
+
+/// The message every binding's step-up error carries.
+impl fmt::Display for StepUpDenial {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "step-up required ({}): {}", self.reason, self.reason.description())
+    }
+}
+
+impl std::error::Error for StepUpDenial {}
 
 /// Why a step-up policy denied.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -194,7 +293,8 @@ impl DenialReason {
         }
     }
 
-    fn description(self) -> &'static str {
+    /// The challenge's `error_description`.
+    pub fn description(self) -> &'static str {
         match self {
             DenialReason::MfaRequired => "Multi-factor authentication is required",
             DenialReason::AuthenticationTooOld => "A more recent authentication is required",
@@ -371,43 +471,78 @@ mod tests {
         let pwd = amr(&["pwd"]);
         let policy = StepUpPolicy::mfa().with_max_age(Duration::from_secs(600));
         let reason = |d: StepUpDecision| d.denial().map(|d| d.reason);
+        let eval = |p: &StepUpPolicy, amr: Option<&[String]>, acr: Option<&str>, auth_time: Option<i64>, now: SystemTime| {
+            p.evaluate(amr, acr, auth_time, now, Subject::Cookie)
+        };
         // amr × auth_time
-        assert_eq!(reason(policy.evaluate(Some(&mfa), None, fresh, now())), None);
-        assert_eq!(reason(policy.evaluate(Some(&mfa), None, stale, now())), Some(DenialReason::AuthenticationTooOld));
-        assert_eq!(reason(policy.evaluate(Some(&mfa), None, None, now())), Some(DenialReason::ClaimsMissing));
-        assert_eq!(reason(policy.evaluate(Some(&pwd), None, fresh, now())), Some(DenialReason::MfaRequired));
-        assert_eq!(reason(policy.evaluate(Some(&pwd), None, stale, now())), Some(DenialReason::MfaRequired));
-        assert_eq!(reason(policy.evaluate(None, None, fresh, now())), Some(DenialReason::ClaimsMissing));
-        assert_eq!(reason(policy.evaluate(Some(&[]), None, fresh, now())), Some(DenialReason::MfaRequired));
+        assert_eq!(reason(eval(&policy, Some(&mfa), None, fresh, now())), None);
+        assert_eq!(reason(eval(&policy, Some(&mfa), None, stale, now())), Some(DenialReason::AuthenticationTooOld));
+        assert_eq!(reason(eval(&policy, Some(&mfa), None, None, now())), Some(DenialReason::ClaimsMissing));
+        assert_eq!(reason(eval(&policy, Some(&pwd), None, fresh, now())), Some(DenialReason::MfaRequired));
+        assert_eq!(reason(eval(&policy, Some(&pwd), None, stale, now())), Some(DenialReason::MfaRequired));
+        assert_eq!(reason(eval(&policy, None, None, fresh, now())), Some(DenialReason::ClaimsMissing));
+        assert_eq!(reason(eval(&policy, Some(&[]), None, fresh, now())), Some(DenialReason::MfaRequired));
         // Exactly max_age old is still allowed; one second more is not.
-        assert!(policy.evaluate(Some(&mfa), None, Some(NOW as i64 - 600), now()).is_allowed());
-        assert!(!policy.evaluate(Some(&mfa), None, Some(NOW as i64 - 601), now()).is_allowed());
+        assert!(eval(&policy, Some(&mfa), None, Some(NOW as i64 - 600), now()).is_allowed());
+        assert!(!eval(&policy, Some(&mfa), None, Some(NOW as i64 - 601), now()).is_allowed());
         // acr
-        let acr_policy = StepUpPolicy { amr: AmrRequirement::None, max_age: None, acr_values: amr(&["gold", "silver"]) };
-        assert!(acr_policy.evaluate(None, Some("silver"), None, now()).is_allowed());
-        assert_eq!(reason(acr_policy.evaluate(None, Some("bronze"), None, now())), Some(DenialReason::AcrInsufficient));
-        assert_eq!(reason(acr_policy.evaluate(None, None, None, now())), Some(DenialReason::ClaimsMissing));
+        let acr_policy = StepUpPolicy { amr_any_of: vec![], amr_all_of: vec![], max_age: None, acr_values: amr(&["gold", "silver"]) };
+        assert!(eval(&acr_policy, None, Some("silver"), None, now()).is_allowed());
+        assert_eq!(reason(eval(&acr_policy, None, Some("bronze"), None, now())), Some(DenialReason::AcrInsufficient));
+        assert_eq!(reason(eval(&acr_policy, None, None, None, now())), Some(DenialReason::ClaimsMissing));
         // any-of / all-of
-        let any = StepUpPolicy { amr: AmrRequirement::AnyOf(amr(&["hwk", "otp"])), ..StepUpPolicy::mfa() };
-        assert!(any.evaluate(Some(&amr(&["pwd", "otp"])), None, None, now()).is_allowed());
-        let all = StepUpPolicy { amr: AmrRequirement::AllOf(amr(&["pwd", "otp"])), ..StepUpPolicy::mfa() };
-        assert!(!all.evaluate(Some(&amr(&["otp"])), None, None, now()).is_allowed());
-        assert!(all.evaluate(Some(&amr(&["otp", "pwd"])), None, None, now()).is_allowed());
+        let any = StepUpPolicy { amr_any_of: amr(&["hwk", "otp"]), ..StepUpPolicy::mfa() };
+        assert!(eval(&any, Some(&amr(&["pwd", "otp"])), None, None, now()).is_allowed());
+        let all = StepUpPolicy { amr_any_of: vec![], amr_all_of: amr(&["pwd", "otp"]), ..StepUpPolicy::mfa() };
+        assert!(!eval(&all, Some(&amr(&["otp"])), None, None, now()).is_allowed());
+        assert!(eval(&all, Some(&amr(&["otp", "pwd"])), None, None, now()).is_allowed());
+        // Both lists: all of A and one of B.
+        let both = StepUpPolicy { amr_any_of: amr(&["hwk", "otp"]), amr_all_of: amr(&["pwd"]), ..StepUpPolicy::mfa() };
+        assert!(eval(&both, Some(&amr(&["pwd", "otp"])), None, None, now()).is_allowed());
+        assert!(!eval(&both, Some(&amr(&["otp"])), None, None, now()).is_allowed());
+        assert!(!eval(&both, Some(&amr(&["pwd"])), None, None, now()).is_allowed());
     }
 
     #[test]
     fn claims_are_normalized() {
         let claims: Claims = serde_json::from_value(json!({"amr": "mfa", "auth_time": NOW as f64 - 1.5})).unwrap();
-        assert!(StepUpPolicy::mfa().with_max_age(Duration::from_secs(5)).check_claims(&claims, now()).is_allowed());
+        assert!(StepUpPolicy::mfa().with_max_age(Duration::from_secs(5)).check_claims_at(&claims, now()).is_allowed());
         let claims: Claims = serde_json::from_value(json!({"amr": 7})).unwrap();
-        let decision = StepUpPolicy::mfa().check_claims(&claims, now());
+        let decision = StepUpPolicy::mfa().check_claims_at(&claims, now());
         assert_eq!(decision.denial().map(|d| d.reason), Some(DenialReason::ClaimsMissing));
+        assert_eq!(decision.denial().map(StepUpDenial::status), Some(401));
+    }
+
+    #[test]
+    fn options_have_one_rule() {
+        let from = |o: StepUpPolicyOptions| StepUpPolicy::from_options(o);
+        assert_eq!(from(StepUpPolicyOptions::default()).unwrap(), StepUpPolicy::mfa());
+        let all = from(StepUpPolicyOptions { amr_all_of: Some(vec!["pwd".into()]), ..Default::default() }).unwrap();
+        assert_eq!((all.amr_any_of.len(), all.amr_all_of.len()), (0, 1), "an amr_all_of alone replaces the default");
+        let none = from(StepUpPolicyOptions { amr_any_of: Some(vec![]), ..Default::default() }).unwrap();
+        assert!(!none.needs_amr());
+        let both = StepUpPolicyOptions { amr_any_of: Some(vec!["otp".into()]), amr_all_of: Some(vec!["pwd".into()]), ..Default::default() };
+        assert!(from(both).is_ok(), "both lists may be set");
+        for bad in [-1.0, f64::NAN, f64::INFINITY, 1e12] {
+            let err = from(StepUpPolicyOptions { max_age_seconds: Some(bad), ..Default::default() }).unwrap_err();
+            assert!(err.to_string().contains("max_age"), "{err}");
+        }
+        let empty = StepUpPolicyOptions { acr_values: Some(vec![String::new()]), ..Default::default() };
+        assert!(from(empty).unwrap_err().to_string().contains("acr_values"));
+    }
+
+    #[test]
+    fn denials_carry_their_status_and_message() {
+        let claims: Claims = serde_json::from_value(json!({"amr": ["pwd"]})).unwrap();
+        let denial = StepUpPolicy::mfa().check_claims_at(&claims, now()).require().unwrap_err();
+        assert_eq!((denial.status(), StepUpDenial::CODE.as_str()), (401, "step_up_required"));
+        assert_eq!(denial.to_string(), "step-up required (mfa_required): Multi-factor authentication is required");
     }
 
     #[test]
     fn renders_rfc9470() {
         let policy = StepUpPolicy::mfa().with_max_age(Duration::from_secs(300)).with_acr_values(amr(&["urn:a", "urn:b"]));
-        let decision = policy.evaluate(Some(&amr(&["pwd"])), Some("urn:a"), Some(NOW as i64), now());
+        let decision = policy.evaluate(Some(&amr(&["pwd"])), Some("urn:a"), Some(NOW as i64), now(), Subject::Bearer);
         let challenge = &decision.denial().unwrap().challenge;
         assert_eq!(
             challenge.www_authenticate(),

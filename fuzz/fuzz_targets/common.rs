@@ -5,7 +5,7 @@
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime};
 
-use sessiongate::jwks::KeySet;
+use sessiongate::internals::KeySet;
 
 pub const IRON_PASSWORDS: [&str; 2] = ["peer-harness-cookie-password-0123456789", "rotated-peer-cookie-password-abcdefghijk"];
 pub const FERNET_KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";

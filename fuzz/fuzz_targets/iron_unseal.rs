@@ -5,6 +5,6 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(cookie) = std::str::from_utf8(data) {
-        let _ = sessiongate::seal::iron::unseal(cookie, common::IRON_PASSWORDS.into_iter(), common::now());
+        let _ = sessiongate::internals::iron::unseal(cookie, common::IRON_PASSWORDS.into_iter(), common::now());
     }
 });

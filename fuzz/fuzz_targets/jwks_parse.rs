@@ -1,7 +1,7 @@
 #![no_main]
 //! JWKS parsing and key selection: hostile key sets are skipped or refused, never a panic.
 use libfuzzer_sys::fuzz_target;
-use sessiongate::jwks::KeySet;
+use sessiongate::internals::KeySet;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(set) = KeySet::from_json(data) {

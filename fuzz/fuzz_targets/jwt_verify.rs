@@ -2,8 +2,8 @@
 //! JWT parse and verify against the peers' keys: a failure reason, never a panic.
 mod common;
 use libfuzzer_sys::fuzz_target;
-use sessiongate::keys::KeyProvider;
-use sessiongate::token::{self, TokenRules};
+use sessiongate::internals::KeyProvider;
+use sessiongate::internals::{self as token, TokenRules};
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(jwt) = std::str::from_utf8(data) {

@@ -14,9 +14,9 @@ use serde_json::Value;
 use sha2::Sha256;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
-use super::{Entropy, b64};
+use super::Entropy;
 use crate::error::{Error, FailureDetail};
-use crate::json;
+use crate::util::{b64, json};
 
 const VERSION: u8 = 0x80;
 const HEADER_BYTES: usize = 1 + 8 + 16;

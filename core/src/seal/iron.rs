@@ -24,9 +24,9 @@ use serde_json::Value;
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
-use super::{Entropy, b64};
+use super::Entropy;
 use crate::error::{Error, FailureDetail};
-use crate::json;
+use crate::util::{b64, json};
 
 /// The minimum password length, in UTF-16 code units (JavaScript's `string.length`).
 pub const MIN_PASSWORD_LEN: usize = 32;

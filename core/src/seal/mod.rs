@@ -145,13 +145,21 @@ impl Secrets {
     }
 }
 
-/// What a cookie held, once opened.
-#[derive(Debug, Clone, PartialEq)]
+/// What a cookie held, once opened. Its `Debug` shows the format and the top-level keys only:
+/// the data holds the access and refresh tokens.
+#[derive(Clone, PartialEq)]
 pub struct Unsealed {
     /// The format it was sealed in.
     pub format: SealFormat,
     /// The sealed JSON value (iron's version rules already applied).
     pub data: Value,
+}
+
+impl fmt::Debug for Unsealed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let keys: Vec<&str> = self.data.as_object().map(|o| o.keys().map(String::as_str).collect()).unwrap_or_default();
+        f.debug_struct("Unsealed").field("format", &self.format).field("keys", &keys).finish_non_exhaustive()
+    }
 }
 
 /// Opens a cookie of either format with any of the secrets. `now` matters only for iron
@@ -169,6 +177,23 @@ pub fn unseal(cookie: &str, secrets: &Secrets, now: SystemTime) -> Result<Unseal
 /// `1`, no expiration; Fernet: the current time).
 pub fn seal(data: &Value, secrets: &Secrets, format: SealFormat) -> Result<String, Error> {
     seal_with(data, secrets, format, &mut OsEntropy)
+}
+
+/// Seals any JSON value with the first of `cookie_passwords`, in `format`, as the SDK of that
+/// format does (the module-level helper of the bindings; a gate's `seal_data` is the same).
+pub fn seal_data<S: AsRef<str>>(data: &Value, cookie_passwords: &[S], format: SealFormat) -> Result<String, Error> {
+    seal(data, &Secrets::new(cookie_passwords)?, format)
+}
+
+/// Opens a sealed value of either format with any of `cookie_passwords`, at `now` (which
+/// matters only for iron seals with an expiration).
+pub fn unseal_data_at<S: AsRef<str>>(sealed: &str, cookie_passwords: &[S], now: SystemTime) -> Result<Unsealed, Error> {
+    unseal(sealed, &Secrets::new(cookie_passwords)?, now).map_err(Error::Unseal)
+}
+
+/// [`unseal_data_at`] now.
+pub fn unseal_data<S: AsRef<str>>(sealed: &str, cookie_passwords: &[S]) -> Result<Unsealed, Error> {
+    unseal_data_at(sealed, cookie_passwords, SystemTime::now())
 }
 
 /// The narrow seam through which tests pin salts, IVs and time to reproduce known answers.
@@ -213,58 +238,8 @@ pub(crate) fn seal_with(
             let key = primary.fernet_key.as_ref().ok_or_else(|| {
                 Error::Configuration("the first cookie password is not a Fernet key: it cannot seal Fernet".into())
             })?;
-            let plaintext = crate::json::to_python_json(data);
+            let plaintext = crate::util::json::to_python_json(data);
             fernet::seal(plaintext.as_bytes(), key, entropy)
-        }
-    }
-}
-
-/// Strict base64: canonical encodings only (no whitespace, no junk after padding, no
-/// foreign alphabet, no non-zero trailing bits). No SDK ever writes anything else.
-/// base64-simd decodes a 4 kB cookie about 3x faster than a scalar decoder; a property test
-/// checks it accepts exactly what the `base64` crate's strict engines accept.
-pub(crate) mod b64 {
-    use base64_simd::{URL_SAFE, URL_SAFE_NO_PAD};
-
-    use crate::error::FailureDetail;
-
-    /// Unpadded base64url, as iron and JWTs use.
-    pub fn decode_url_nopad(field: &str) -> Result<Vec<u8>, FailureDetail> {
-        URL_SAFE_NO_PAD.decode_to_vec(field).map_err(|_| FailureDetail::BadBase64)
-    }
-
-    /// Padded base64url, as Fernet uses.
-    pub fn decode_url_padded(field: &str) -> Result<Vec<u8>, FailureDetail> {
-        URL_SAFE.decode_to_vec(field).map_err(|_| FailureDetail::BadBase64)
-    }
-
-    pub fn encode_url_nopad(bytes: &[u8]) -> String {
-        URL_SAFE_NO_PAD.encode_to_string(bytes)
-    }
-
-    pub fn encode_url_padded(bytes: &[u8]) -> String {
-        URL_SAFE.encode_to_string(bytes)
-    }
-
-    #[cfg(test)]
-    mod tests {
-        use base64::Engine;
-        use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};
-        use proptest::prelude::*;
-
-        proptest! {
-            // Strings over the base64url alphabet plus the characters strictness is about.
-            #[test]
-            fn accepts_exactly_what_the_strict_base64_engines_accept(field in "[A-Za-z0-9_=+/ -]{0,24}") {
-                prop_assert_eq!(super::decode_url_nopad(&field).ok(), URL_SAFE_NO_PAD.decode(&field).ok());
-                prop_assert_eq!(super::decode_url_padded(&field).ok(), URL_SAFE.decode(&field).ok());
-            }
-
-            #[test]
-            fn encodes_as_the_base64_engines_do(bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
-                prop_assert_eq!(super::encode_url_nopad(&bytes), URL_SAFE_NO_PAD.encode(&bytes));
-                prop_assert_eq!(super::encode_url_padded(&bytes), URL_SAFE.encode(&bytes));
-            }
         }
     }
 }
@@ -299,7 +274,7 @@ pub(crate) mod test_support {
     pub fn peer_vectors(file: &str) -> serde_json::Value {
         let path = format!("{}/../tests/vectors/peers/{file}", env!("CARGO_MANIFEST_DIR"));
         // The node file holds a lone surrogate escape, on purpose.
-        crate::json::parse_lenient(&std::fs::read_to_string(path).unwrap()).unwrap()
+        crate::util::json::parse_lenient(&std::fs::read_to_string(path).unwrap()).unwrap()
     }
 }
 
@@ -336,7 +311,19 @@ mod tests {
     }
 
     #[test]
+    fn unsealed_debug_hides_the_tokens() {
+        let unsealed = Unsealed {
+            format: SealFormat::Iron,
+            data: serde_json::json!({"accessToken": "eyJSECRET", "refreshToken": "refresh_SECRET", "user": {"id": "u"}}),
+        };
+        let shown = format!("{unsealed:?}");
+        assert!(!shown.contains("SECRET"), "{shown}");
+        assert!(shown.contains("accessToken") && shown.contains("Iron"), "{shown}");
+    }
+
+    #[test]
     fn strict_base64_rejects_quirks() {
+        use crate::util::b64;
         assert_eq!(b64::decode_url_nopad("AQID").unwrap(), vec![1, 2, 3]);
         assert!(b64::decode_url_nopad("AQ+D").is_err(), "standard alphabet");
         assert!(b64::decode_url_nopad("AQI D").is_err(), "whitespace");

@@ -9,10 +9,10 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, RwLock};
 
-use jsonwebtoken::Algorithm;
 use sha2::{Digest, Sha256};
 
-use crate::token::VerifiedToken;
+use super::VerifiedToken;
+use crate::jwks::Algorithm;
 
 /// The default number of tokens remembered.
 pub const DEFAULT_CAPACITY: usize = 4096;

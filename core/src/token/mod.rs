@@ -1,27 +1,30 @@
 //! Access-token verification: parse the compact JWS once, check the header against the
 //! allow-list, verify the signature with the issuer's key, then apply the claim rules.
 //!
-//! The rules fail closed (DESIGN.md, "the contract"): `alg` from an allow-list (never `none`
+//! The rules fail closed (README, "Contract"): `alg` from an allow-list (never `none`
 //! or HS*); `crit` refused; `kid` names a key, or is absent with exactly one candidate; `exp`
 //! required unless relaxed; time claims are JSON numbers; `sid` a string; named claims of
 //! the wrong JSON type refused; agent/widget tokens (`sub_type`, `sub_profile`) refused.
 
+mod cache;
+mod claims;
+
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use jsonwebtoken::Algorithm;
+use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::cache::{self, Entry, VerifiedCache};
-use crate::error::FailureDetail;
-use crate::jwks::KeySet;
-use crate::seal::b64;
+pub use self::cache::DEFAULT_CAPACITY as DEFAULT_VERIFIED_TOKEN_CACHE;
+pub(crate) use self::cache::VerifiedCache;
+use self::cache::{Entry, digest};
+pub use self::claims::{Claims, amr, auth_time, check_claims, normalize_amr};
+use crate::error::{Failure, FailureDetail};
+use crate::jwks::{Algorithm, KeySet};
+use crate::util::b64;
 
 /// The longest token accepted (header and payload are bounded by it), checked first.
 pub const MAX_TOKEN_BYTES: usize = 16 * 1024;
-
-/// A JSON object of claims, in the token's order.
-pub type Claims = Map<String, Value>;
 
 /// What a token must satisfy beyond its signature.
 #[derive(Debug, Clone)]
@@ -69,7 +72,7 @@ impl VerifiedToken {
         self.claims.get("sub").and_then(Value::as_str)
     }
 
-    /// `amr`, normalized ([`crate::normalize_amr`]).
+    /// `amr`, normalized ([`normalize_amr`]).
     pub fn amr(&self) -> Option<Vec<String>> {
         amr(&self.claims)
     }
@@ -83,16 +86,82 @@ impl VerifiedToken {
     pub fn auth_time(&self) -> Option<i64> {
         auth_time(&self.claims)
     }
+
+    /// The token as every binding shows it (field names and order: [`TokenView::FIELDS`]).
+    pub fn view(&self) -> TokenView<'_> {
+        TokenView {
+            subject: self.subject(),
+            amr: self.amr(),
+            acr: self.acr(),
+            auth_time: self.auth_time(),
+            claims: &self.claims,
+            header: &self.header,
+        }
+    }
 }
 
-/// The `amr` claim, normalized: the one reading the session, step-up and every binding share.
-pub fn amr(claims: &Claims) -> Option<Vec<String>> {
-    claims.get("amr").and_then(crate::session::normalize_amr)
+/// The one projection of a verified token that every binding shows: Python's attributes and
+/// `to_dict`, Node's object (camelCase), Swift's record. Absent values serialize as `null`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TokenView<'t> {
+    /// `sub`.
+    pub subject: Option<&'t str>,
+    /// `amr`, normalized.
+    pub amr: Option<Vec<String>>,
+    /// `acr`.
+    pub acr: Option<&'t str>,
+    /// `auth_time`, whole seconds since the epoch.
+    pub auth_time: Option<i64>,
+    /// Every claim.
+    pub claims: &'t Claims,
+    /// The protected header.
+    pub header: &'t Map<String, Value>,
 }
 
-/// The `auth_time` claim in whole seconds, floored.
-pub fn auth_time(claims: &Claims) -> Option<i64> {
-    claims.get("auth_time").and_then(Value::as_f64).map(|t| t.floor() as i64)
+impl TokenView<'_> {
+    /// The field names, in order (snake_case; Node shows them in camelCase).
+    pub const FIELDS: [&'static str; 6] = ["subject", "amr", "acr", "auth_time", "claims", "header"];
+}
+
+/// The outcome of verifying a bearer or ID token: never an error for a bad token.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TokenVerification {
+    /// The signature and the claims passed.
+    Verified(VerifiedToken),
+    /// The token was refused (`invalid_jwt`, with a detail).
+    Failed(Failure),
+}
+
+impl TokenVerification {
+    /// Whether the token verified.
+    pub fn is_verified(&self) -> bool {
+        matches!(self, TokenVerification::Verified(_))
+    }
+
+    /// The token, when verified.
+    pub fn token(&self) -> Option<&VerifiedToken> {
+        match self {
+            TokenVerification::Verified(token) => Some(token),
+            TokenVerification::Failed(_) => None,
+        }
+    }
+
+    /// The failure, when refused.
+    pub fn failure(&self) -> Option<Failure> {
+        match self {
+            TokenVerification::Verified(_) => None,
+            TokenVerification::Failed(failure) => Some(*failure),
+        }
+    }
+}
+
+impl From<Result<VerifiedToken, FailureDetail>> for TokenVerification {
+    fn from(result: Result<VerifiedToken, FailureDetail>) -> Self {
+        match result {
+            Ok(token) => TokenVerification::Verified(token),
+            Err(detail) => TokenVerification::Failed(detail.into()),
+        }
+    }
 }
 
 /// A token split and decoded, not yet verified.
@@ -117,7 +186,7 @@ fn parse<'t>(token: &'t str, rules: &TokenRules) -> Result<Parsed<'t>, FailureDe
     let header = decode_object(header)?;
     let claims = decode_object(payload)?;
     let alg = match header.get("alg") {
-        Some(Value::String(name)) => crate::jwks::asymmetric_algorithm(name),
+        Some(Value::String(name)) => Algorithm::from_name(name),
         _ => return Err(FailureDetail::MalformedJwt),
     };
     let alg = alg.filter(|alg| rules.algorithms.contains(alg)).ok_or(FailureDetail::AlgNotAllowed)?;
@@ -172,7 +241,7 @@ pub fn verify<E>(
     cache: Option<&VerifiedCache>,
     key_set_for: impl Fn(Option<&str>) -> Result<Arc<KeySet>, E>,
 ) -> Result<Result<VerifiedToken, FailureDetail>, E> {
-    let digest = cache.map(|_| cache::digest(token));
+    let digest = cache.map(|_| digest(token));
     if let (Some(cache), Some(digest)) = (cache, &digest)
         && let Some(entry) = cache.get(digest)
         && rules.algorithms.contains(&entry.alg)
@@ -213,146 +282,6 @@ fn check_signature(parsed: &Parsed<'_>, key_set: &KeySet, kid: Option<&str>) -> 
     }
 }
 
-/// Seconds since the epoch, floored, as the peers count them.
-pub(crate) fn unix_seconds(now: SystemTime) -> f64 {
-    now.duration_since(SystemTime::UNIX_EPOCH).map_or(0.0, |d| d.as_secs() as f64)
-}
-
-/// Applies the claim rules (everything but the signature) at `now`.
-pub fn check_claims(claims: &Claims, rules: &TokenRules, now: SystemTime) -> Result<(), FailureDetail> {
-    let named = Named::read(claims);
-    let now = unix_seconds(now);
-    let leeway = rules.leeway.as_secs_f64();
-
-    let exp = time_claim(named.exp)?;
-    let nbf = time_claim(named.nbf)?;
-    let iat = time_claim(named.iat)?;
-    time_claim(named.auth_time)?;
-    match exp {
-        None if rules.require_exp => return Err(FailureDetail::ExpMissing),
-        Some(exp) if exp <= now - leeway => return Err(FailureDetail::Expired),
-        _ => {}
-    }
-    if nbf.is_some_and(|nbf| nbf > now + leeway) {
-        return Err(FailureDetail::NotYetValid);
-    }
-    if iat.is_some_and(|iat| iat > now + leeway) {
-        return Err(FailureDetail::IssuedInFuture);
-    }
-
-    match named.sid {
-        Some(Value::String(_)) => {}
-        None if !rules.require_sid => {}
-        None | Some(Value::Null) => return Err(FailureDetail::SidMissing),
-        Some(_) => return Err(FailureDetail::ClaimType),
-    }
-    for claim in named.strings {
-        optional_string(claim)?;
-    }
-    for claim in named.string_lists {
-        optional_string_list(claim)?;
-    }
-
-    if !rules.issuers.is_empty() {
-        let iss = named.strings[Named::ISS].and_then(Value::as_str);
-        if !iss.is_some_and(|iss| rules.issuers.iter().any(|i| i == iss)) {
-            return Err(FailureDetail::IssuerMismatch);
-        }
-    }
-    if !rules.audiences.is_empty() {
-        let matches = |aud: &str| rules.audiences.iter().any(|a| a == aud);
-        let ok = match named.aud {
-            Some(Value::String(aud)) => matches(aud),
-            Some(Value::Array(auds)) => auds.iter().filter_map(Value::as_str).any(matches),
-            _ => false,
-        };
-        if !ok {
-            return Err(FailureDetail::AudienceMismatch);
-        }
-    }
-
-    // Agent and widget tokens are not a user's session (as workos-python 10.8.0).
-    let sub_type_set = named.sub_type.is_some_and(|v| !v.is_null());
-    let sub_profile_other = named.sub_profile.is_some_and(|v| !v.is_null() && v != "user");
-    if sub_type_set || sub_profile_other {
-        return Err(FailureDetail::NotUserToken);
-    }
-    Ok(())
-}
-
-/// The claims the rules read, found in one pass over the claims (a hashed lookup per name
-/// costs more than the whole walk, and this runs on every cache hit).
-#[derive(Default)]
-struct Named<'c> {
-    exp: Option<&'c Value>,
-    nbf: Option<&'c Value>,
-    iat: Option<&'c Value>,
-    auth_time: Option<&'c Value>,
-    sid: Option<&'c Value>,
-    aud: Option<&'c Value>,
-    sub_type: Option<&'c Value>,
-    sub_profile: Option<&'c Value>,
-    /// `sub`, `jti`, `org_id`, `role`, `acr`, `iss`: strings when present.
-    strings: [Option<&'c Value>; 6],
-    /// `roles`, `permissions`, `entitlements`, `feature_flags`: lists of strings when present.
-    string_lists: [Option<&'c Value>; 4],
-}
-
-impl<'c> Named<'c> {
-    const ISS: usize = 5;
-
-    fn read(claims: &'c Claims) -> Named<'c> {
-        let mut named = Named::default();
-        for (name, value) in claims {
-            let slot = match name.as_str() {
-                "exp" => &mut named.exp,
-                "nbf" => &mut named.nbf,
-                "iat" => &mut named.iat,
-                "auth_time" => &mut named.auth_time,
-                "sid" => &mut named.sid,
-                "aud" => &mut named.aud,
-                "sub_type" => &mut named.sub_type,
-                "sub_profile" => &mut named.sub_profile,
-                "sub" => &mut named.strings[0],
-                "jti" => &mut named.strings[1],
-                "org_id" => &mut named.strings[2],
-                "role" => &mut named.strings[3],
-                "acr" => &mut named.strings[4],
-                "iss" => &mut named.strings[Named::ISS],
-                "roles" => &mut named.string_lists[0],
-                "permissions" => &mut named.string_lists[1],
-                "entitlements" => &mut named.string_lists[2],
-                "feature_flags" => &mut named.string_lists[3],
-                _ => continue,
-            };
-            *slot = Some(value);
-        }
-        named
-    }
-}
-
-fn time_claim(claim: Option<&Value>) -> Result<Option<f64>, FailureDetail> {
-    match claim {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) => n.as_f64().map(Some).ok_or(FailureDetail::ClaimType),
-        Some(_) => Err(FailureDetail::ClaimType),
-    }
-}
-
-fn optional_string(claim: Option<&Value>) -> Result<(), FailureDetail> {
-    match claim {
-        None | Some(Value::Null | Value::String(_)) => Ok(()),
-        Some(_) => Err(FailureDetail::ClaimType),
-    }
-}
-
-fn optional_string_list(claim: Option<&Value>) -> Result<(), FailureDetail> {
-    match claim {
-        None | Some(Value::Null) => Ok(()),
-        Some(Value::Array(items)) if items.iter().all(Value::is_string) => Ok(()),
-        Some(_) => Err(FailureDetail::ClaimType),
-    }
-}
 
 #[cfg(test)]
 mod tests {
@@ -424,7 +353,7 @@ mod tests {
             (format!("{input}.{}", b64(&signature)), input, signature)
         };
         let check = |token: &str, alg: &str| {
-            let rules = TokenRules { algorithms: vec![crate::jwks::asymmetric_algorithm(alg).unwrap()], ..TokenRules::default() };
+            let rules = TokenRules { algorithms: vec![Algorithm::from_name(alg).unwrap()], ..TokenRules::default() };
             verify(token, &rules, at(1), None, |_| Ok::<_, ()>(key_set.clone())).unwrap()
         };
         for (alg, kid) in [

@@ -19,8 +19,9 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
 
+use super::KeySet;
 use crate::error::Error;
-use crate::jwks::KeySet;
+use crate::util::redact;
 
 /// Cache and network settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,7 +56,7 @@ impl Default for JwksOptions {
 /// A snapshot of the cache, for health endpoints and tests.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JwksStatus {
-    /// The JWKS URL (after discovery, when known).
+    /// The JWKS URL (after discovery, when known), redacted: no user info, query or fragment.
     pub url: Option<String>,
     /// When the current set was fetched.
     pub fetched_at: Option<SystemTime>,
@@ -107,7 +108,11 @@ pub struct RemoteJwks {
 
 impl fmt::Debug for RemoteJwks {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RemoteJwks").field("location", &*lock(&self.location)).finish_non_exhaustive()
+        let url = match &*lock(&self.location) {
+            Location::Jwks(url) => redact::url(url),
+            Location::Discovery { issuer, .. } => format!("discovery {}", redact::url(issuer)),
+        };
+        f.debug_struct("RemoteJwks").field("url", &url).finish_non_exhaustive()
     }
 }
 
@@ -288,34 +293,29 @@ impl RemoteJwks {
         }
     }
 
+    /// Fetches a JSON object. Error messages show the URL redacted (they reach logs and
+    /// `jwks_status`), and so does any text the HTTP client quotes it in.
     fn get_json(&self, url: &str) -> Result<Value, String> {
-        let mut response = self
-            .agent
-            .get(url)
-            .header("accept", "application/json")
-            .call()
-            .map_err(|e| format!("GET {url}: {e}"))?;
+        let shown = redact::url(url);
+        let failed = |e: &dyn std::fmt::Display| format!("GET {shown}: {}", redact::in_message(&e.to_string(), url));
+        let mut response = self.agent.get(url).header("accept", "application/json").call().map_err(|e| failed(&e))?;
         let status = response.status().as_u16();
         if status != 200 {
-            return Err(format!("GET {url}: HTTP {status}"));
+            return Err(format!("GET {shown}: HTTP {status}"));
         }
-        let body = response
-            .body_mut()
-            .with_config()
-            .limit(self.options.max_bytes)
-            .read_to_vec()
-            .map_err(|e| format!("GET {url}: {e}"))?;
+        let body =
+            response.body_mut().with_config().limit(self.options.max_bytes).read_to_vec().map_err(|e| failed(&e))?;
         match serde_json::from_slice(&body) {
             Ok(Value::Object(map)) => Ok(Value::Object(map)),
-            _ => Err(format!("GET {url}: the response is not a JSON object")),
+            _ => Err(format!("GET {shown}: the response is not a JSON object")),
         }
     }
 
     /// The cache's state at `now`.
     pub fn status_at(&self, now: SystemTime) -> JwksStatus {
         let url = match &*lock(&self.location) {
-            Location::Jwks(url) => Some(url.clone()),
-            Location::Discovery { jwks_uri, .. } => jwks_uri.clone(),
+            Location::Jwks(url) => Some(redact::url(url)),
+            Location::Discovery { jwks_uri, .. } => jwks_uri.as_deref().map(redact::url),
         };
         let state = lock(&self.state);
         let current = state.current.as_ref();

@@ -1,12 +1,12 @@
 //! Where verification keys come from: a static key set, or the issuer's JWKS over HTTP
-//! ([`crate::remote`]).
+//! ([`super::remote`]).
 
 use std::sync::Arc;
 use std::time::SystemTime;
 
 use crate::error::Error;
-use crate::jwks::KeySet;
-use crate::remote::RemoteJwks;
+use super::KeySet;
+use super::remote::RemoteJwks;
 
 /// The key source behind a [`crate::SessionGate`].
 #[derive(Debug)]

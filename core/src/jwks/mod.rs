@@ -4,16 +4,141 @@
 //! `key_ops` without `verify`, symmetric (`oct`) keys, unknown `kty`, an `alg` we never
 //! accept, or key material aws-lc refuses (a point off its curve, an RSA key over 8192 bits).
 //! A set keeps at most [`MAX_KEYS`] keys.
+//!
+//! Keys come from a static document or from the issuer's URL ([`remote`], chosen by
+//! [`source`]). jsonwebtoken reads the JWKs; none of its types is part of sessiongate's API.
+
+pub mod remote;
+pub use remote::{JwksOptions, JwksStatus};
+pub mod source;
 
 use std::fmt;
+use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::signature::{self as sig, ParsedPublicKey, VerificationAlgorithm};
-use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, jwk::AlgorithmParameters};
+use jsonwebtoken::{DecodingKey, jwk::AlgorithmParameters};
 use serde_json::Value;
 
-use crate::error::FailureDetail;
+use crate::error::{Error, FailureDetail};
+use crate::util::b64;
+
+/// A token signature algorithm sessiongate verifies. `none` and the symmetric HS* algorithms
+/// cannot be expressed: a public key must never be usable as an HMAC secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[allow(clippy::upper_case_acronyms)]
+pub enum Algorithm {
+    /// RSASSA-PKCS1-v1_5 with SHA-256 (WorkOS's).
+    RS256,
+    /// RSASSA-PKCS1-v1_5 with SHA-384.
+    RS384,
+    /// RSASSA-PKCS1-v1_5 with SHA-512.
+    RS512,
+    /// RSASSA-PSS with SHA-256.
+    PS256,
+    /// RSASSA-PSS with SHA-384.
+    PS384,
+    /// RSASSA-PSS with SHA-512.
+    PS512,
+    /// ECDSA on P-256 with SHA-256.
+    ES256,
+    /// ECDSA on P-384 with SHA-384.
+    ES384,
+    /// Ed25519.
+    EdDSA,
+}
+
+/// Which kind of key verifies an algorithm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Family {
+    Rsa,
+    Ec,
+    Ed,
+}
+
+impl Algorithm {
+    /// Every algorithm, in the order of [`Algorithm::as_str`]'s names.
+    pub const ALL: [Algorithm; 9] = [
+        Algorithm::RS256,
+        Algorithm::RS384,
+        Algorithm::RS512,
+        Algorithm::PS256,
+        Algorithm::PS384,
+        Algorithm::PS512,
+        Algorithm::ES256,
+        Algorithm::ES384,
+        Algorithm::EdDSA,
+    ];
+
+    /// The JOSE name (`RS256`...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Algorithm::RS256 => "RS256",
+            Algorithm::RS384 => "RS384",
+            Algorithm::RS512 => "RS512",
+            Algorithm::PS256 => "PS256",
+            Algorithm::PS384 => "PS384",
+            Algorithm::PS512 => "PS512",
+            Algorithm::ES256 => "ES256",
+            Algorithm::ES384 => "ES384",
+            Algorithm::EdDSA => "EdDSA",
+        }
+    }
+
+    /// The algorithm with this JOSE name (exact, case-sensitive, as RFC 7518 spells it).
+    pub fn from_name(name: &str) -> Option<Algorithm> {
+        Algorithm::ALL.into_iter().find(|alg| alg.as_str() == name)
+    }
+
+    fn family(self) -> Family {
+        match self {
+            Algorithm::RS256 | Algorithm::RS384 | Algorithm::RS512 => Family::Rsa,
+            Algorithm::PS256 | Algorithm::PS384 | Algorithm::PS512 => Family::Rsa,
+            Algorithm::ES256 | Algorithm::ES384 => Family::Ec,
+            Algorithm::EdDSA => Family::Ed,
+        }
+    }
+
+    fn verification(self) -> &'static dyn VerificationAlgorithm {
+        // RSA: 2048 bits and up; ECDSA: JOSE's fixed-length `r || s` signatures.
+        match self {
+            Algorithm::RS256 => &sig::RSA_PKCS1_2048_8192_SHA256,
+            Algorithm::RS384 => &sig::RSA_PKCS1_2048_8192_SHA384,
+            Algorithm::RS512 => &sig::RSA_PKCS1_2048_8192_SHA512,
+            Algorithm::PS256 => &sig::RSA_PSS_2048_8192_SHA256,
+            Algorithm::PS384 => &sig::RSA_PSS_2048_8192_SHA384,
+            Algorithm::PS512 => &sig::RSA_PSS_2048_8192_SHA512,
+            Algorithm::ES256 => &sig::ECDSA_P256_SHA256_FIXED,
+            Algorithm::ES384 => &sig::ECDSA_P384_SHA384_FIXED,
+            Algorithm::EdDSA => &sig::ED25519,
+        }
+    }
+}
+
+impl fmt::Display for Algorithm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Parses a configured algorithm name: the one rule every binding uses. `none` and HS* are
+/// refused with their own message.
+impl FromStr for Algorithm {
+    type Err = Error;
+
+    fn from_str(name: &str) -> Result<Algorithm, Error> {
+        Algorithm::from_name(name).ok_or_else(|| {
+            let shown: String = name.chars().take(16).filter(|c| !c.is_control()).collect();
+            if name.eq_ignore_ascii_case("none") || name.to_ascii_uppercase().starts_with("HS") {
+                Error::Configuration(format!("the token algorithm {shown:?} is never accepted (no signature, or a symmetric key)"))
+            } else {
+                let names: Vec<&str> = Algorithm::ALL.iter().map(|a| a.as_str()).collect();
+                Error::Configuration(format!("unknown token algorithm {shown:?} (known: {})", names.join(", ")))
+            }
+        })
+    }
+}
 
 /// The most keys a set may hold; the rest are ignored.
 pub const MAX_KEYS: usize = 64;
@@ -24,7 +149,7 @@ pub const MIN_RSA_BITS: usize = 2048;
 pub struct VerifyingKey {
     kid: Option<String>,
     alg: Option<Algorithm>,
-    family: AlgorithmFamily,
+    family: Family,
     /// The key parsed once per algorithm it may verify, so a verification does no key setup
     /// (for RSA, the Montgomery constants are computed on first use and kept).
     parsed: Vec<(Algorithm, ParsedPublicKey)>,
@@ -168,35 +293,35 @@ fn usable_key(entry: &Value) -> Option<VerifyingKey> {
     };
     let alg = match obj.get("alg") {
         None | Some(Value::Null) => None,
-        Some(Value::String(alg)) => Some(asymmetric_algorithm(alg)?),
+        Some(Value::String(alg)) => Some(Algorithm::from_name(alg)?),
         Some(_) => return None,
     };
     let jwk: jsonwebtoken::jwk::Jwk = serde_json::from_value(entry.clone()).ok()?;
     let (family, public_key) = match &jwk.algorithm {
         AlgorithmParameters::RSA(rsa) => {
-            let n = crate::seal::b64::decode_url_nopad(&rsa.n).ok()?;
-            let e = crate::seal::b64::decode_url_nopad(&rsa.e).ok()?;
+            let n = b64::decode_url_nopad(&rsa.n).ok()?;
+            let e = b64::decode_url_nopad(&rsa.e).ok()?;
             let significant = n.iter().skip_while(|b| **b == 0).count();
             let bits = significant * 8 - n.iter().find(|b| **b != 0).map_or(0, |b| b.leading_zeros() as usize);
             if bits < MIN_RSA_BITS {
                 return None;
             }
             let der = aws_lc_rs::rsa::PublicKeyComponents { n: n.as_slice(), e: e.as_slice() }.as_der().ok()?;
-            (AlgorithmFamily::Rsa, der.as_ref().to_vec())
+            (Family::Rsa, der.as_ref().to_vec())
         }
         // jsonwebtoken decodes the raw point (EC) or key (Ed25519); aws-lc checks it below.
-        AlgorithmParameters::EllipticCurve(_) => (AlgorithmFamily::Ec, public_key_bytes(&jwk)?),
-        AlgorithmParameters::OctetKeyPair(_) => (AlgorithmFamily::Ed, public_key_bytes(&jwk)?),
+        AlgorithmParameters::EllipticCurve(_) => (Family::Ec, public_key_bytes(&jwk)?),
+        AlgorithmParameters::OctetKeyPair(_) => (Family::Ed, public_key_bytes(&jwk)?),
         AlgorithmParameters::OctetKey(_) => return None,
         _ => return None,
     };
     if alg.is_some_and(|a| a.family() != family) {
         return None;
     }
-    let parsed: Vec<_> = ALGORITHMS
-        .iter()
-        .filter(|(a, _)| a.family() == family && alg.is_none_or(|alg| alg == *a))
-        .filter_map(|(a, verification)| Some((*a, ParsedPublicKey::new(*verification, &public_key).ok()?)))
+    let parsed: Vec<_> = Algorithm::ALL
+        .into_iter()
+        .filter(|a| a.family() == family && alg.is_none_or(|alg| alg == *a))
+        .filter_map(|a| Some((a, ParsedPublicKey::new(a.verification(), &public_key).ok()?)))
         .collect();
     if parsed.is_empty() {
         return None;
@@ -206,27 +331,6 @@ fn usable_key(entry: &Value) -> Option<VerifyingKey> {
 
 fn public_key_bytes(jwk: &jsonwebtoken::jwk::Jwk) -> Option<Vec<u8>> {
     Some(DecodingKey::from_jwk(jwk).ok()?.try_get_as_bytes().ok()?.to_vec())
-}
-
-/// Every algorithm we verify, with aws-lc-rs's verification for it (RSA: 2048 bits and up;
-/// ECDSA: JOSE's fixed-length `r || s` signatures).
-const ALGORITHMS: [(Algorithm, &'static dyn VerificationAlgorithm); 9] = [
-    (Algorithm::RS256, &sig::RSA_PKCS1_2048_8192_SHA256),
-    (Algorithm::RS384, &sig::RSA_PKCS1_2048_8192_SHA384),
-    (Algorithm::RS512, &sig::RSA_PKCS1_2048_8192_SHA512),
-    (Algorithm::PS256, &sig::RSA_PSS_2048_8192_SHA256),
-    (Algorithm::PS384, &sig::RSA_PSS_2048_8192_SHA384),
-    (Algorithm::PS512, &sig::RSA_PSS_2048_8192_SHA512),
-    (Algorithm::ES256, &sig::ECDSA_P256_SHA256_FIXED),
-    (Algorithm::ES384, &sig::ECDSA_P384_SHA384_FIXED),
-    (Algorithm::EdDSA, &sig::ED25519),
-];
-
-/// Parses an algorithm name, refusing `none` and every symmetric (HS*) algorithm: a public
-/// key must never be usable as an HMAC secret.
-pub fn asymmetric_algorithm(name: &str) -> Option<Algorithm> {
-    let alg: Algorithm = name.parse().ok()?;
-    (alg.family() != AlgorithmFamily::Hmac).then_some(alg)
 }
 
 #[cfg(test)]
@@ -278,8 +382,16 @@ mod tests {
 
     #[test]
     fn never_accepts_symmetric_or_none() {
-        assert!(asymmetric_algorithm("HS256").is_none());
-        assert!(asymmetric_algorithm("none").is_none());
-        assert_eq!(asymmetric_algorithm("RS256"), Some(Algorithm::RS256));
+        for name in ["HS256", "HS384", "HS512", "none", "None", "hs256"] {
+            let err = name.parse::<Algorithm>().unwrap_err();
+            assert_eq!(err.code(), "configuration_error");
+            assert!(err.to_string().contains("never accepted"), "{name}: {err}");
+        }
+        for name in ["rs256", "RS256 ", "ES256K", ""] {
+            assert!(name.parse::<Algorithm>().unwrap_err().to_string().contains("unknown token algorithm"), "{name}");
+        }
+        for alg in Algorithm::ALL {
+            assert_eq!(alg.as_str().parse::<Algorithm>(), Ok(alg));
+        }
     }
 }

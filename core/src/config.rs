@@ -1,0 +1,318 @@
+//! The gate's configuration: the typed [`Config`] (Rust users build it directly), and
+//! [`GateOptions`], the flat options every binding fills from its host language's values.
+//!
+//! Every rule about options lives here, once: which key source (exactly one of a static set,
+//! a URL, an issuer's discovery document, else WorkOS's), algorithm names, and the ranges of
+//! every number. The same bad option gives the same error code and message in Python, Node and
+//! Swift.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::error::Error;
+use crate::jwks::{Algorithm, JwksOptions};
+use crate::token::DEFAULT_VERIFIED_TOKEN_CACHE;
+use crate::util::{redact, time};
+
+/// The default limit on a cookie's length, checked before any crypto.
+pub const DEFAULT_MAX_COOKIE_BYTES: usize = 16 * 1024;
+/// The largest cookie limit a gate accepts (browsers keep 4 KiB per cookie).
+pub const MAX_COOKIE_BYTES_LIMIT: usize = 1024 * 1024;
+/// The largest verified-token cache a gate accepts, in tokens.
+pub const MAX_VERIFIED_TOKEN_CACHE: usize = 1_000_000;
+/// The largest clock leeway a gate accepts.
+pub const MAX_LEEWAY: Duration = Duration::from_secs(3600);
+
+/// The WorkOS API, whose `/sso/jwks/{client_id}` serves the access tokens' keys.
+pub const WORKOS_API_BASE: &str = "https://api.workos.com";
+
+/// Where the access token's verification keys come from.
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum JwksSource {
+    /// A JWKS document (JSON text), used as is: offline, no network.
+    Static(String),
+    /// A JWKS URL, fetched and cached.
+    Url(String),
+    /// An OIDC issuer: its discovery document names the JWKS URL.
+    Discovery(String),
+}
+
+impl JwksSource {
+    /// WorkOS's JWKS for a client: `https://api.workos.com/sso/jwks/{client_id}`.
+    pub fn workos(client_id: &str) -> JwksSource {
+        JwksSource::workos_at(WORKOS_API_BASE, client_id)
+    }
+
+    /// WorkOS's JWKS for a client, at another API base (a proxy, a test server).
+    pub fn workos_at(api_base: &str, client_id: &str) -> JwksSource {
+        JwksSource::Url(format!("{}/sso/jwks/{client_id}", api_base.trim_end_matches('/')))
+    }
+
+    /// The source the options name: at most one of a static document, a URL or an issuer;
+    /// none of them means WorkOS's JWKS for `client_id`.
+    pub fn select(
+        client_id: &str,
+        jwks: Option<String>,
+        jwks_url: Option<String>,
+        discovery_issuer: Option<String>,
+    ) -> Result<JwksSource, Error> {
+        match (jwks, jwks_url, discovery_issuer) {
+            (Some(doc), None, None) => Ok(JwksSource::Static(doc)),
+            (None, Some(url), None) => Ok(JwksSource::Url(url)),
+            (None, None, Some(issuer)) => Ok(JwksSource::Discovery(issuer)),
+            (None, None, None) => Ok(JwksSource::workos(client_id)),
+            _ => Err(Error::Configuration("give at most one key source: jwks, jwks_url or discovery_issuer".into())),
+        }
+    }
+
+    /// How the source is shown (`repr`, `Debug`): never the document, never URL credentials.
+    pub fn describe(&self) -> String {
+        match self {
+            JwksSource::Static(doc) => format!("static ({} bytes)", doc.len()),
+            JwksSource::Url(url) => format!("url {}", redact::url(url)),
+            JwksSource::Discovery(issuer) => format!("discovery {}", redact::url(issuer)),
+        }
+    }
+}
+
+impl fmt::Debug for JwksSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            JwksSource::Static(doc) => write!(f, "Static({} bytes)", doc.len()),
+            JwksSource::Url(url) => f.debug_tuple("Url").field(&redact::url(url)).finish(),
+            JwksSource::Discovery(issuer) => f.debug_tuple("Discovery").field(&redact::url(issuer)).finish(),
+        }
+    }
+}
+
+/// Everything a [`crate::SessionGate`] needs. Build with [`Config::new`], then adjust fields;
+/// [`crate::SessionGate::new`] checks every field.
+#[derive(Clone)]
+pub struct Config {
+    /// The WorkOS client id (`client_…`): names the default JWKS URL.
+    pub client_id: String,
+    /// Cookie secrets: the first seals, every one is tried to unseal (rotation).
+    pub cookie_passwords: Vec<String>,
+    /// The verification keys.
+    pub jwks: JwksSource,
+    /// Accepted `iss` values; empty: not checked (as the SDKs by default).
+    pub issuers: Vec<String>,
+    /// Accepted `aud` values; empty: not checked (as the SDKs).
+    pub audiences: Vec<String>,
+    /// Clock leeway for `exp`, `nbf`, `iat` (default 0, at most [`MAX_LEEWAY`]).
+    pub leeway: Duration,
+    /// Accepted token algorithms (default RS256).
+    pub algorithms: Vec<Algorithm>,
+    /// Refuse tokens without `exp` (default true; the peers accept them forever).
+    pub require_exp: bool,
+    /// Longest cookie accepted, in bytes (default 16 KiB, 1 to [`MAX_COOKIE_BYTES_LIMIT`]).
+    pub max_cookie_bytes: usize,
+    /// Cache and network settings for [`JwksSource::Url`] and [`JwksSource::Discovery`].
+    pub jwks_options: JwksOptions,
+    /// How many verified tokens to remember (default 4096; 0 disables the cache).
+    pub verified_token_cache: usize,
+}
+
+impl Config {
+    /// A configuration with the contract's defaults.
+    pub fn new(client_id: impl Into<String>, cookie_passwords: Vec<String>, jwks: JwksSource) -> Config {
+        Config {
+            client_id: client_id.into(),
+            cookie_passwords,
+            jwks,
+            issuers: Vec::new(),
+            audiences: Vec::new(),
+            leeway: Duration::ZERO,
+            algorithms: vec![Algorithm::RS256],
+            require_exp: true,
+            max_cookie_bytes: DEFAULT_MAX_COOKIE_BYTES,
+            jwks_options: JwksOptions::default(),
+            verified_token_cache: DEFAULT_VERIFIED_TOKEN_CACHE,
+        }
+    }
+
+    /// Checks the ranges of every field (the secrets and keys are checked when the gate is
+    /// built from them).
+    pub(crate) fn check(&self) -> Result<(), Error> {
+        if self.algorithms.is_empty() {
+            return Err(Error::Configuration("algorithms: at least one token algorithm is required".into()));
+        }
+        if self.leeway > MAX_LEEWAY {
+            return Err(Error::Configuration(format!("leeway must be at most {} seconds", MAX_LEEWAY.as_secs())));
+        }
+        if !(1..=MAX_COOKIE_BYTES_LIMIT).contains(&self.max_cookie_bytes) {
+            return Err(Error::Configuration(format!(
+                "max_cookie_bytes must be a whole number from 1 to {MAX_COOKIE_BYTES_LIMIT}"
+            )));
+        }
+        if self.verified_token_cache > MAX_VERIFIED_TOKEN_CACHE {
+            return Err(Error::Configuration(format!(
+                "verified_token_cache must be a whole number from 0 to {MAX_VERIFIED_TOKEN_CACHE} (0 disables the cache)"
+            )));
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("client_id", &self.client_id)
+            .field("cookie_passwords", &format_args!("[{} redacted]", self.cookie_passwords.len()))
+            .field("jwks", &self.jwks)
+            .field("issuers", &self.issuers)
+            .field("audiences", &self.audiences)
+            .field("leeway", &self.leeway)
+            .field("algorithms", &self.algorithms)
+            .field("require_exp", &self.require_exp)
+            .field("max_cookie_bytes", &self.max_cookie_bytes)
+            .field("jwks_options", &self.jwks_options)
+            .field("verified_token_cache", &self.verified_token_cache)
+            .finish()
+    }
+}
+
+/// The gate's options as every binding hands them over: host values already extracted
+/// (strings, lists of strings, numbers as `f64` because JavaScript has no integers, flags),
+/// everything else decided here by [`GateOptions::into_config`]. `None` means "the default".
+#[derive(Clone, Default)]
+pub struct GateOptions {
+    /// The WorkOS client id.
+    pub client_id: String,
+    /// The cookie secrets (the first seals).
+    pub cookie_passwords: Vec<String>,
+    /// A static JWKS document (JSON text).
+    pub jwks: Option<String>,
+    /// A JWKS URL.
+    pub jwks_url: Option<String>,
+    /// An OIDC issuer whose discovery document names the JWKS URL.
+    pub discovery_issuer: Option<String>,
+    /// Accepted `iss` values (an empty list is refused: it would silently check nothing).
+    pub issuers: Option<Vec<String>>,
+    /// Accepted `aud` values (an empty list is refused).
+    pub audiences: Option<Vec<String>>,
+    /// Clock leeway in seconds (0 to 3600).
+    pub leeway_seconds: Option<f64>,
+    /// Refuse tokens without `exp` (default true).
+    pub require_exp: Option<bool>,
+    /// Longest cookie accepted, in bytes (1 to 1 MiB).
+    pub max_cookie_bytes: Option<f64>,
+    /// Accepted token algorithm names (`RS256`…).
+    pub algorithms: Option<Vec<String>>,
+    /// Verified tokens remembered (0 to 1,000,000; 0 disables the cache).
+    pub verified_token_cache: Option<f64>,
+}
+
+impl GateOptions {
+    /// The typed configuration, or the configuration error every binding raises for it.
+    pub fn into_config(self) -> Result<Config, Error> {
+        let jwks = JwksSource::select(&self.client_id, self.jwks, self.jwks_url, self.discovery_issuer)?;
+        let mut config = Config::new(self.client_id, self.cookie_passwords, jwks);
+        if let Some(issuers) = self.issuers {
+            config.issuers = non_empty("issuer", issuers)?;
+        }
+        if let Some(audiences) = self.audiences {
+            config.audiences = non_empty("audience", audiences)?;
+        }
+        if let Some(leeway) = self.leeway_seconds {
+            config.leeway = time::duration_from_seconds("leeway", leeway, MAX_LEEWAY)?;
+        }
+        if let Some(require_exp) = self.require_exp {
+            config.require_exp = require_exp;
+        }
+        if let Some(bytes) = self.max_cookie_bytes {
+            config.max_cookie_bytes = time::whole_number("max_cookie_bytes", bytes, 1, MAX_COOKIE_BYTES_LIMIT)?;
+        }
+        if let Some(names) = self.algorithms {
+            config.algorithms = names.iter().map(|name| name.parse()).collect::<Result<_, _>>()?;
+        }
+        if let Some(size) = self.verified_token_cache {
+            config.verified_token_cache = time::whole_number("verified_token_cache", size, 0, MAX_VERIFIED_TOKEN_CACHE)?;
+        }
+        Ok(config)
+    }
+}
+
+fn non_empty(what: &str, values: Vec<String>) -> Result<Vec<String>, Error> {
+    if values.is_empty() {
+        return Err(Error::Configuration(format!("{what}: an empty list would check nothing; leave the option out instead")));
+    }
+    Ok(values)
+}
+
+impl fmt::Debug for GateOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let url = |u: &Option<String>| u.as_deref().map(redact::url);
+        f.debug_struct("GateOptions")
+            .field("client_id", &self.client_id)
+            .field("cookie_passwords", &format_args!("[{} redacted]", self.cookie_passwords.len()))
+            .field("jwks", &self.jwks.as_ref().map(|doc| format!("{} bytes", doc.len())))
+            .field("jwks_url", &url(&self.jwks_url))
+            .field("discovery_issuer", &url(&self.discovery_issuer))
+            .field("issuers", &self.issuers)
+            .field("audiences", &self.audiences)
+            .field("leeway_seconds", &self.leeway_seconds)
+            .field("require_exp", &self.require_exp)
+            .field("max_cookie_bytes", &self.max_cookie_bytes)
+            .field("algorithms", &self.algorithms)
+            .field("verified_token_cache", &self.verified_token_cache)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options() -> GateOptions {
+        GateOptions {
+            client_id: "client_1".into(),
+            cookie_passwords: vec!["a-cookie-password-of-at-least-32-characters".into()],
+            jwks: Some(r#"{"keys": []}"#.into()),
+            ..GateOptions::default()
+        }
+    }
+
+    #[test]
+    fn key_source_is_exactly_one_or_workos() {
+        let source = |jwks: Option<&str>, url: Option<&str>, issuer: Option<&str>| {
+            JwksSource::select("client_1", jwks.map(Into::into), url.map(Into::into), issuer.map(Into::into))
+        };
+        assert_eq!(source(None, None, None).unwrap(), JwksSource::workos("client_1"));
+        assert_eq!(source(None, Some("https://k/jwks"), None).unwrap(), JwksSource::Url("https://k/jwks".into()));
+        assert_eq!(source(None, None, Some("https://i")).unwrap(), JwksSource::Discovery("https://i".into()));
+        for both in [source(Some("{}"), Some("https://k"), None), source(None, Some("https://k"), Some("https://i")), source(Some("{}"), None, Some("https://i"))] {
+            assert!(both.unwrap_err().to_string().contains("at most one key source"));
+        }
+    }
+
+    #[test]
+    fn numbers_and_names_have_one_rule() {
+        let bad = |patch: fn(&mut GateOptions)| {
+            let mut o = options();
+            patch(&mut o);
+            o.into_config().and_then(|c| c.check()).unwrap_err().to_string()
+        };
+        assert!(bad(|o| o.max_cookie_bytes = Some(0.0)).contains("max_cookie_bytes"));
+        assert!(bad(|o| o.max_cookie_bytes = Some(1e12)).contains("max_cookie_bytes"));
+        assert!(bad(|o| o.verified_token_cache = Some(-1.0)).contains("verified_token_cache"));
+        assert!(bad(|o| o.verified_token_cache = Some(1.5)).contains("verified_token_cache"));
+        assert!(bad(|o| o.leeway_seconds = Some(-1.0)).contains("leeway"));
+        assert!(bad(|o| o.leeway_seconds = Some(f64::NAN)).contains("leeway"));
+        assert!(bad(|o| o.algorithms = Some(vec!["HS256".into()])).contains("never accepted"));
+        assert!(bad(|o| o.algorithms = Some(vec!["none".into()])).contains("never accepted"));
+        assert!(bad(|o| o.algorithms = Some(vec![])).contains("at least one"));
+        assert!(bad(|o| o.issuers = Some(vec![])).contains("issuer"));
+        assert!(bad(|o| o.audiences = Some(vec![])).contains("audience"));
+        let ok = GateOptions { leeway_seconds: Some(30.0), max_cookie_bytes: Some(4096.0), ..options() }.into_config().unwrap();
+        assert_eq!((ok.leeway, ok.max_cookie_bytes), (Duration::from_secs(30), 4096));
+    }
+
+    #[test]
+    fn debug_hides_secrets_and_url_credentials() {
+        let o = GateOptions { jwks: None, jwks_url: Some("https://u:s3cr3t@keys/jwks?key=s3cr3t".into()), ..options() };
+        let shown = format!("{o:?} {:?}", o.clone().into_config().unwrap());
+        assert!(!shown.contains("s3cr3t") && !shown.contains("a-cookie-password"), "{shown}");
+    }
+}

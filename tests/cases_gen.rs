@@ -1,0 +1,315 @@
+//! Writes `vectors/cases.json`: every peer vector (with our expectation, from
+//! `vectors/contract.json` where it differs or adds a detail code) plus our own cases
+//! (`vectors/sessiongate.json`). `--check` fails when the committed file is stale.
+//!
+//! Expectations come from the vectors' data (the peer's result, the token's claims, the
+//! sealed plaintext) and from contract.json: never from running sessiongate.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use base64::Engine;
+use serde_json::{Map, Value, json};
+
+use crate::{Case, CaseConfig, Cases, Expected, read_json, session_keys, vectors_dir};
+
+const MAX_COOKIE_BYTES: usize = 16 * 1024;
+
+struct Contract {
+    doc: Value,
+    used: BTreeSet<(String, String)>,
+}
+
+impl Contract {
+    fn entry(&mut self, file: &str, id: &str) -> Option<Value> {
+        let entry = self.doc.get(file)?.get(id)?.clone();
+        self.used.insert((file.to_owned(), id.to_owned()));
+        Some(entry)
+    }
+
+    fn rule_text(&self, entry: &Value) -> Option<String> {
+        let rule = entry.get("rule")?.as_str()?;
+        let text = self.doc["rules"][rule].as_str().unwrap_or_else(|| panic!("unknown rule {rule}"));
+        Some(format!("{rule}: {text}"))
+    }
+
+    fn unused(&self) -> Vec<String> {
+        let mut unused = Vec::new();
+        for file in ["workos-python-10.8.0", "workos-node-11.0.0"] {
+            for id in self.doc[file].as_object().unwrap().keys() {
+                if !self.used.contains(&(file.to_owned(), id.clone())) {
+                    unused.push(format!("{file}/{id}"));
+                }
+            }
+        }
+        unused
+    }
+}
+
+/// What a case expects, from the peer's verdict and our contract entry.
+fn expectation(
+    id: &str,
+    peer_outcome: &str,
+    peer_reason: Option<&str>,
+    entry: Option<&Value>,
+    session: impl FnOnce() -> Map<String, Value>,
+) -> Expected {
+    let outcome = entry.and_then(|e| e["outcome"].as_str()).unwrap_or(peer_outcome);
+    match outcome {
+        "authenticated" => Expected::Authenticated { session: session() },
+        "configuration_error" => Expected::ConfigurationError,
+        "failed" => {
+            let reason = entry
+                .and_then(|e| e["reason"].as_str())
+                .or(peer_reason)
+                .unwrap_or_else(|| panic!("{id}: the peer throws: contract.json must give our outcome"));
+            let detail = entry
+                .and_then(|e| e["detail"].as_str())
+                .unwrap_or_else(|| panic!("{id}: contract.json must give the detail code"));
+            let known = sessiongate::FailureDetail::from_code(detail).unwrap_or_else(|| panic!("{id}: no detail {detail}"));
+            assert_eq!(known.reason().as_str(), reason, "{id}: detail {detail} is not a {reason}");
+            Expected::Failed { reason: reason.into(), detail: detail.into() }
+        }
+        other => panic!("{id}: outcome {other}?"),
+    }
+}
+
+fn token_claims(token: &str) -> Map<String, Value> {
+    let payload = token.split('.').nth(1).unwrap();
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).unwrap();
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+/// The session fields that come from the token's claims.
+fn from_claims(format: &str, claims: &Map<String, Value>, access_token: &str) -> Map<String, Value> {
+    let get = |name: &str| claims.get(name).cloned().unwrap_or(Value::Null);
+    let amr = claims.get("amr").and_then(sessiongate::normalize_amr);
+    let auth_time = claims.get("auth_time").and_then(Value::as_f64).map(|t| t.floor() as i64);
+    json!({
+        "format": format,
+        "session_id": get("sid"),
+        "organization_id": get("org_id"),
+        "role": get("role"),
+        "roles": get("roles"),
+        "permissions": get("permissions"),
+        "entitlements": get("entitlements"),
+        "feature_flags": get("feature_flags"),
+        "amr": amr,
+        "acr": get("acr"),
+        "auth_time": auth_time,
+        "user": null,
+        "impersonator": null,
+        "authentication_method": null,
+        "access_token": access_token,
+    })
+    .as_object()
+    .unwrap()
+    .clone()
+}
+
+fn python(contract: &mut Contract, jwks: &mut Map<String, Value>, cases: &mut Vec<Case>) {
+    const FILE: &str = "workos-python-10.8.0";
+    let doc = read_json(&vectors_dir().join(format!("peers/{FILE}.json")));
+    jwks.insert(FILE.into(), doc["jwks"].clone());
+    let now = doc["meta"]["generated_at_unix"].as_f64().unwrap();
+    for v in doc["authenticate_vectors"].as_array().unwrap() {
+        let name = v["name"].as_str().unwrap();
+        let id = format!("{FILE}/{name}");
+        let peer = &v["expected"];
+        let entry = contract.entry(FILE, name);
+        let (peer_outcome, peer_reason) = match peer["authenticated"].as_bool() {
+            Some(true) => ("authenticated", None),
+            Some(false) => ("failed", peer["reason"].as_str()),
+            None => ("throws", None),
+        };
+        let session = || {
+            let token = v["access_token"].as_str().unwrap();
+            let mut s = from_claims("fernet", v["claims"].as_object().unwrap(), token);
+            let sealed: Value = serde_json::from_str(v["sealed_plaintext"].as_str().unwrap()).unwrap();
+            for key in ["user", "impersonator", "authentication_method"] {
+                s.insert(key.into(), sealed.get(key).cloned().unwrap_or(Value::Null));
+            }
+            if peer_outcome == "authenticated" {
+                for key in ["session_id", "organization_id", "role", "roles", "permissions", "entitlements", "feature_flags", "user", "impersonator"] {
+                    assert_eq!(s[key], peer[key], "{id}: {key} from the token/plaintext differs from the peer's result");
+                }
+            }
+            s
+        };
+        let expected = expectation(&id, peer_outcome, peer_reason, entry.as_ref(), session);
+        let issuers = match &v["client_options"]["jwt_issuer"] {
+            Value::Null => vec![],
+            Value::String(s) => vec![s.clone()],
+            Value::Array(items) => items.iter().map(|i| i.as_str().unwrap().to_owned()).collect(),
+            other => panic!("{id}: jwt_issuer {other}"),
+        };
+        cases.push(Case {
+            id,
+            description: v["description"].as_str().unwrap().into(),
+            config: CaseConfig {
+                client_id: doc["meta"]["client_id"].as_str().unwrap().into(),
+                cookie_passwords: vec![v["cookie_password"].as_str().unwrap().into()],
+                jwks: FILE.into(),
+                issuers,
+                audiences: vec![],
+                leeway: v["client_options"]["jwt_leeway"].as_f64().unwrap() as u64,
+                require_exp: true,
+                max_cookie_bytes: MAX_COOKIE_BYTES,
+            },
+            now,
+            cookie: v["cookie"].as_str().unwrap().into(),
+            expected,
+            peer: json!({"package": "workos==10.8.0", "expected": peer}),
+            contract: entry.as_ref().and_then(|e| contract.rule_text(e)),
+        });
+    }
+}
+
+/// `2026-11-22T10:06:32.026Z` to Unix seconds.
+fn iso_to_unix(iso: &str) -> f64 {
+    let num = |range: std::ops::Range<usize>| iso[range].parse::<i64>().unwrap();
+    let (y, m, d) = (num(0..4), num(5..7), num(8..10));
+    // Days from civil (Howard Hinnant's algorithm).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let seconds: f64 = iso[17..iso.len() - 1].parse().unwrap();
+    (days * 86_400 + num(11..13) * 3600 + num(14..16) * 60) as f64 + seconds.floor()
+}
+
+fn node(contract: &mut Contract, jwks: &mut Map<String, Value>, cases: &mut Vec<Case>) {
+    const FILE: &str = "workos-node-11.0.0";
+    let doc = read_json(&vectors_dir().join(format!("peers/{FILE}.json")));
+    jwks.insert(FILE.into(), doc["jwks"].clone());
+    let now = iso_to_unix(doc["meta"]["generated_at"].as_str().unwrap());
+    let issuer = doc["issuer"].as_str().unwrap();
+
+    // Sessions of the vectors the SDK authenticates, for `session_like`.
+    let mut sessions: BTreeMap<String, Map<String, Value>> = BTreeMap::new();
+    let node_session = |v: &Value, patch: Option<&Value>| {
+        let result = &v["expected"]["result"];
+        let token = result["accessToken"].as_str().unwrap();
+        let claims = token_claims(token);
+        let mut s = from_claims("iron", &claims, token);
+        let mut user = result.get("user").cloned().unwrap_or(Value::Null);
+        if let Some(patch) = patch {
+            for (k, val) in patch.as_object().unwrap() {
+                user[k] = val.clone();
+            }
+        }
+        s.insert("user".into(), user);
+        s.insert("impersonator".into(), result.get("impersonator").cloned().unwrap_or(Value::Null));
+        s.insert("authentication_method".into(), result.get("authenticationMethod").cloned().unwrap_or(Value::Null));
+        for (ours, theirs) in [("session_id", "sessionId"), ("organization_id", "organizationId"), ("role", "role"), ("roles", "roles"), ("permissions", "permissions"), ("entitlements", "entitlements"), ("feature_flags", "featureFlags")] {
+            assert_eq!(s[ours], result.get(theirs).cloned().unwrap_or(Value::Null), "{}: {ours}", v["id"]);
+        }
+        if let Some(amr) = v.get("amr_in_token") {
+            assert_eq!(&s["amr"], amr, "{}: amr", v["id"]);
+        }
+        s
+    };
+    for v in doc["vectors"].as_array().unwrap() {
+        if v["expected"]["kind"] == "ok" {
+            sessions.insert(v["id"].as_str().unwrap().into(), node_session(v, None));
+        }
+    }
+
+    for v in doc["vectors"].as_array().unwrap() {
+        let name = v["id"].as_str().unwrap();
+        let mut variants = vec![(name.to_owned(), &v["expected"], vec![])];
+        if let Some(with_issuer) = v.get("expected_with_issuer") {
+            variants.push((format!("{name}/with_issuer"), with_issuer, vec![issuer.to_owned()]));
+        }
+        for (variant, peer, issuers) in variants {
+            let id = format!("{FILE}/{variant}");
+            let entry = contract.entry(FILE, &variant);
+            let (peer_outcome, peer_reason) = match peer["kind"].as_str().unwrap() {
+                "ok" => ("authenticated", None),
+                "fail" => ("failed", peer["result"]["reason"].as_str()),
+                _ => ("throws", None),
+            };
+            let session = || match entry.as_ref().and_then(|e| e["session_like"].as_str()) {
+                Some(like) => sessions[like].clone(),
+                None => node_session(v, entry.as_ref().and_then(|e| e.get("user_patch"))),
+            };
+            let expected = expectation(&id, peer_outcome, peer_reason, entry.as_ref(), session);
+            cases.push(Case {
+                id,
+                description: v["description"].as_str().unwrap().into(),
+                config: CaseConfig {
+                    client_id: doc["client_id"].as_str().unwrap().into(),
+                    cookie_passwords: vec![v["password"].as_str().unwrap().into()],
+                    jwks: FILE.into(),
+                    issuers,
+                    audiences: vec![],
+                    leeway: 0,
+                    require_exp: true,
+                    max_cookie_bytes: MAX_COOKIE_BYTES,
+                },
+                now,
+                cookie: v["cookie"].as_str().unwrap().into(),
+                expected,
+                peer: json!({"package": "@workos-inc/node@11.0.0", "expected": peer}),
+                contract: entry.as_ref().and_then(|e| contract.rule_text(e)),
+            });
+        }
+    }
+}
+
+/// The text `vectors/cases.json` must hold.
+pub fn render() -> String {
+    let mut contract = Contract { doc: read_json(&vectors_dir().join("contract.json")), used: BTreeSet::new() };
+    let mut jwks = Map::new();
+    let mut cases = Vec::new();
+    python(&mut contract, &mut jwks, &mut cases);
+    node(&mut contract, &mut jwks, &mut cases);
+    let unused = contract.unused();
+    assert!(unused.is_empty(), "contract.json names vectors that do not exist: {unused:?}");
+
+    let ours_path = vectors_dir().join("sessiongate.json");
+    if ours_path.exists() {
+        let ours: Cases = serde_json::from_value(read_json(&ours_path)).unwrap();
+        jwks.extend(ours.jwks);
+        cases.extend(ours.cases);
+    }
+    let mut ids = BTreeSet::new();
+    for case in &mut cases {
+        assert!(ids.insert(case.id.clone()), "duplicate case id {}", case.id);
+        // Every expected session lists the keys in the order of `session_keys`.
+        if let Expected::Authenticated { session } = &mut case.expected {
+            let mut ordered = Map::new();
+            for key in session_keys() {
+                let value = session.remove(&key).unwrap_or_else(|| panic!("{}: no {key}", case.id));
+                ordered.insert(key, value);
+            }
+            assert!(session.is_empty(), "{}: keys outside session_keys: {:?}", case.id, session.keys());
+            *session = ordered;
+        }
+    }
+
+    let all = Cases {
+        about: "Generated by `cargo xtask codegen` from peers/*.json, contract.json and sessiongate.json: do not edit. Schema: README.md.".into(),
+        session_keys: session_keys(),
+        jwks,
+        cases,
+    };
+    serde_json::to_string_pretty(&all).unwrap() + "\n"
+}
+
+/// Writes `vectors/cases.json`, or with `check` fails if the committed file differs.
+pub fn write(check: bool) -> Result<(), String> {
+    let text = render();
+    let path = vectors_dir().join("cases.json");
+    if check {
+        let current = std::fs::read_to_string(&path).unwrap_or_default();
+        if current != text {
+            return Err(format!("{} is stale: run `cargo xtask codegen`", path.display()));
+        }
+    } else {
+        std::fs::write(&path, &text).map_err(|e| format!("{}: {e}", path.display()))?;
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(())
+}

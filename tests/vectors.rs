@@ -147,3 +147,66 @@ fn step_up_truth_table() {
     }
     println!("ran {} step-up cases", rows.len());
 }
+
+/// `options.json`: every bad option gives the same code (and message) through the core's one
+/// parser as it does in each binding.
+#[test]
+fn option_parity_rows() {
+    use sessiongate::{Authentication, GateOptions, SessionGate};
+    use serde_json::Value;
+
+    let doc = read_json(&vectors_dir().join("options.json"));
+    let number = |v: &Value| match v {
+        Value::String(s) if s == "NaN" => f64::NAN,
+        Value::String(s) if s == "Infinity" => f64::INFINITY,
+        v => v.as_f64().unwrap(),
+    };
+    let strings = |v: &Value| -> Vec<String> { v.as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_owned()).collect() };
+    let rows = doc["cases"].as_array().unwrap();
+    for row in rows {
+        let id = row["id"].as_str().unwrap();
+        let mut options = doc["base"].as_object().unwrap().clone();
+        for (name, value) in row["options"].as_object().unwrap() {
+            if value.is_null() {
+                options.remove(name);
+            } else {
+                options.insert(name.clone(), value.clone());
+            }
+        }
+        let mut o = GateOptions::default();
+        for (name, value) in &options {
+            match name.as_str() {
+                "client_id" => o.client_id = value.as_str().unwrap().into(),
+                "cookie_passwords" => o.cookie_passwords = strings(value),
+                "jwks" => o.jwks = Some(value.to_string()),
+                "jwks_url" => o.jwks_url = Some(value.as_str().unwrap().into()),
+                "discovery_issuer" => o.discovery_issuer = Some(value.as_str().unwrap().into()),
+                "issuers" => o.issuers = Some(strings(value)),
+                "audiences" => o.audiences = Some(strings(value)),
+                "leeway" => o.leeway_seconds = Some(number(value)),
+                "max_cookie_bytes" => o.max_cookie_bytes = Some(number(value)),
+                "verified_token_cache" => o.verified_token_cache = Some(number(value)),
+                "algorithms" => o.algorithms = Some(strings(value)),
+                other => panic!("{id}: unknown option {other}"),
+            }
+        }
+        let outcome = o.into_config().and_then(SessionGate::new).and_then(|gate| match row.get("now") {
+            Some(now) => {
+                let now = sessiongate::from_unix_seconds("now", number(now))?;
+                gate.authenticate_at("x", now).map(|a| assert!(matches!(a, Authentication::Failed(_))))
+            }
+            None => Ok(()),
+        });
+        let expected = &row["expected"];
+        match (outcome, expected["code"].as_str()) {
+            (Ok(()), None) => {}
+            (Err(e), Some(code)) => {
+                assert_eq!(e.code().as_str(), code, "{id}");
+                let part = expected["message_contains"].as_str().unwrap();
+                assert!(e.to_string().contains(part), "{id}: {e:?} lacks {part:?}");
+            }
+            (outcome, code) => panic!("{id}: expected {code:?}, got {outcome:?}"),
+        }
+    }
+    println!("ran {} option rows", rows.len());
+}

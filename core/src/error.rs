@@ -133,6 +133,13 @@ impl Error {
     }
 }
 
+/// Runs binding work, turning a panic into [`Error::Internal`]: every binding wraps each call
+/// into the core with this, so no panic crosses an FFI boundary.
+pub fn catch_panic<T>(work: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work))
+        .unwrap_or_else(|_| Err(Error::Internal("a panic was caught inside sessiongate; please report it".into())))
+}
+
 /// The peers' failure reasons (`AuthenticateWithSessionCookieFailureReason`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum FailureReason {
@@ -293,6 +300,14 @@ mod tests {
             assert!(d.code().chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'));
         }
         assert_eq!(FailureDetail::from_code("nope"), None);
+    }
+
+    #[test]
+    #[allow(clippy::panic)]
+    fn panics_become_internal_errors() {
+        let caught: Result<(), Error> = catch_panic(|| panic!("forced panic: never crosses a binding"));
+        assert_eq!(caught.unwrap_err().code(), ErrorCode::Internal);
+        assert_eq!(catch_panic(|| Ok::<_, Error>(7)), Ok(7));
     }
 
     #[test]

@@ -46,10 +46,10 @@ pub use config::{
     Config, DEFAULT_MAX_COOKIE_BYTES, GateOptions, JwksSource, MAX_COOKIE_BYTES_LIMIT, MAX_LEEWAY, MAX_VERIFIED_TOKEN_CACHE,
     WORKOS_API_BASE,
 };
-pub use error::{Error, ErrorCode, Failure, FailureDetail, FailureReason};
+pub use error::{Error, ErrorCode, Failure, FailureDetail, FailureReason, catch_panic};
 pub use jwks::{Algorithm, JwksOptions, JwksStatus};
 pub use seal::{SealFormat, Unsealed, seal_data, unseal_data, unseal_data_at};
-pub use session::{Authentication, Session, SessionData, SessionGate, SessionView};
+pub use session::{Authentication, Impersonator, Session, SessionData, SessionGate, SessionView, User};
 pub use stepup::{
     Challenge, DenialReason, INSUFFICIENT_USER_AUTHENTICATION, StepUpDecision, StepUpDenial, StepUpPolicy,
     StepUpPolicyOptions, Subject,

@@ -88,6 +88,16 @@ impl Session {
         token::auth_time(&self.claims)
     }
 
+    /// The sealed user, typed (either naming).
+    pub fn typed_user(&self) -> Option<User> {
+        self.user.as_ref().map(User::from_sealed)
+    }
+
+    /// The sealed impersonator, typed.
+    pub fn typed_impersonator(&self) -> Option<Impersonator> {
+        self.impersonator.as_ref().map(Impersonator::from_sealed)
+    }
+
     /// The session as every binding shows it (field names and order: [`SessionView::FIELDS`]).
     pub fn view(&self) -> SessionView<'_> {
         SessionView {
@@ -137,6 +147,75 @@ impl fmt::Debug for Session {
             .field("access_token", &"<redacted>")
             .field("refresh_token", &"<redacted>")
             .finish_non_exhaustive()
+    }
+}
+
+/// The sealed WorkOS user, typed: the fields both SDK namings carry, read from the camelCase
+/// (iron) or snake_case (Fernet) key, whichever the cookie has. The sealed object itself stays
+/// in [`Session::user`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct User {
+    /// `id`.
+    pub id: Option<String>,
+    /// `email`.
+    pub email: Option<String>,
+    /// `firstName` / `first_name`.
+    pub first_name: Option<String>,
+    /// `lastName` / `last_name`.
+    pub last_name: Option<String>,
+    /// `emailVerified` / `email_verified`.
+    pub email_verified: Option<bool>,
+    /// `profilePictureUrl` / `profile_picture_url`.
+    pub profile_picture_url: Option<String>,
+    /// `lastSignInAt` / `last_sign_in_at`.
+    pub last_sign_in_at: Option<String>,
+    /// `externalId` / `external_id`.
+    pub external_id: Option<String>,
+    /// `locale`.
+    pub locale: Option<String>,
+    /// `createdAt` / `created_at`.
+    pub created_at: Option<String>,
+    /// `updatedAt` / `updated_at`.
+    pub updated_at: Option<String>,
+}
+
+/// The sealed impersonator, typed (`email`, `reason`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Impersonator {
+    /// `email`.
+    pub email: Option<String>,
+    /// `reason`.
+    pub reason: Option<String>,
+}
+
+/// A string field of a sealed object, under its camelCase or snake_case key.
+fn text(value: &Value, camel: &str, snake: &str) -> Option<String> {
+    [camel, snake].iter().find_map(|key| value.get(key).and_then(Value::as_str)).map(str::to_owned)
+}
+
+impl User {
+    /// Reads a sealed user object in either naming.
+    pub fn from_sealed(user: &Value) -> User {
+        User {
+            id: text(user, "id", "id"),
+            email: text(user, "email", "email"),
+            first_name: text(user, "firstName", "first_name"),
+            last_name: text(user, "lastName", "last_name"),
+            email_verified: ["emailVerified", "email_verified"].iter().find_map(|key| user.get(key).and_then(Value::as_bool)),
+            profile_picture_url: text(user, "profilePictureUrl", "profile_picture_url"),
+            last_sign_in_at: text(user, "lastSignInAt", "last_sign_in_at"),
+            external_id: text(user, "externalId", "external_id"),
+            locale: text(user, "locale", "locale"),
+            created_at: text(user, "createdAt", "created_at"),
+            updated_at: text(user, "updatedAt", "updated_at"),
+        }
+    }
+}
+
+impl Impersonator {
+    /// Reads a sealed impersonator object.
+    pub fn from_sealed(impersonator: &Value) -> Impersonator {
+        Impersonator { email: text(impersonator, "email", "email"), reason: text(impersonator, "reason", "reason") }
     }
 }
 
@@ -531,6 +610,15 @@ fn session_from(sealed: SealedFields, verified: VerifiedToken) -> Result<Session
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn user_fields_in_both_namings() {
+        let camel = User::from_sealed(&json!({"id": "u", "firstName": "A", "emailVerified": true, "profilePictureUrl": "p"}));
+        let snake = User::from_sealed(&json!({"id": "u", "first_name": "A", "email_verified": true, "profile_picture_url": "p"}));
+        assert_eq!(camel, snake);
+        assert_eq!((snake.first_name.as_deref(), snake.email_verified), (Some("A"), Some(true)));
+        assert_eq!(Impersonator::from_sealed(&json!({"email": "e", "reason": 7})).reason, None);
+    }
 
     #[test]
     fn payload_naming_per_format() {

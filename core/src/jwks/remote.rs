@@ -72,6 +72,24 @@ pub struct JwksStatus {
     pub last_error: Option<String>,
 }
 
+impl JwksStatus {
+    /// The field names every binding shows, in order (`fetched_at` in seconds since the epoch).
+    pub const FIELDS: [&'static str; 7] = ["url", "fetched_at", "kids", "stale", "fetches", "failures", "last_error"];
+
+    /// The status as a JSON object, `fetched_at` as seconds since the epoch.
+    pub fn to_json(&self) -> Value {
+        serde_json::json!({
+            "url": self.url,
+            "fetched_at": self.fetched_at.map(crate::util::time::to_unix_seconds),
+            "kids": self.kids,
+            "stale": self.stale,
+            "fetches": self.fetches,
+            "failures": self.failures,
+            "last_error": self.last_error,
+        })
+    }
+}
+
 /// Where the key set URL comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Location {

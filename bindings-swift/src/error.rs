@@ -1,64 +1,61 @@
-//! The Swift `SessionGateError` enum: one case per core error code.
-//!
-//! Messages are the core's, which never contain cookie, token, claim or key bytes.
+//! `SessionGateError`: one case per core [`ErrorCode`], mapped from the core's `Error` variants
+//! and `StepUpDenial`, with the core's codes, retryability and (secret-free) messages.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
+use sessiongate::{DenialReason, ErrorCode, StepUpDenial};
 
-use crate::stepup::DenialReason;
+pub(crate) type Result<T> = std::result::Result<T, SessionGateError>;
 
-/// An error the application must handle: configuration, outage, or data it asked to seal or
-/// unseal. A bad cookie is never an error (see `AuthenticationResult.failed`).
+/// An error the application must handle. A bad cookie is never one (`AuthenticationResult.failed`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
 #[uniffi::export(Display)]
 pub enum SessionGateError {
-    /// `configuration_error`: the configuration cannot work. Raised by the constructor.
+    /// `configuration_error`: the configuration or an argument (`now`…) cannot work.
     #[error("{message}")]
     Configuration { message: String },
-    /// `jwks_unavailable`: no usable key set could be obtained. Retryable (answer 503).
+    /// `jwks_unavailable`: no usable key set. Retryable (answer 503).
     #[error("{message}")]
     JwksUnavailable { message: String },
+    /// `jwks_not_cached`: a no-network call would need a key fetch. Retryable.
+    #[error("{message}")]
+    JwksNotCached { message: String },
     /// `seal_error`: the data given to a seal call cannot be sealed.
     #[error("{message}")]
     Seal { message: String },
-    /// `unseal_error`: the value given to `unsealData` could not be opened.
+    /// `unseal_error`: `unsealData` could not open it; `detail` says why (`mac_mismatch`…).
     #[error("{message}")]
-    Unseal { message: String },
-    /// `internal_error`: a bug in sessiongate (e.g. a caught panic). Please report it.
+    Unseal { message: String, detail: String },
+    /// `step_up_required` (`require`): answer `status` with `wwwAuthenticate` and/or `bodyJson`.
+    #[error("{message}")]
+    StepUpRequired { message: String, reason: DenialReason, status: u16, www_authenticate: String, body_json: String },
+    /// `internal_error`: a bug in sessiongate (a caught panic…). Please report it.
     #[error("{message}")]
     Internal { message: String },
-    /// `step_up_required`: the session does not satisfy a step-up policy (`require`). Answer
-    /// `status` (403 for a cookie session, 401 for a bearer token) with the `WWW-Authenticate`
-    /// header `wwwAuthenticate` and/or the JSON body `bodyJson` (`parseChallenge(header:)` reads
-    /// the header back into a `Challenge`).
-    #[error("{message}")]
-    StepUpRequired {
-        message: String,
-        reason: DenialReason,
-        status: u16,
-        www_authenticate: String,
-        body_json: String,
-    },
+}
+
+impl SessionGateError {
+    fn error_code(&self) -> ErrorCode {
+        match self {
+            SessionGateError::Configuration { .. } => ErrorCode::Configuration,
+            SessionGateError::JwksUnavailable { .. } => ErrorCode::JwksUnavailable,
+            SessionGateError::JwksNotCached { .. } => ErrorCode::JwksNotCached,
+            SessionGateError::Seal { .. } => ErrorCode::Seal,
+            SessionGateError::Unseal { .. } => ErrorCode::Unseal,
+            SessionGateError::StepUpRequired { .. } => StepUpDenial::CODE,
+            SessionGateError::Internal { .. } => ErrorCode::Internal,
+        }
+    }
 }
 
 #[uniffi::export]
 impl SessionGateError {
-    /// The stable, cross-language code: `configuration_error`, `jwks_unavailable`,
-    /// `seal_error`, `unseal_error`, `internal_error` or `step_up_required`.
+    /// The stable, cross-language code (`configuration_error`…; every one: `errorCodes()`).
     pub fn code(&self) -> String {
-        match self {
-            SessionGateError::Configuration { .. } => "configuration_error",
-            SessionGateError::JwksUnavailable { .. } => "jwks_unavailable",
-            SessionGateError::Seal { .. } => "seal_error",
-            SessionGateError::Unseal { .. } => "unseal_error",
-            SessionGateError::Internal { .. } => "internal_error",
-            SessionGateError::StepUpRequired { .. } => "step_up_required",
-        }
-        .to_owned()
+        self.error_code().as_str().to_owned()
     }
 
     /// Whether retrying the same call later may succeed (an outage, not a bad input).
     pub fn is_retryable(&self) -> bool {
-        matches!(self, SessionGateError::JwksUnavailable { .. })
+        self.error_code().is_retryable()
     }
 
     /// The human-readable message (never contains secrets).
@@ -67,59 +64,72 @@ impl SessionGateError {
     }
 }
 
-impl SessionGateError {
-    pub(crate) fn configuration(message: impl Into<String>) -> SessionGateError {
-        SessionGateError::Configuration { message: message.into() }
-    }
-}
-
 impl From<sessiongate::Error> for SessionGateError {
     fn from(error: sessiongate::Error) -> Self {
+        use sessiongate::Error as E;
         let message = error.to_string();
         match error {
-            sessiongate::Error::Configuration(_) => SessionGateError::Configuration { message },
-            sessiongate::Error::JwksUnavailable(_) => SessionGateError::JwksUnavailable { message },
-            sessiongate::Error::Seal(_) => SessionGateError::Seal { message },
-            sessiongate::Error::Unseal(_) => SessionGateError::Unseal { message },
-            sessiongate::Error::Internal(_) => SessionGateError::Internal { message },
-            _ => SessionGateError::Internal { message: format!("unexpected error ({}): {message}", error.code()) },
+            E::Configuration(_) => SessionGateError::Configuration { message },
+            E::JwksUnavailable(_) => SessionGateError::JwksUnavailable { message },
+            E::JwksNotCached => SessionGateError::JwksNotCached { message },
+            E::Seal(_) => SessionGateError::Seal { message },
+            E::Unseal(detail) => SessionGateError::Unseal { message, detail: detail.code().to_owned() },
+            E::Internal(_) => SessionGateError::Internal { message },
+            // `Error` is non-exhaustive: a variant not mapped yet is a bug of this binding.
+            _ => SessionGateError::Internal { message: format!("internal error: unmapped {}: {message}", error.code()) },
         }
     }
 }
 
-/// Runs `f`, turning a panic into `SessionGateError.Internal`: no panic crosses the FFI.
-pub(crate) fn guard<T>(f: impl FnOnce() -> Result<T, SessionGateError>) -> Result<T, SessionGateError> {
-    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|_| {
-        Err(SessionGateError::Internal { message: "internal error: a panic was caught in sessiongate".into() })
-    })
+impl From<StepUpDenial> for SessionGateError {
+    fn from(denial: StepUpDenial) -> Self {
+        SessionGateError::StepUpRequired {
+            message: denial.to_string(),
+            reason: denial.reason,
+            status: denial.status(),
+            www_authenticate: denial.challenge.www_authenticate(),
+            body_json: denial.challenge.to_json().to_string(),
+        }
+    }
+}
+
+/// A cross-language error code and whether it is retryable.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, uniffi::Record)]
+pub struct ErrorCodeInfo {
+    pub code: String,
+    pub retryable: bool,
+}
+
+/// Every code a `SessionGateError` can carry, from the core's list (for parity tests and docs).
+#[uniffi::export]
+pub fn error_codes() -> Vec<ErrorCodeInfo> {
+    ErrorCode::ALL.iter().map(|c| ErrorCodeInfo { code: c.as_str().to_owned(), retryable: c.is_retryable() }).collect()
+}
+
+/// Runs binding work under the core's `catch_panic`: no panic crosses the FFI.
+pub(crate) fn guard<T>(work: impl FnOnce() -> Result<T>) -> Result<T> {
+    sessiongate::catch_panic(|| Ok(work()))?
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn codes_match_the_core() {
-        let cases = [
-            sessiongate::Error::Configuration("x".into()),
-            sessiongate::Error::JwksUnavailable("x".into()),
-            sessiongate::Error::Seal("x".into()),
-            sessiongate::Error::Unseal(sessiongate::FailureDetail::MacMismatch),
-            sessiongate::Error::Internal("x".into()),
-        ];
-        for core in cases {
-            let ours = SessionGateError::from(core.clone());
-            assert_eq!(ours.code(), core.code());
-            assert_eq!(ours.message(), core.to_string());
-            assert_eq!(ours.is_retryable(), core.is_retryable());
-        }
-    }
+    use sessiongate::{Error, FailureDetail};
 
     #[test]
     #[allow(clippy::panic)]
-    fn panics_become_internal_errors() {
-        let result: Result<(), _> = guard(|| panic!("boom"));
-        assert_eq!(result.map_err(|e| e.code()), Err("internal_error".to_owned()));
-        assert_eq!(guard(|| Ok(7)), Ok(7));
+    fn core_errors_keep_code_message_and_detail_and_panics_are_internal() {
+        let x = || "x".to_owned();
+        let unseal = Error::Unseal(FailureDetail::MacMismatch);
+        for core in [Error::Configuration(x()), Error::JwksUnavailable(x()), Error::JwksNotCached, Error::Seal(x()), unseal] {
+            let ours = SessionGateError::from(core.clone());
+            assert_eq!((ours.code(), ours.message()), (core.code().as_str().to_owned(), core.to_string()));
+            assert_eq!(ours.is_retryable(), core.is_retryable());
+            assert_eq!(
+                matches!(ours, SessionGateError::Unseal { detail, .. } if detail == "mac_mismatch"),
+                core.detail().is_some()
+            );
+        }
+        assert_eq!(guard(|| -> Result<()> { panic!("boom") }).map_err(|e| e.code()), Err("internal_error".to_owned()));
     }
 }

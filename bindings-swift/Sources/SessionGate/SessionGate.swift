@@ -648,43 +648,25 @@ fileprivate struct FfiConverterTimestamp: FfiConverterRustBuffer {
 public protocol SessionGateProtocol: AnyObject, Sendable {
     
     /**
-     * Authenticates a sealed session cookie now. Throws only for an outage of the key source.
+     * Authenticates a sealed session cookie at `now` (seconds since the epoch; `nil`: the
+     * current time). Throws only for an outage of the key source or a bad `now`.
      */
-    func authenticate(sessionData: String) throws  -> AuthenticationResult
+    func authenticate(sessionData: String, now: Double?) throws  -> AuthenticationResult
     
     /**
-     * Authenticates at `now` (seconds since the epoch), for tests and vectors.
+     * Evaluates a policy on what sessiongate verified (`session.handle`, `token.handle`).
      */
-    func authenticateAt(sessionData: String, now: Double) throws  -> AuthenticationResult
+    func check(subject: VerifiedHandle, policy: StepUpPolicy, now: Double?) throws  -> StepUpDecision
     
     /**
-     * Evaluates a step-up policy on an authenticated cookie session at `now` (`nil`: the
-     * current time).
-     */
-    func check(session: AuthenticateWithSessionCookieSuccessResponse, policy: StepUpPolicy, now: Double?) throws  -> StepUpDecision
-    
-    /**
-     * Evaluates a step-up policy on a verified bearer or ID token at `now`.
-     */
-    func checkToken(token: VerifiedToken, policy: StepUpPolicy, now: Double?) throws  -> StepUpDecision
-    
-    /**
-     * The remote key cache's state (`jwksUrl` or the default WorkOS URL); `nil` for a static
-     * `jwks`. Never fetches.
+     * The remote key cache's state; `nil` for a static `jwks`. Never fetches.
      */
     func jwksStatus() throws  -> JwksStatus?
     
     /**
-     * Returns when the cookie session satisfies the policy; else throws
-     * `SessionGateError.StepUpRequired` with status 403 and the challenge (JSON body).
+     * Throws `.StepUpRequired` (403 for a session, 401 for a token) unless `subject` satisfies it.
      */
-    func require(session: AuthenticateWithSessionCookieSuccessResponse, policy: StepUpPolicy, now: Double?) throws 
-    
-    /**
-     * Returns when the verified bearer token satisfies the policy; else throws
-     * `SessionGateError.StepUpRequired` with status 401 and the `WWW-Authenticate` value.
-     */
-    func requireToken(token: VerifiedToken, policy: StepUpPolicy, now: Double?) throws 
+    func require(subject: VerifiedHandle, policy: StepUpPolicy, now: Double?) throws 
     
     /**
      * Seals any JSON value (JSON text) with the first cookie password.
@@ -692,25 +674,22 @@ public protocol SessionGateProtocol: AnyObject, Sendable {
     func sealData(json: String, format: SealFormat) throws  -> String
     
     /**
-     * Seals a session as the SDK of `format` would (iron: camelCase, Fernet: snake_case),
-     * with the first cookie password.
+     * Seals a session as the SDK of `format` does, with the first cookie password.
      */
     func sealSession(session: SessionData, format: SealFormat) throws  -> String
     
     /**
-     * Opens any sealed value (either format) with the cookie passwords; returns its JSON text.
-     * Throws `SessionGateError.Unseal` when it cannot be opened.
+     * Opens any sealed value (either format); returns its JSON text. Throws `.Unseal(detail:)`.
      */
     func unsealData(sealedData: String) throws  -> String
     
     /**
-     * Verifies a bearer access token (not in a cookie) with the gate's keys and rules, at `now`
-     * (seconds since the epoch; `nil`: the current time). A bad token is `.failed`, not an error.
+     * Verifies a bearer access token with the gate's keys and rules. A bad token is `.failed`.
      */
     func verifyAccessToken(token: String, now: Double?) throws  -> TokenVerificationResult
     
     /**
-     * Verifies an OIDC ID token: audience = `clientId`, issuer required (configure `issuer`).
+     * Verifies an OIDC ID token: audience = `clientId`, issuer required (configure `issuers`).
      */
     func verifyIdToken(token: String, now: Double?) throws  -> TokenVerificationResult
     
@@ -758,7 +737,7 @@ open class SessionGate: SessionGateProtocol, @unchecked Sendable {
         return try! rustCall { uniffi_sessiongate_swift_fn_clone_sessiongate(self.handle, $0) }
     }
     /**
-     * Validates the configuration: throws `SessionGateError.Configuration` here, never later.
+     * Throws `SessionGateError.Configuration` here, never later.
      */
 public convenience init(config: SessionGateConfig)throws  {
     let handle =
@@ -784,42 +763,29 @@ public convenience init(config: SessionGateConfig)throws  {
 
     
     /**
-     * Authenticates a sealed session cookie now. Throws only for an outage of the key source.
+     * Authenticates a sealed session cookie at `now` (seconds since the epoch; `nil`: the
+     * current time). Throws only for an outage of the key source or a bad `now`.
      */
-open func authenticate(sessionData: String)throws  -> AuthenticationResult  {
+open func authenticate(sessionData: String, now: Double? = nil)throws  -> AuthenticationResult  {
     return try  FfiConverterTypeAuthenticationResult_lift(try rustCallWithError(FfiConverterTypeSessionGateError_lift) {
         uniffiCallStatus in
     uniffi_sessiongate_swift_fn_method_sessiongate_authenticate(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(sessionData),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * Authenticates at `now` (seconds since the epoch), for tests and vectors.
-     */
-open func authenticateAt(sessionData: String, now: Double)throws  -> AuthenticationResult  {
-    return try  FfiConverterTypeAuthenticationResult_lift(try rustCallWithError(FfiConverterTypeSessionGateError_lift) {
-        uniffiCallStatus in
-    uniffi_sessiongate_swift_fn_method_sessiongate_authenticate_at(
-            self.uniffiCloneHandle(),
         FfiConverterString.lower(sessionData),
-        FfiConverterDouble.lower(now),uniffiCallStatus
+        FfiConverterOptionDouble.lower(now),uniffiCallStatus
     )
 })
 }
     
     /**
-     * Evaluates a step-up policy on an authenticated cookie session at `now` (`nil`: the
-     * current time).
+     * Evaluates a policy on what sessiongate verified (`session.handle`, `token.handle`).
      */
-open func check(session: AuthenticateWithSessionCookieSuccessResponse, policy: StepUpPolicy, now: Double? = nil)throws  -> StepUpDecision  {
+open func check(subject: VerifiedHandle, policy: StepUpPolicy, now: Double? = nil)throws  -> StepUpDecision  {
     return try  FfiConverterTypeStepUpDecision_lift(try rustCallWithError(FfiConverterTypeSessionGateError_lift) {
         uniffiCallStatus in
     uniffi_sessiongate_swift_fn_method_sessiongate_check(
             self.uniffiCloneHandle(),
-        FfiConverterTypeAuthenticateWithSessionCookieSuccessResponse_lower(session),
+        FfiConverterTypeVerifiedHandle_lower(subject),
         FfiConverterTypeStepUpPolicy_lower(policy),
         FfiConverterOptionDouble.lower(now),uniffiCallStatus
     )
@@ -827,23 +793,7 @@ open func check(session: AuthenticateWithSessionCookieSuccessResponse, policy: S
 }
     
     /**
-     * Evaluates a step-up policy on a verified bearer or ID token at `now`.
-     */
-open func checkToken(token: VerifiedToken, policy: StepUpPolicy, now: Double? = nil)throws  -> StepUpDecision  {
-    return try  FfiConverterTypeStepUpDecision_lift(try rustCallWithError(FfiConverterTypeSessionGateError_lift) {
-        uniffiCallStatus in
-    uniffi_sessiongate_swift_fn_method_sessiongate_check_token(
-            self.uniffiCloneHandle(),
-        FfiConverterTypeVerifiedToken_lower(token),
-        FfiConverterTypeStepUpPolicy_lower(policy),
-        FfiConverterOptionDouble.lower(now),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * The remote key cache's state (`jwksUrl` or the default WorkOS URL); `nil` for a static
-     * `jwks`. Never fetches.
+     * The remote key cache's state; `nil` for a static `jwks`. Never fetches.
      */
 open func jwksStatus()throws  -> JwksStatus?  {
     return try  FfiConverterOptionTypeJwksStatus.lift(try rustCallWithError(FfiConverterTypeSessionGateError_lift) {
@@ -855,29 +805,13 @@ open func jwksStatus()throws  -> JwksStatus?  {
 }
     
     /**
-     * Returns when the cookie session satisfies the policy; else throws
-     * `SessionGateError.StepUpRequired` with status 403 and the challenge (JSON body).
+     * Throws `.StepUpRequired` (403 for a session, 401 for a token) unless `subject` satisfies it.
      */
-open func require(session: AuthenticateWithSessionCookieSuccessResponse, policy: StepUpPolicy, now: Double? = nil)throws   {try rustCallWithError(FfiConverterTypeSessionGateError_lift) {
+open func require(subject: VerifiedHandle, policy: StepUpPolicy, now: Double? = nil)throws   {try rustCallWithError(FfiConverterTypeSessionGateError_lift) {
         uniffiCallStatus in
     uniffi_sessiongate_swift_fn_method_sessiongate_require(
             self.uniffiCloneHandle(),
-        FfiConverterTypeAuthenticateWithSessionCookieSuccessResponse_lower(session),
-        FfiConverterTypeStepUpPolicy_lower(policy),
-        FfiConverterOptionDouble.lower(now),uniffiCallStatus
-    )
-}
-}
-    
-    /**
-     * Returns when the verified bearer token satisfies the policy; else throws
-     * `SessionGateError.StepUpRequired` with status 401 and the `WWW-Authenticate` value.
-     */
-open func requireToken(token: VerifiedToken, policy: StepUpPolicy, now: Double? = nil)throws   {try rustCallWithError(FfiConverterTypeSessionGateError_lift) {
-        uniffiCallStatus in
-    uniffi_sessiongate_swift_fn_method_sessiongate_require_token(
-            self.uniffiCloneHandle(),
-        FfiConverterTypeVerifiedToken_lower(token),
+        FfiConverterTypeVerifiedHandle_lower(subject),
         FfiConverterTypeStepUpPolicy_lower(policy),
         FfiConverterOptionDouble.lower(now),uniffiCallStatus
     )
@@ -899,8 +833,7 @@ open func sealData(json: String, format: SealFormat)throws  -> String  {
 }
     
     /**
-     * Seals a session as the SDK of `format` would (iron: camelCase, Fernet: snake_case),
-     * with the first cookie password.
+     * Seals a session as the SDK of `format` does, with the first cookie password.
      */
 open func sealSession(session: SessionData, format: SealFormat)throws  -> String  {
     return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeSessionGateError_lift) {
@@ -914,8 +847,7 @@ open func sealSession(session: SessionData, format: SealFormat)throws  -> String
 }
     
     /**
-     * Opens any sealed value (either format) with the cookie passwords; returns its JSON text.
-     * Throws `SessionGateError.Unseal` when it cannot be opened.
+     * Opens any sealed value (either format); returns its JSON text. Throws `.Unseal(detail:)`.
      */
 open func unsealData(sealedData: String)throws  -> String  {
     return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeSessionGateError_lift) {
@@ -928,8 +860,7 @@ open func unsealData(sealedData: String)throws  -> String  {
 }
     
     /**
-     * Verifies a bearer access token (not in a cookie) with the gate's keys and rules, at `now`
-     * (seconds since the epoch; `nil`: the current time). A bad token is `.failed`, not an error.
+     * Verifies a bearer access token with the gate's keys and rules. A bad token is `.failed`.
      */
 open func verifyAccessToken(token: String, now: Double? = nil)throws  -> TokenVerificationResult  {
     return try  FfiConverterTypeTokenVerificationResult_lift(try rustCallWithError(FfiConverterTypeSessionGateError_lift) {
@@ -943,7 +874,7 @@ open func verifyAccessToken(token: String, now: Double? = nil)throws  -> TokenVe
 }
     
     /**
-     * Verifies an OIDC ID token: audience = `clientId`, issuer required (configure `issuer`).
+     * Verifies an OIDC ID token: audience = `clientId`, issuer required (configure `issuers`).
      */
 open func verifyIdToken(token: String, now: Double? = nil)throws  -> TokenVerificationResult  {
     return try  FfiConverterTypeTokenVerificationResult_lift(try rustCallWithError(FfiConverterTypeSessionGateError_lift) {
@@ -1004,12 +935,148 @@ public func FfiConverterTypeSessionGate_lower(_ value: SessionGate) -> UInt64 {
 
 
 
+
+
 /**
- * An authenticated session: workos-python's `AuthenticateWithSessionCookieSuccessResponse`
- * fields in camelCase, plus `amr`, `acr`, `authTime`, every verified claim (`claimsJson`) and
- * the cookie's `format`. Its descriptions never print the access token.
+ * What sessiongate verified (a cookie session, a bearer / ID token), kept in Rust so that a
+ * policy judges exactly that, never a record the app can edit: the records' `handle`.
  */
-public struct AuthenticateWithSessionCookieSuccessResponse: Equatable, Hashable, CustomDebugStringConvertible {
+public protocol VerifiedHandleProtocol: AnyObject, Sendable {
+    
+}
+/**
+ * What sessiongate verified (a cookie session, a bearer / ID token), kept in Rust so that a
+ * policy judges exactly that, never a record the app can edit: the records' `handle`.
+ */
+open class VerifiedHandle: VerifiedHandleProtocol, @unchecked Sendable, Equatable, CustomDebugStringConvertible {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_sessiongate_swift_fn_clone_verifiedhandle(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_sessiongate_swift_fn_free_verifiedhandle(handle, $0) }
+    }
+
+    
+
+    
+
+    
+// The local Rust `Debug` implementation.
+public var debugDescription: String {
+    return try!  FfiConverterString.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_sessiongate_swift_fn_method_verifiedhandle_uniffi_trait_debug(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+    )
+}
+// The local Rust `Eq` implementation - only `eq` is used.
+public static func == (self: VerifiedHandle, other: VerifiedHandle) -> Bool {
+    return try!  FfiConverterBool.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_sessiongate_swift_fn_method_verifiedhandle_uniffi_trait_eq_eq(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeVerifiedHandle_lower(other),uniffiCallStatus
+    )
+}
+    )
+}
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeVerifiedHandle: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = VerifiedHandle
+
+    public static func lift(_ handle: UInt64) throws -> VerifiedHandle {
+        return VerifiedHandle(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: VerifiedHandle) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> VerifiedHandle {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: VerifiedHandle, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeVerifiedHandle_lift(_ handle: UInt64) throws -> VerifiedHandle {
+    return try FfiConverterTypeVerifiedHandle.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeVerifiedHandle_lower(_ value: VerifiedHandle) -> UInt64 {
+    return FfiConverterTypeVerifiedHandle.lower(value)
+}
+
+
+
+
+/**
+ * An authenticated session (the core's session view: workos-python's fields, then `amr`, `acr`,
+ * `authTime`, `claimsJson`, `format`) and the `handle` policies judge. Never prints tokens.
+ */
+public struct AuthenticateWithSessionCookieSuccessResponse: Equatable, CustomDebugStringConvertible {
     public var sessionId: String
     public var organizationId: String?
     public var role: String?
@@ -1017,43 +1084,52 @@ public struct AuthenticateWithSessionCookieSuccessResponse: Equatable, Hashable,
     public var permissions: [String]?
     public var entitlements: [String]?
     public var featureFlags: [String]?
-    /**
-     * How the user authenticated this session (`pwd`, `mfa`, …); `nil` when the token has none.
-     */
-    public var amr: [String]?
-    public var acr: String?
-    /**
-     * When the user authenticated, in seconds since the epoch.
-     */
-    public var authTime: Int64?
     public var user: User?
-    public var impersonator: Impersonator?
+    /**
+     * The sealed object, verbatim (JSON text).
+     */
+    public var userJson: String?
     public var authenticationMethod: String?
+    public var impersonator: Impersonator?
+    public var impersonatorJson: String?
     /**
      * The verified access token (a secret: never printed).
      */
     public var accessToken: String
+    public var amr: [String]?
+    public var acr: String?
     /**
-     * Every verified claim of the access token, as a JSON object.
+     * Seconds since the epoch.
+     */
+    public var authTime: Int64?
+    /**
+     * Every verified claim (a JSON object).
      */
     public var claimsJson: String
     public var format: SealFormat
+    /**
+     * For `gate.check(subject:policy:now:)` / `gate.require(subject:policy:now:)`.
+     */
+    public var handle: VerifiedHandle
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(sessionId: String, organizationId: String?, role: String?, roles: [String]?, permissions: [String]?, entitlements: [String]?, featureFlags: [String]?, 
+    public init(sessionId: String, organizationId: String?, role: String?, roles: [String]?, permissions: [String]?, entitlements: [String]?, featureFlags: [String]?, user: User?, 
         /**
-         * How the user authenticated this session (`pwd`, `mfa`, …); `nil` when the token has none.
-         */amr: [String]?, acr: String?, 
-        /**
-         * When the user authenticated, in seconds since the epoch.
-         */authTime: Int64?, user: User?, impersonator: Impersonator?, authenticationMethod: String?, 
+         * The sealed object, verbatim (JSON text).
+         */userJson: String?, authenticationMethod: String?, impersonator: Impersonator?, impersonatorJson: String?, 
         /**
          * The verified access token (a secret: never printed).
-         */accessToken: String, 
+         */accessToken: String, amr: [String]?, acr: String?, 
         /**
-         * Every verified claim of the access token, as a JSON object.
-         */claimsJson: String, format: SealFormat) {
+         * Seconds since the epoch.
+         */authTime: Int64?, 
+        /**
+         * Every verified claim (a JSON object).
+         */claimsJson: String, format: SealFormat, 
+        /**
+         * For `gate.check(subject:policy:now:)` / `gate.require(subject:policy:now:)`.
+         */handle: VerifiedHandle) {
         self.sessionId = sessionId
         self.organizationId = organizationId
         self.role = role
@@ -1061,15 +1137,18 @@ public struct AuthenticateWithSessionCookieSuccessResponse: Equatable, Hashable,
         self.permissions = permissions
         self.entitlements = entitlements
         self.featureFlags = featureFlags
+        self.user = user
+        self.userJson = userJson
+        self.authenticationMethod = authenticationMethod
+        self.impersonator = impersonator
+        self.impersonatorJson = impersonatorJson
+        self.accessToken = accessToken
         self.amr = amr
         self.acr = acr
         self.authTime = authTime
-        self.user = user
-        self.impersonator = impersonator
-        self.authenticationMethod = authenticationMethod
-        self.accessToken = accessToken
         self.claimsJson = claimsJson
         self.format = format
+        self.handle = handle
     }
 
     
@@ -1082,6 +1161,18 @@ public var debugDescription: String {
         uniffiCallStatus in
     uniffi_sessiongate_swift_fn_method_authenticatewithsessioncookiesuccessresponse_uniffi_trait_debug(
             FfiConverterTypeAuthenticateWithSessionCookieSuccessResponse_lower(self),uniffiCallStatus
+    )
+}
+    )
+}
+// The local Rust `Eq` implementation - only `eq` is used.
+public static func == (self: AuthenticateWithSessionCookieSuccessResponse, other: AuthenticateWithSessionCookieSuccessResponse) -> Bool {
+    return try!  FfiConverterBool.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_sessiongate_swift_fn_method_authenticatewithsessioncookiesuccessresponse_uniffi_trait_eq_eq(
+            FfiConverterTypeAuthenticateWithSessionCookieSuccessResponse_lower(self),
+        FfiConverterTypeAuthenticateWithSessionCookieSuccessResponse_lower(other),uniffiCallStatus
     )
 }
     )
@@ -1106,15 +1197,18 @@ public struct FfiConverterTypeAuthenticateWithSessionCookieSuccessResponse: FfiC
                 permissions: FfiConverterOptionSequenceString.read(from: &buf), 
                 entitlements: FfiConverterOptionSequenceString.read(from: &buf), 
                 featureFlags: FfiConverterOptionSequenceString.read(from: &buf), 
+                user: FfiConverterOptionTypeUser.read(from: &buf), 
+                userJson: FfiConverterOptionString.read(from: &buf), 
+                authenticationMethod: FfiConverterOptionString.read(from: &buf), 
+                impersonator: FfiConverterOptionTypeImpersonator.read(from: &buf), 
+                impersonatorJson: FfiConverterOptionString.read(from: &buf), 
+                accessToken: FfiConverterString.read(from: &buf), 
                 amr: FfiConverterOptionSequenceString.read(from: &buf), 
                 acr: FfiConverterOptionString.read(from: &buf), 
                 authTime: FfiConverterOptionInt64.read(from: &buf), 
-                user: FfiConverterOptionTypeUser.read(from: &buf), 
-                impersonator: FfiConverterOptionTypeImpersonator.read(from: &buf), 
-                authenticationMethod: FfiConverterOptionString.read(from: &buf), 
-                accessToken: FfiConverterString.read(from: &buf), 
                 claimsJson: FfiConverterString.read(from: &buf), 
-                format: FfiConverterTypeSealFormat.read(from: &buf)
+                format: FfiConverterTypeSealFormat.read(from: &buf), 
+                handle: FfiConverterTypeVerifiedHandle.read(from: &buf)
         )
     }
 
@@ -1126,15 +1220,18 @@ public struct FfiConverterTypeAuthenticateWithSessionCookieSuccessResponse: FfiC
         FfiConverterOptionSequenceString.write(value.permissions, into: &buf)
         FfiConverterOptionSequenceString.write(value.entitlements, into: &buf)
         FfiConverterOptionSequenceString.write(value.featureFlags, into: &buf)
+        FfiConverterOptionTypeUser.write(value.user, into: &buf)
+        FfiConverterOptionString.write(value.userJson, into: &buf)
+        FfiConverterOptionString.write(value.authenticationMethod, into: &buf)
+        FfiConverterOptionTypeImpersonator.write(value.impersonator, into: &buf)
+        FfiConverterOptionString.write(value.impersonatorJson, into: &buf)
+        FfiConverterString.write(value.accessToken, into: &buf)
         FfiConverterOptionSequenceString.write(value.amr, into: &buf)
         FfiConverterOptionString.write(value.acr, into: &buf)
         FfiConverterOptionInt64.write(value.authTime, into: &buf)
-        FfiConverterOptionTypeUser.write(value.user, into: &buf)
-        FfiConverterOptionTypeImpersonator.write(value.impersonator, into: &buf)
-        FfiConverterOptionString.write(value.authenticationMethod, into: &buf)
-        FfiConverterString.write(value.accessToken, into: &buf)
         FfiConverterString.write(value.claimsJson, into: &buf)
         FfiConverterTypeSealFormat.write(value.format, into: &buf)
+        FfiConverterTypeVerifiedHandle.write(value.handle, into: &buf)
     }
 }
 
@@ -1158,60 +1255,24 @@ public func FfiConverterTypeAuthenticateWithSessionCookieSuccessResponse_lower(_
  * An RFC 9470 `insufficient_user_authentication` challenge.
  */
 public struct Challenge: Equatable, Hashable {
-    /**
-     * Human-readable text for the client's developer.
-     */
     public var errorDescription: String?
-    /**
-     * Acceptable `acr` values, in order.
-     */
     public var acrValues: [String]
     /**
-     * The largest acceptable age of the authentication, in seconds.
+     * Seconds.
      */
     public var maxAge: UInt64?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(
+    public init(errorDescription: String?, acrValues: [String], 
         /**
-         * Human-readable text for the client's developer.
-         */errorDescription: String?, 
-        /**
-         * Acceptable `acr` values, in order.
-         */acrValues: [String], 
-        /**
-         * The largest acceptable age of the authentication, in seconds.
+         * Seconds.
          */maxAge: UInt64?) {
         self.errorDescription = errorDescription
         self.acrValues = acrValues
         self.maxAge = maxAge
     }
 
-    
-    /**
-     * The JSON body (send with status 403): `{"error": "insufficient_user_authentication", …}`.
-     */
-public func bodyJson() -> String  {
-    return try!  FfiConverterString.lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_sessiongate_swift_fn_method_challenge_body_json(
-            FfiConverterTypeChallenge_lower(self),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * The `WWW-Authenticate` header value (send with status 401).
-     */
-public func wwwAuthenticate() -> String  {
-    return try!  FfiConverterString.lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_sessiongate_swift_fn_method_challenge_www_authenticate(
-            FfiConverterTypeChallenge_lower(self),uniffiCallStatus
-    )
-})
-}
     
 
     
@@ -1258,25 +1319,74 @@ public func FfiConverterTypeChallenge_lower(_ value: Challenge) -> RustBuffer {
 
 
 /**
- * The sealed impersonator (`email`, `reason`), and the whole object as JSON text.
+ * A cross-language error code and whether it is retryable.
+ */
+public struct ErrorCodeInfo: Equatable, Hashable {
+    public var code: String
+    public var retryable: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(code: String, retryable: Bool) {
+        self.code = code
+        self.retryable = retryable
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ErrorCodeInfo: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeErrorCodeInfo: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ErrorCodeInfo {
+        return
+            try ErrorCodeInfo(
+                code: FfiConverterString.read(from: &buf), 
+                retryable: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ErrorCodeInfo, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.code, into: &buf)
+        FfiConverterBool.write(value.retryable, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeErrorCodeInfo_lift(_ buf: RustBuffer) throws -> ErrorCodeInfo {
+    return try FfiConverterTypeErrorCodeInfo.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeErrorCodeInfo_lower(_ value: ErrorCodeInfo) -> RustBuffer {
+    return FfiConverterTypeErrorCodeInfo.lower(value)
+}
+
+
+/**
+ * The sealed impersonator (`email`, `reason`).
  */
 public struct Impersonator: Equatable, Hashable {
     public var email: String?
     public var reason: String?
-    /**
-     * The sealed impersonator object, verbatim, as JSON text.
-     */
-    public var rawJson: String
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(email: String?, reason: String?, 
-        /**
-         * The sealed impersonator object, verbatim, as JSON text.
-         */rawJson: String) {
+    public init(email: String?, reason: String?) {
         self.email = email
         self.reason = reason
-        self.rawJson = rawJson
     }
 
     
@@ -1296,15 +1406,13 @@ public struct FfiConverterTypeImpersonator: FfiConverterRustBuffer {
         return
             try Impersonator(
                 email: FfiConverterOptionString.read(from: &buf), 
-                reason: FfiConverterOptionString.read(from: &buf), 
-                rawJson: FfiConverterString.read(from: &buf)
+                reason: FfiConverterOptionString.read(from: &buf)
         )
     }
 
     public static func write(_ value: Impersonator, into buf: inout [UInt8]) {
         FfiConverterOptionString.write(value.email, into: &buf)
         FfiConverterOptionString.write(value.reason, into: &buf)
-        FfiConverterString.write(value.rawJson, into: &buf)
     }
 }
 
@@ -1325,62 +1433,20 @@ public func FfiConverterTypeImpersonator_lower(_ value: Impersonator) -> RustBuf
 
 
 /**
- * The state of a remote key set (`jwksUrl` or the default WorkOS URL), for health endpoints.
+ * A remote key set's state, for health endpoints (the URL is redacted).
  */
 public struct JwksStatus: Equatable, Hashable {
-    /**
-     * The JWKS URL.
-     */
     public var url: String?
-    /**
-     * When the current key set was fetched; `nil` before the first successful fetch.
-     */
     public var fetchedAt: Date?
-    /**
-     * The ids of the usable keys of the current set.
-     */
     public var kids: [String]
-    /**
-     * Whether the current set is past its freshness (or absent).
-     */
     public var stale: Bool
-    /**
-     * Successful fetches so far.
-     */
     public var fetches: UInt64
-    /**
-     * Failed fetches so far.
-     */
     public var failures: UInt64
-    /**
-     * The last failure, if the last fetch failed.
-     */
     public var lastError: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(
-        /**
-         * The JWKS URL.
-         */url: String?, 
-        /**
-         * When the current key set was fetched; `nil` before the first successful fetch.
-         */fetchedAt: Date?, 
-        /**
-         * The ids of the usable keys of the current set.
-         */kids: [String], 
-        /**
-         * Whether the current set is past its freshness (or absent).
-         */stale: Bool, 
-        /**
-         * Successful fetches so far.
-         */fetches: UInt64, 
-        /**
-         * Failed fetches so far.
-         */failures: UInt64, 
-        /**
-         * The last failure, if the last fetch failed.
-         */lastError: String?) {
+    public init(url: String?, fetchedAt: Date?, kids: [String], stale: Bool, fetches: UInt64, failures: UInt64, lastError: String?) {
         self.url = url
         self.fetchedAt = fetchedAt
         self.kids = kids
@@ -1444,14 +1510,11 @@ public func FfiConverterTypeJwksStatus_lower(_ value: JwksStatus) -> RustBuffer 
 
 
 /**
- * What `sealSession` seals (the SDKs' payload). `userJson` / `impersonatorJson` are JSON text.
+ * What `sealSession` seals (the SDKs' payload); `userJson` / `impersonatorJson` are JSON text.
  */
 public struct SessionData: Equatable, Hashable, CustomDebugStringConvertible {
     public var accessToken: String
     public var refreshToken: String
-    /**
-     * The user object as the WorkOS API returns it, as JSON text.
-     */
     public var userJson: String
     public var impersonatorJson: String?
     public var authenticationMethod: String?
@@ -1459,10 +1522,7 @@ public struct SessionData: Equatable, Hashable, CustomDebugStringConvertible {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(accessToken: String, refreshToken: String, 
-        /**
-         * The user object as the WorkOS API returns it, as JSON text.
-         */userJson: String, impersonatorJson: String? = nil, authenticationMethod: String? = nil, organizationId: String? = nil) {
+    public init(accessToken: String, refreshToken: String, userJson: String, impersonatorJson: String? = nil, authenticationMethod: String? = nil, organizationId: String? = nil) {
         self.accessToken = accessToken
         self.refreshToken = refreshToken
         self.userJson = userJson
@@ -1534,143 +1594,99 @@ public func FfiConverterTypeSessionData_lower(_ value: SessionData) -> RustBuffe
 
 
 /**
- * How to build a [`SessionGate`]. Swift: `SessionGateConfig(clientId:cookiePasswords:jwks:…)`.
+ * How to build a [`SessionGate`]: the core's `GateOptions` itself, `nil` meaning the core's
+ * default. Every rule (at most one of `jwks` / `jwksUrl` / `discoveryIssuer`, else WorkOS's JWKS
+ * for `clientId`; algorithm names; ranges; an empty list is refused) is the core's. Numbers are
+ * `Double` as in the core, so every bad value reaches the core's one rule.
  */
-public struct SessionGateConfig: Equatable, Hashable, CustomDebugStringConvertible {
-    /**
-     * The WorkOS client id (`client_…`).
-     */
+public struct SessionGateConfig: Equatable, Hashable {
     public var clientId: String
     /**
      * Cookie secrets: the first seals, every one is tried to unseal (rotation).
      */
     public var cookiePasswords: [String]
     /**
-     * A JWKS document (JSON text): verify offline with these keys.
+     * A JWKS document (JSON text): offline keys.
      */
     public var jwks: String?
     /**
-     * A JWKS URL to fetch (and cache) the keys from: `https`, or plain `http` on loopback only.
-     * Neither `jwks` nor `jwksUrl`: WorkOS's JWKS for `clientId`.
+     * A JWKS URL to fetch (and cache): `https`, or plain `http` on loopback only.
      */
     public var jwksUrl: String?
     /**
-     * An accepted `iss`; `nil` and no `issuers`: not checked.
+     * An OIDC issuer whose discovery document names the JWKS URL.
      */
-    public var issuer: String?
+    public var discoveryIssuer: String?
     /**
-     * An accepted `aud`; `nil` and no `audiences`: not checked.
+     * Accepted `iss` / `aud` values (default: not checked).
      */
-    public var audience: String?
+    public var issuers: [String]?
+    public var audiences: [String]?
     /**
      * Clock leeway for `exp`, `nbf`, `iat`, in seconds (default 0).
      */
-    public var leewaySeconds: Double
+    public var leewaySeconds: Double?
+    public var requireExp: Bool?
     /**
-     * More accepted `iss` values (with `issuer`).
+     * Longest cookie accepted, in bytes, a whole number (default 16 KiB).
      */
-    public var issuers: [String]
+    public var maxCookieBytes: Double?
     /**
-     * More accepted `aud` values (with `audience`).
+     * Accepted token algorithms (`RS256`, `ES256`…; default RS256).
      */
-    public var audiences: [String]
+    public var algorithms: [String]?
     /**
-     * Refuse tokens without `exp` (default true).
+     * Verified tokens remembered, a whole number (default 4096; 0 disables the cache).
      */
-    public var requireExp: Bool
-    /**
-     * Longest cookie accepted, in bytes (default 16 KiB).
-     */
-    public var maxCookieBytes: UInt64
-    /**
-     * Accepted token algorithms (`RS256`, `ES256`…); empty: the default, RS256 only.
-     */
-    public var algorithms: [String]
-    /**
-     * How many verified tokens to remember (default 4096; 0 disables the cache).
-     */
-    public var verifiedTokenCache: UInt64
-    /**
-     * An OIDC issuer URL whose discovery document names the JWKS (instead of `jwks`/`jwksUrl`).
-     */
-    public var discoveryIssuer: String?
+    public var verifiedTokenCache: Double?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(
-        /**
-         * The WorkOS client id (`client_…`).
-         */clientId: String, 
+    public init(clientId: String, 
         /**
          * Cookie secrets: the first seals, every one is tried to unseal (rotation).
          */cookiePasswords: [String], 
         /**
-         * A JWKS document (JSON text): verify offline with these keys.
+         * A JWKS document (JSON text): offline keys.
          */jwks: String? = nil, 
         /**
-         * A JWKS URL to fetch (and cache) the keys from: `https`, or plain `http` on loopback only.
-         * Neither `jwks` nor `jwksUrl`: WorkOS's JWKS for `clientId`.
+         * A JWKS URL to fetch (and cache): `https`, or plain `http` on loopback only.
          */jwksUrl: String? = nil, 
         /**
-         * An accepted `iss`; `nil` and no `issuers`: not checked.
-         */issuer: String? = nil, 
+         * An OIDC issuer whose discovery document names the JWKS URL.
+         */discoveryIssuer: String? = nil, 
         /**
-         * An accepted `aud`; `nil` and no `audiences`: not checked.
-         */audience: String? = nil, 
+         * Accepted `iss` / `aud` values (default: not checked).
+         */issuers: [String]? = nil, audiences: [String]? = nil, 
         /**
          * Clock leeway for `exp`, `nbf`, `iat`, in seconds (default 0).
-         */leewaySeconds: Double = Double(0.0), 
+         */leewaySeconds: Double? = nil, requireExp: Bool? = nil, 
         /**
-         * More accepted `iss` values (with `issuer`).
-         */issuers: [String] = [], 
+         * Longest cookie accepted, in bytes, a whole number (default 16 KiB).
+         */maxCookieBytes: Double? = nil, 
         /**
-         * More accepted `aud` values (with `audience`).
-         */audiences: [String] = [], 
+         * Accepted token algorithms (`RS256`, `ES256`…; default RS256).
+         */algorithms: [String]? = nil, 
         /**
-         * Refuse tokens without `exp` (default true).
-         */requireExp: Bool = true, 
-        /**
-         * Longest cookie accepted, in bytes (default 16 KiB).
-         */maxCookieBytes: UInt64 = UInt64(16384), 
-        /**
-         * Accepted token algorithms (`RS256`, `ES256`…); empty: the default, RS256 only.
-         */algorithms: [String] = [], 
-        /**
-         * How many verified tokens to remember (default 4096; 0 disables the cache).
-         */verifiedTokenCache: UInt64 = UInt64(4096), 
-        /**
-         * An OIDC issuer URL whose discovery document names the JWKS (instead of `jwks`/`jwksUrl`).
-         */discoveryIssuer: String? = nil) {
+         * Verified tokens remembered, a whole number (default 4096; 0 disables the cache).
+         */verifiedTokenCache: Double? = nil) {
         self.clientId = clientId
         self.cookiePasswords = cookiePasswords
         self.jwks = jwks
         self.jwksUrl = jwksUrl
-        self.issuer = issuer
-        self.audience = audience
-        self.leewaySeconds = leewaySeconds
+        self.discoveryIssuer = discoveryIssuer
         self.issuers = issuers
         self.audiences = audiences
+        self.leewaySeconds = leewaySeconds
         self.requireExp = requireExp
         self.maxCookieBytes = maxCookieBytes
         self.algorithms = algorithms
         self.verifiedTokenCache = verifiedTokenCache
-        self.discoveryIssuer = discoveryIssuer
     }
 
     
 
     
-// The local Rust `Debug` implementation.
-public var debugDescription: String {
-    return try!  FfiConverterString.lift(
-        try! rustCall() {
-        uniffiCallStatus in
-    uniffi_sessiongate_swift_fn_method_sessiongateconfig_uniffi_trait_debug(
-            FfiConverterTypeSessionGateConfig_lower(self),uniffiCallStatus
-    )
-}
-    )
-}
 }
 
 #if compiler(>=6)
@@ -1688,16 +1704,14 @@ public struct FfiConverterTypeSessionGateConfig: FfiConverterRustBuffer {
                 cookiePasswords: FfiConverterSequenceString.read(from: &buf), 
                 jwks: FfiConverterOptionString.read(from: &buf), 
                 jwksUrl: FfiConverterOptionString.read(from: &buf), 
-                issuer: FfiConverterOptionString.read(from: &buf), 
-                audience: FfiConverterOptionString.read(from: &buf), 
-                leewaySeconds: FfiConverterDouble.read(from: &buf), 
-                issuers: FfiConverterSequenceString.read(from: &buf), 
-                audiences: FfiConverterSequenceString.read(from: &buf), 
-                requireExp: FfiConverterBool.read(from: &buf), 
-                maxCookieBytes: FfiConverterUInt64.read(from: &buf), 
-                algorithms: FfiConverterSequenceString.read(from: &buf), 
-                verifiedTokenCache: FfiConverterUInt64.read(from: &buf), 
-                discoveryIssuer: FfiConverterOptionString.read(from: &buf)
+                discoveryIssuer: FfiConverterOptionString.read(from: &buf), 
+                issuers: FfiConverterOptionSequenceString.read(from: &buf), 
+                audiences: FfiConverterOptionSequenceString.read(from: &buf), 
+                leewaySeconds: FfiConverterOptionDouble.read(from: &buf), 
+                requireExp: FfiConverterOptionBool.read(from: &buf), 
+                maxCookieBytes: FfiConverterOptionDouble.read(from: &buf), 
+                algorithms: FfiConverterOptionSequenceString.read(from: &buf), 
+                verifiedTokenCache: FfiConverterOptionDouble.read(from: &buf)
         )
     }
 
@@ -1706,16 +1720,14 @@ public struct FfiConverterTypeSessionGateConfig: FfiConverterRustBuffer {
         FfiConverterSequenceString.write(value.cookiePasswords, into: &buf)
         FfiConverterOptionString.write(value.jwks, into: &buf)
         FfiConverterOptionString.write(value.jwksUrl, into: &buf)
-        FfiConverterOptionString.write(value.issuer, into: &buf)
-        FfiConverterOptionString.write(value.audience, into: &buf)
-        FfiConverterDouble.write(value.leewaySeconds, into: &buf)
-        FfiConverterSequenceString.write(value.issuers, into: &buf)
-        FfiConverterSequenceString.write(value.audiences, into: &buf)
-        FfiConverterBool.write(value.requireExp, into: &buf)
-        FfiConverterUInt64.write(value.maxCookieBytes, into: &buf)
-        FfiConverterSequenceString.write(value.algorithms, into: &buf)
-        FfiConverterUInt64.write(value.verifiedTokenCache, into: &buf)
         FfiConverterOptionString.write(value.discoveryIssuer, into: &buf)
+        FfiConverterOptionSequenceString.write(value.issuers, into: &buf)
+        FfiConverterOptionSequenceString.write(value.audiences, into: &buf)
+        FfiConverterOptionDouble.write(value.leewaySeconds, into: &buf)
+        FfiConverterOptionBool.write(value.requireExp, into: &buf)
+        FfiConverterOptionDouble.write(value.maxCookieBytes, into: &buf)
+        FfiConverterOptionSequenceString.write(value.algorithms, into: &buf)
+        FfiConverterOptionDouble.write(value.verifiedTokenCache, into: &buf)
     }
 }
 
@@ -1736,63 +1748,25 @@ public func FfiConverterTypeSessionGateConfig_lower(_ value: SessionGateConfig) 
 
 
 /**
- * A step-up policy: what the session's authentication must show. An empty list (or `nil`) is
- * no requirement of that kind; `StepUpPolicy.mfa()` is the usual one (`mfa` in `amr`).
+ * A step-up policy: the core's options, built by the core's one rule. Neither `amr` list
+ * (RFC 8176 values) given means `mfa` in `amr`; else exactly those ("all of `amrAllOf` and one
+ * of `amrAnyOf`"; `[]`: none). `maxAgeSeconds`: since `auth_time`; `acrValues`: any one.
  */
 public struct StepUpPolicy: Equatable, Hashable {
-    /**
-     * At least one of these `amr` values (RFC 8176: `mfa`, `otp`, `hwk`, `fido`…).
-     */
-    public var amrAnyOf: [String]
-    /**
-     * Every one of these `amr` values (set this or `amrAnyOf`, not both).
-     */
-    public var amrAllOf: [String]
-    /**
-     * The longest time since `auth_time`, in seconds (OIDC `max_age`).
-     */
-    public var maxAgeSeconds: UInt64?
-    /**
-     * Accepted `acr` values (any one).
-     */
-    public var acrValues: [String]
+    public var amrAnyOf: [String]?
+    public var amrAllOf: [String]?
+    public var maxAgeSeconds: Double?
+    public var acrValues: [String]?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(
-        /**
-         * At least one of these `amr` values (RFC 8176: `mfa`, `otp`, `hwk`, `fido`…).
-         */amrAnyOf: [String], 
-        /**
-         * Every one of these `amr` values (set this or `amrAnyOf`, not both).
-         */amrAllOf: [String] = [], 
-        /**
-         * The longest time since `auth_time`, in seconds (OIDC `max_age`).
-         */maxAgeSeconds: UInt64? = nil, 
-        /**
-         * Accepted `acr` values (any one).
-         */acrValues: [String] = []) {
+    public init(amrAnyOf: [String]? = nil, amrAllOf: [String]? = nil, maxAgeSeconds: Double? = nil, acrValues: [String]? = nil) {
         self.amrAnyOf = amrAnyOf
         self.amrAllOf = amrAllOf
         self.maxAgeSeconds = maxAgeSeconds
         self.acrValues = acrValues
     }
 
-    
-    /**
-     * Evaluates the policy on raw token claims (a JSON object; `amr` as a list, a single
-     * string or Supabase `[{method}]` objects) at `now` (`nil`: the current time).
-     */
-public func checkClaims(claimsJson: String, now: Double? = nil)throws  -> StepUpDecision  {
-    return try  FfiConverterTypeStepUpDecision_lift(try rustCallWithError(FfiConverterTypeSessionGateError_lift) {
-        uniffiCallStatus in
-    uniffi_sessiongate_swift_fn_method_stepuppolicy_check_claims(
-            FfiConverterTypeStepUpPolicy_lower(self),
-        FfiConverterString.lower(claimsJson),
-        FfiConverterOptionDouble.lower(now),uniffiCallStatus
-    )
-})
-}
     
 
     
@@ -1809,18 +1783,18 @@ public struct FfiConverterTypeStepUpPolicy: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> StepUpPolicy {
         return
             try StepUpPolicy(
-                amrAnyOf: FfiConverterSequenceString.read(from: &buf), 
-                amrAllOf: FfiConverterSequenceString.read(from: &buf), 
-                maxAgeSeconds: FfiConverterOptionUInt64.read(from: &buf), 
-                acrValues: FfiConverterSequenceString.read(from: &buf)
+                amrAnyOf: FfiConverterOptionSequenceString.read(from: &buf), 
+                amrAllOf: FfiConverterOptionSequenceString.read(from: &buf), 
+                maxAgeSeconds: FfiConverterOptionDouble.read(from: &buf), 
+                acrValues: FfiConverterOptionSequenceString.read(from: &buf)
         )
     }
 
     public static func write(_ value: StepUpPolicy, into buf: inout [UInt8]) {
-        FfiConverterSequenceString.write(value.amrAnyOf, into: &buf)
-        FfiConverterSequenceString.write(value.amrAllOf, into: &buf)
-        FfiConverterOptionUInt64.write(value.maxAgeSeconds, into: &buf)
-        FfiConverterSequenceString.write(value.acrValues, into: &buf)
+        FfiConverterOptionSequenceString.write(value.amrAnyOf, into: &buf)
+        FfiConverterOptionSequenceString.write(value.amrAllOf, into: &buf)
+        FfiConverterOptionDouble.write(value.maxAgeSeconds, into: &buf)
+        FfiConverterOptionSequenceString.write(value.acrValues, into: &buf)
     }
 }
 
@@ -1841,8 +1815,7 @@ public func FfiConverterTypeStepUpPolicy_lower(_ value: StepUpPolicy) -> RustBuf
 
 
 /**
- * The sealed WorkOS user: the usual fields typed (camelCase or snake_case keys), and the whole
- * object as JSON text in `rawJson`.
+ * The sealed WorkOS user, typed by the core from either SDK naming.
  */
 public struct User: Equatable, Hashable {
     public var id: String?
@@ -1856,17 +1829,10 @@ public struct User: Equatable, Hashable {
     public var locale: String?
     public var createdAt: String?
     public var updatedAt: String?
-    /**
-     * The sealed user object, verbatim, as JSON text.
-     */
-    public var rawJson: String
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(id: String?, email: String?, firstName: String?, lastName: String?, emailVerified: Bool?, profilePictureUrl: String?, lastSignInAt: String?, externalId: String?, locale: String?, createdAt: String?, updatedAt: String?, 
-        /**
-         * The sealed user object, verbatim, as JSON text.
-         */rawJson: String) {
+    public init(id: String?, email: String?, firstName: String?, lastName: String?, emailVerified: Bool?, profilePictureUrl: String?, lastSignInAt: String?, externalId: String?, locale: String?, createdAt: String?, updatedAt: String?) {
         self.id = id
         self.email = email
         self.firstName = firstName
@@ -1878,7 +1844,6 @@ public struct User: Equatable, Hashable {
         self.locale = locale
         self.createdAt = createdAt
         self.updatedAt = updatedAt
-        self.rawJson = rawJson
     }
 
     
@@ -1907,8 +1872,7 @@ public struct FfiConverterTypeUser: FfiConverterRustBuffer {
                 externalId: FfiConverterOptionString.read(from: &buf), 
                 locale: FfiConverterOptionString.read(from: &buf), 
                 createdAt: FfiConverterOptionString.read(from: &buf), 
-                updatedAt: FfiConverterOptionString.read(from: &buf), 
-                rawJson: FfiConverterString.read(from: &buf)
+                updatedAt: FfiConverterOptionString.read(from: &buf)
         )
     }
 
@@ -1924,7 +1888,6 @@ public struct FfiConverterTypeUser: FfiConverterRustBuffer {
         FfiConverterOptionString.write(value.locale, into: &buf)
         FfiConverterOptionString.write(value.createdAt, into: &buf)
         FfiConverterOptionString.write(value.updatedAt, into: &buf)
-        FfiConverterString.write(value.rawJson, into: &buf)
     }
 }
 
@@ -1945,49 +1908,79 @@ public func FfiConverterTypeUser_lower(_ value: User) -> RustBuffer {
 
 
 /**
- * A verified bearer access token or ID token: the claims step-up reads, typed, and every
- * claim (`claimsJson`) and the protected header (`headerJson`) as JSON objects.
+ * A verified bearer or ID token (the core's token view), and the `handle` a policy judges.
  */
-public struct VerifiedToken: Equatable, Hashable {
-    /**
-     * `sub`.
-     */
+public struct VerifiedToken: Equatable, CustomDebugStringConvertible {
     public var subject: String?
-    /**
-     * `amr`, normalized as for sessions; `nil` when absent or malformed.
-     */
     public var amr: [String]?
     public var acr: String?
     /**
-     * `auth_time`, in whole seconds since the epoch.
+     * Seconds since the epoch.
      */
     public var authTime: Int64?
+    /**
+     * Every claim (a JSON object).
+     */
     public var claimsJson: String
+    /**
+     * The protected header (a JSON object).
+     */
     public var headerJson: String
+    /**
+     * For `gate.check(subject:policy:now:)` / `gate.require(subject:policy:now:)`.
+     */
+    public var handle: VerifiedHandle
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(
+    public init(subject: String?, amr: [String]?, acr: String?, 
         /**
-         * `sub`.
-         */subject: String?, 
+         * Seconds since the epoch.
+         */authTime: Int64?, 
         /**
-         * `amr`, normalized as for sessions; `nil` when absent or malformed.
-         */amr: [String]?, acr: String?, 
+         * Every claim (a JSON object).
+         */claimsJson: String, 
         /**
-         * `auth_time`, in whole seconds since the epoch.
-         */authTime: Int64?, claimsJson: String, headerJson: String) {
+         * The protected header (a JSON object).
+         */headerJson: String, 
+        /**
+         * For `gate.check(subject:policy:now:)` / `gate.require(subject:policy:now:)`.
+         */handle: VerifiedHandle) {
         self.subject = subject
         self.amr = amr
         self.acr = acr
         self.authTime = authTime
         self.claimsJson = claimsJson
         self.headerJson = headerJson
+        self.handle = handle
     }
 
     
 
     
+// The local Rust `Debug` implementation.
+public var debugDescription: String {
+    return try!  FfiConverterString.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_sessiongate_swift_fn_method_verifiedtoken_uniffi_trait_debug(
+            FfiConverterTypeVerifiedToken_lower(self),uniffiCallStatus
+    )
+}
+    )
+}
+// The local Rust `Eq` implementation - only `eq` is used.
+public static func == (self: VerifiedToken, other: VerifiedToken) -> Bool {
+    return try!  FfiConverterBool.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_sessiongate_swift_fn_method_verifiedtoken_uniffi_trait_eq_eq(
+            FfiConverterTypeVerifiedToken_lower(self),
+        FfiConverterTypeVerifiedToken_lower(other),uniffiCallStatus
+    )
+}
+    )
+}
 }
 
 #if compiler(>=6)
@@ -2006,7 +1999,8 @@ public struct FfiConverterTypeVerifiedToken: FfiConverterRustBuffer {
                 acr: FfiConverterOptionString.read(from: &buf), 
                 authTime: FfiConverterOptionInt64.read(from: &buf), 
                 claimsJson: FfiConverterString.read(from: &buf), 
-                headerJson: FfiConverterString.read(from: &buf)
+                headerJson: FfiConverterString.read(from: &buf), 
+                handle: FfiConverterTypeVerifiedHandle.read(from: &buf)
         )
     }
 
@@ -2017,6 +2011,7 @@ public struct FfiConverterTypeVerifiedToken: FfiConverterRustBuffer {
         FfiConverterOptionInt64.write(value.authTime, into: &buf)
         FfiConverterString.write(value.claimsJson, into: &buf)
         FfiConverterString.write(value.headerJson, into: &buf)
+        FfiConverterTypeVerifiedHandle.write(value.handle, into: &buf)
     }
 }
 
@@ -2040,16 +2035,12 @@ public func FfiConverterTypeVerifiedToken_lower(_ value: VerifiedToken) -> RustB
  * The outcome of `authenticate`: never an error for a bad cookie.
  */
 
-public enum AuthenticationResult: Equatable, Hashable, CustomDebugStringConvertible {
+public enum AuthenticationResult: Equatable, CustomDebugStringConvertible {
     
-    /**
-     * The cookie opened and its access token verified.
-     */
     case authenticated(AuthenticateWithSessionCookieSuccessResponse
     )
     /**
-     * The cookie or its token was refused: the peers' `reason`, and a stable `detail` code
-     * for logs (`mac_mismatch`, `unknown_kid`, `expired`…).
+     * The peers' `reason`, and a stable `detail` for logs (`mac_mismatch`, `expired`…).
      */
     case failed(reason: FailureReason, detail: String
     )
@@ -2065,6 +2056,18 @@ public var debugDescription: String {
         uniffiCallStatus in
     uniffi_sessiongate_swift_fn_method_authenticationresult_uniffi_trait_debug(
             FfiConverterTypeAuthenticationResult_lower(self),uniffiCallStatus
+    )
+}
+    )
+}
+// The local Rust `Eq` implementation - only `eq` is used.
+public static func == (self: AuthenticationResult, other: AuthenticationResult) -> Bool {
+    return try!  FfiConverterBool.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_sessiongate_swift_fn_method_authenticationresult_uniffi_trait_eq_eq(
+            FfiConverterTypeAuthenticationResult_lower(self),
+        FfiConverterTypeAuthenticationResult_lower(other),uniffiCallStatus
     )
 }
     )
@@ -2131,44 +2134,21 @@ public func FfiConverterTypeAuthenticationResult_lower(_ value: AuthenticationRe
 
 
 /**
- * Why a policy denied. `description` is the stable code: `mfa_required`,
- * `authentication_too_old`, `acr_insufficient` or `claims_missing`.
+ * Why a policy denied (`description`: the core's code, `mfa_required`…; `claimsMissing`: the
+ * token lacks a claim the policy needs).
  */
 
-public enum DenialReason: Equatable, Hashable, CustomStringConvertible {
+public enum DenialReason: Equatable, Hashable {
     
-    /**
-     * `amr` lacks the required method(s).
-     */
     case mfaRequired
-    /**
-     * `auth_time` is older than `maxAgeSeconds`.
-     */
     case authenticationTooOld
-    /**
-     * `acr` is not one of the accepted values.
-     */
     case acrInsufficient
-    /**
-     * A claim the policy needs (`amr`, `auth_time`, `acr`) is absent.
-     */
     case claimsMissing
 
 
 
 
 
-// The local Rust `Display` implementation.
-public var description: String {
-    return try!  FfiConverterString.lift(
-        try! rustCall() {
-        uniffiCallStatus in
-    uniffi_sessiongate_swift_fn_method_denialreason_uniffi_trait_display(
-            FfiConverterTypeDenialReason_lower(self),uniffiCallStatus
-    )
-}
-    )
-}
 }
 
 #if compiler(>=6)
@@ -2238,11 +2218,10 @@ public func FfiConverterTypeDenialReason_lower(_ value: DenialReason) -> RustBuf
 
 
 /**
- * Why a cookie was refused. `description` is the peers' string: `no_session_cookie_provided`,
- * `invalid_session_cookie` or `invalid_jwt`.
+ * Why a cookie was refused (`description`: the peers' string, `invalid_jwt`…).
  */
 
-public enum FailureReason: Equatable, Hashable, CustomStringConvertible {
+public enum FailureReason: Equatable, Hashable {
     
     case noSessionCookieProvided
     case invalidSessionCookie
@@ -2252,17 +2231,6 @@ public enum FailureReason: Equatable, Hashable, CustomStringConvertible {
 
 
 
-// The local Rust `Display` implementation.
-public var description: String {
-    return try!  FfiConverterString.lift(
-        try! rustCall() {
-        uniffiCallStatus in
-    uniffi_sessiongate_swift_fn_method_failurereason_uniffi_trait_display(
-            FfiConverterTypeFailureReason_lower(self),uniffiCallStatus
-    )
-}
-    )
-}
 }
 
 #if compiler(>=6)
@@ -2326,11 +2294,10 @@ public func FfiConverterTypeFailureReason_lower(_ value: FailureReason) -> RustB
 
 
 /**
- * Which SDK format a cookie is in: `.iron` (@workos-inc/node, authkit-nextjs) or `.fernet`
- * (workos-python). `description` is `"iron"` / `"fernet"`.
+ * A cookie's SDK format: `.iron` (@workos-inc/node, authkit-nextjs), `.fernet` (workos-python).
  */
 
-public enum SealFormat: Equatable, Hashable, CustomStringConvertible {
+public enum SealFormat: Equatable, Hashable {
     
     case iron
     case fernet
@@ -2339,17 +2306,6 @@ public enum SealFormat: Equatable, Hashable, CustomStringConvertible {
 
 
 
-// The local Rust `Display` implementation.
-public var description: String {
-    return try!  FfiConverterString.lift(
-        try! rustCall() {
-        uniffiCallStatus in
-    uniffi_sessiongate_swift_fn_method_sealformat_uniffi_trait_display(
-            FfiConverterTypeSealFormat_lower(self),uniffiCallStatus
-    )
-}
-    )
-}
 }
 
 #if compiler(>=6)
@@ -2407,8 +2363,7 @@ public func FfiConverterTypeSealFormat_lower(_ value: SealFormat) -> RustBuffer 
 
 
 /**
- * An error the application must handle: configuration, outage, or data it asked to seal or
- * unseal. A bad cookie is never an error (see `AuthenticationResult.failed`).
+ * An error the application must handle. A bad cookie is never one (`AuthenticationResult.failed`).
  */
 public 
 enum SessionGateError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
@@ -2416,14 +2371,19 @@ enum SessionGateError: Swift.Error, Equatable, Hashable, Foundation.LocalizedErr
     
     
     /**
-     * `configuration_error`: the configuration cannot work. Raised by the constructor.
+     * `configuration_error`: the configuration or an argument (`now`…) cannot work.
      */
     case Configuration(message: String
     )
     /**
-     * `jwks_unavailable`: no usable key set could be obtained. Retryable (answer 503).
+     * `jwks_unavailable`: no usable key set. Retryable (answer 503).
      */
     case JwksUnavailable(message: String
+    )
+    /**
+     * `jwks_not_cached`: a no-network call would need a key fetch. Retryable.
+     */
+    case JwksNotCached(message: String
     )
     /**
      * `seal_error`: the data given to a seal call cannot be sealed.
@@ -2431,28 +2391,24 @@ enum SessionGateError: Swift.Error, Equatable, Hashable, Foundation.LocalizedErr
     case Seal(message: String
     )
     /**
-     * `unseal_error`: the value given to `unsealData` could not be opened.
+     * `unseal_error`: `unsealData` could not open it; `detail` says why (`mac_mismatch`…).
      */
-    case Unseal(message: String
+    case Unseal(message: String, detail: String
     )
     /**
-     * `internal_error`: a bug in sessiongate (e.g. a caught panic). Please report it.
-     */
-    case Internal(message: String
-    )
-    /**
-     * `step_up_required`: the session does not satisfy a step-up policy (`require`). Answer
-     * `status` (403 for a cookie session, 401 for a bearer token) with the `WWW-Authenticate`
-     * header `wwwAuthenticate` and/or the JSON body `bodyJson` (`parseChallenge(header:)` reads
-     * the header back into a `Challenge`).
+     * `step_up_required` (`require`): answer `status` with `wwwAuthenticate` and/or `bodyJson`.
      */
     case StepUpRequired(message: String, reason: DenialReason, status: UInt16, wwwAuthenticate: String, bodyJson: String
+    )
+    /**
+     * `internal_error`: a bug in sessiongate (a caught panic…). Please report it.
+     */
+    case Internal(message: String
     )
 
     
     /**
-     * The stable, cross-language code: `configuration_error`, `jwks_unavailable`,
-     * `seal_error`, `unseal_error`, `internal_error` or `step_up_required`.
+     * The stable, cross-language code (`configuration_error`…; every one: `errorCodes()`).
      */
 public func code() -> String  {
     return try!  FfiConverterString.lift(try! rustCall() {
@@ -2531,14 +2487,15 @@ public struct FfiConverterTypeSessionGateError: FfiConverterRustBuffer {
         case 2: return .JwksUnavailable(
             message: try FfiConverterString.read(from: &buf)
             )
-        case 3: return .Seal(
+        case 3: return .JwksNotCached(
             message: try FfiConverterString.read(from: &buf)
             )
-        case 4: return .Unseal(
+        case 4: return .Seal(
             message: try FfiConverterString.read(from: &buf)
             )
-        case 5: return .Internal(
-            message: try FfiConverterString.read(from: &buf)
+        case 5: return .Unseal(
+            message: try FfiConverterString.read(from: &buf), 
+            detail: try FfiConverterString.read(from: &buf)
             )
         case 6: return .StepUpRequired(
             message: try FfiConverterString.read(from: &buf), 
@@ -2546,6 +2503,9 @@ public struct FfiConverterTypeSessionGateError: FfiConverterRustBuffer {
             status: try FfiConverterUInt16.read(from: &buf), 
             wwwAuthenticate: try FfiConverterString.read(from: &buf), 
             bodyJson: try FfiConverterString.read(from: &buf)
+            )
+        case 7: return .Internal(
+            message: try FfiConverterString.read(from: &buf)
             )
 
          default: throw UniffiInternalError.unexpectedEnumCase
@@ -2569,19 +2529,20 @@ public struct FfiConverterTypeSessionGateError: FfiConverterRustBuffer {
             FfiConverterString.write(message, into: &buf)
             
         
-        case let .Seal(message):
+        case let .JwksNotCached(message):
             writeInt(&buf, Int32(3))
             FfiConverterString.write(message, into: &buf)
             
         
-        case let .Unseal(message):
+        case let .Seal(message):
             writeInt(&buf, Int32(4))
             FfiConverterString.write(message, into: &buf)
             
         
-        case let .Internal(message):
+        case let .Unseal(message,detail):
             writeInt(&buf, Int32(5))
             FfiConverterString.write(message, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
             
         
         case let .StepUpRequired(message,reason,status,wwwAuthenticate,bodyJson):
@@ -2591,6 +2552,11 @@ public struct FfiConverterTypeSessionGateError: FfiConverterRustBuffer {
             FfiConverterUInt16.write(status, into: &buf)
             FfiConverterString.write(wwwAuthenticate, into: &buf)
             FfiConverterString.write(bodyJson, into: &buf)
+            
+        
+        case let .Internal(message):
+            writeInt(&buf, Int32(7))
+            FfiConverterString.write(message, into: &buf)
             
         }
     }
@@ -2618,13 +2584,9 @@ public func FfiConverterTypeSessionGateError_lower(_ value: SessionGateError) ->
 
 public enum StepUpDecision: Equatable, Hashable {
     
-    /**
-     * The session satisfies the policy.
-     */
     case allowed
     /**
-     * It does not: answer with the challenge (401 + `WWW-Authenticate` for bearer APIs,
-     * 403 + the JSON body for cookie apps).
+     * It does not: answer with the challenge (`require` throws with the status).
      */
     case denied(reason: DenialReason, challenge: Challenge
     )
@@ -2696,7 +2658,7 @@ public func FfiConverterTypeStepUpDecision_lower(_ value: StepUpDecision) -> Rus
  * The outcome of `verifyAccessToken` / `verifyIdToken`: a bad token is `.failed`, not an error.
  */
 
-public enum TokenVerificationResult: Equatable, Hashable {
+public enum TokenVerificationResult: Equatable, CustomDebugStringConvertible {
     
     case verified(VerifiedToken
     )
@@ -2710,6 +2672,29 @@ public enum TokenVerificationResult: Equatable, Hashable {
 
 
 
+// The local Rust `Debug` implementation.
+public var debugDescription: String {
+    return try!  FfiConverterString.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_sessiongate_swift_fn_method_tokenverificationresult_uniffi_trait_debug(
+            FfiConverterTypeTokenVerificationResult_lower(self),uniffiCallStatus
+    )
+}
+    )
+}
+// The local Rust `Eq` implementation - only `eq` is used.
+public static func == (self: TokenVerificationResult, other: TokenVerificationResult) -> Bool {
+    return try!  FfiConverterBool.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_sessiongate_swift_fn_method_tokenverificationresult_uniffi_trait_eq_eq(
+            FfiConverterTypeTokenVerificationResult_lower(self),
+        FfiConverterTypeTokenVerificationResult_lower(other),uniffiCallStatus
+    )
+}
+    )
+}
 }
 
 #if compiler(>=6)
@@ -3058,15 +3043,112 @@ fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
         return seq
     }
 }
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeErrorCodeInfo: FfiConverterRustBuffer {
+    typealias SwiftType = [ErrorCodeInfo]
+
+    public static func write(_ value: [ErrorCodeInfo], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeErrorCodeInfo.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ErrorCodeInfo] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ErrorCodeInfo]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeErrorCodeInfo.read(from: &buf))
+        }
+        return seq
+    }
+}
+public func describeConfig(config: SessionGateConfig) -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_sessiongate_swift_fn_func_describe_config(
+        FfiConverterTypeSessionGateConfig_lower(config),uniffiCallStatus
+    )
+})
+}
+public func failureReasonName(reason: FailureReason) -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_sessiongate_swift_fn_func_failure_reason_name(
+        FfiConverterTypeFailureReason_lower(reason),uniffiCallStatus
+    )
+})
+}
+public func sealFormatName(format: SealFormat) -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_sessiongate_swift_fn_func_seal_format_name(
+        FfiConverterTypeSealFormat_lower(format),uniffiCallStatus
+    )
+})
+}
 /**
- * Parses a `WWW-Authenticate` value (for clients of APIs that step up); `nil` unless it is a
- * Bearer `insufficient_user_authentication` challenge.
+ * Every code a `SessionGateError` can carry, from the core's list (for parity tests and docs).
+ */
+public func errorCodes() -> [ErrorCodeInfo]  {
+    return try!  FfiConverterSequenceTypeErrorCodeInfo.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_sessiongate_swift_fn_func_error_codes(uniffiCallStatus
+    )
+})
+}
+public func challengeBodyJson(challenge: Challenge) -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_sessiongate_swift_fn_func_challenge_body_json(
+        FfiConverterTypeChallenge_lower(challenge),uniffiCallStatus
+    )
+})
+}
+public func challengeWwwAuthenticate(challenge: Challenge) -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_sessiongate_swift_fn_func_challenge_www_authenticate(
+        FfiConverterTypeChallenge_lower(challenge),uniffiCallStatus
+    )
+})
+}
+public func denialReasonCode(reason: DenialReason) -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_sessiongate_swift_fn_func_denial_reason_code(
+        FfiConverterTypeDenialReason_lower(reason),uniffiCallStatus
+    )
+})
+}
+/**
+ * Parses a `WWW-Authenticate` value; `nil` unless it is a Bearer
+ * `insufficient_user_authentication` challenge (never traps on hostile input).
  */
 public func parseChallenge(header: String) -> Challenge?  {
     return try!  FfiConverterOptionTypeChallenge.lift(try! rustCall() {
         uniffiCallStatus in
     uniffi_sessiongate_swift_fn_func_parse_challenge(
         FfiConverterString.lower(header),uniffiCallStatus
+    )
+})
+}
+/**
+ * `policy.checkClaims(claimsJson:now:)` (StepUpPolicy+MFA.swift): the policy, as for a bearer
+ * token, on claims (a JSON object) *you* verified. For sessiongate's: `gate.check(subject:…)`.
+ */
+public func policyCheckClaims(policy: StepUpPolicy, claimsJson: String, now: Double? = nil)throws  -> StepUpDecision  {
+    return try  FfiConverterTypeStepUpDecision_lift(try rustCallWithError(FfiConverterTypeSessionGateError_lift) {
+        uniffiCallStatus in
+    uniffi_sessiongate_swift_fn_func_policy_check_claims(
+        FfiConverterTypeStepUpPolicy_lower(policy),
+        FfiConverterString.lower(claimsJson),
+        FfiConverterOptionDouble.lower(now),uniffiCallStatus
     )
 })
 }
@@ -3086,46 +3168,61 @@ private let initializationResult: InitializationResult = {
     if bindings_contract_version != scaffolding_contract_version {
         return InitializationResult.contractVersionMismatch
     }
-    if (uniffi_sessiongate_swift_checksum_func_parse_challenge() != 10060) {
+    if (uniffi_sessiongate_swift_checksum_func_describe_config() != 63213) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sessiongate_swift_checksum_method_sessiongate_authenticate() != 43125) {
+    if (uniffi_sessiongate_swift_checksum_func_failure_reason_name() != 10745) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sessiongate_swift_checksum_method_sessiongate_authenticate_at() != 4882) {
+    if (uniffi_sessiongate_swift_checksum_func_seal_format_name() != 49849) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sessiongate_swift_checksum_method_sessiongate_check() != 51840) {
+    if (uniffi_sessiongate_swift_checksum_func_error_codes() != 16168) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sessiongate_swift_checksum_method_sessiongate_check_token() != 7962) {
+    if (uniffi_sessiongate_swift_checksum_func_challenge_body_json() != 3946) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sessiongate_swift_checksum_method_sessiongate_jwks_status() != 6692) {
+    if (uniffi_sessiongate_swift_checksum_func_challenge_www_authenticate() != 62850) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sessiongate_swift_checksum_method_sessiongate_require() != 33878) {
+    if (uniffi_sessiongate_swift_checksum_func_denial_reason_code() != 21289) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sessiongate_swift_checksum_method_sessiongate_require_token() != 11104) {
+    if (uniffi_sessiongate_swift_checksum_func_parse_challenge() != 29114) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sessiongate_swift_checksum_func_policy_check_claims() != 9380) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sessiongate_swift_checksum_method_sessiongate_authenticate() != 32140) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sessiongate_swift_checksum_method_sessiongate_check() != 14610) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sessiongate_swift_checksum_method_sessiongate_jwks_status() != 50945) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sessiongate_swift_checksum_method_sessiongate_require() != 41627) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sessiongate_swift_checksum_method_sessiongate_seal_data() != 14520) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sessiongate_swift_checksum_method_sessiongate_seal_session() != 16439) {
+    if (uniffi_sessiongate_swift_checksum_method_sessiongate_seal_session() != 20962) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sessiongate_swift_checksum_method_sessiongate_unseal_data() != 29030) {
+    if (uniffi_sessiongate_swift_checksum_method_sessiongate_unseal_data() != 18815) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sessiongate_swift_checksum_method_sessiongate_verify_access_token() != 62607) {
+    if (uniffi_sessiongate_swift_checksum_method_sessiongate_verify_access_token() != 14973) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sessiongate_swift_checksum_method_sessiongate_verify_id_token() != 29044) {
+    if (uniffi_sessiongate_swift_checksum_method_sessiongate_verify_id_token() != 23487) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sessiongate_swift_checksum_constructor_sessiongate_new() != 40821) {
+    if (uniffi_sessiongate_swift_checksum_constructor_sessiongate_new() != 20204) {
         return InitializationResult.apiChecksumMismatch
     }
 

@@ -21,17 +21,15 @@ else { fail("cannot read the fixture \(path)") }
 
 do {
     let jwksJSON = String(decoding: try JSONSerialization.data(withJSONObject: jwks), as: UTF8.self)
-    let gate = try SessionGate(config: SessionGateConfig(
-        clientId: clientId, cookiePasswords: passwords, jwks: jwksJSON, jwksUrl: nil,
-        issuer: nil, audience: nil, leewaySeconds: 0))
+    let gate = try SessionGate(config: SessionGateConfig(clientId: clientId, cookiePasswords: passwords, jwks: jwksJSON))
     func pad(_ s: String, _ width: Int) -> String { s.padding(toLength: max(width, s.count), withPad: " ", startingAt: 0) }
     print([pad("binding", 8), pad("format", 7), pad("session", 22), pad("user", 17), pad("amr", 16), "mfa?"].joined(separator: " "))
     var refused = 0
     for session in sessions {
         guard let cookie = session["cookie"] as? String else { fail("a session without a cookie") }
-        switch try gate.authenticateAt(sessionData: cookie, now: now) {
+        switch try gate.authenticate(sessionData: cookie, now: now) {
         case .authenticated(let s):
-            let mfa = try gate.check(session: s, policy: .mfa(), now: now) == .allowed
+            let mfa = try gate.check(subject: s.handle, policy: .mfa(), now: now) == .allowed
             let amrText = s.amr.map { "[" + $0.map { "\"\($0)\"" }.joined(separator: ", ") + "]" } ?? "none"
             print([pad("swift", 8), pad(s.format.description, 7), pad(s.sessionId, 22), pad(s.user?.email ?? "-", 17),
                    pad(amrText, 16), mfa ? "yes" : "no"].joined(separator: " "))

@@ -52,7 +52,7 @@ final class SessionGateTests: XCTestCase {
         for format in [SealFormat.iron, SealFormat.fernet] {
             let cookie = try gate.sealSession(session: data, format: format)
             XCTAssertTrue(cookie.hasPrefix(format == .iron ? "Fe26.2*1*" : "gAAAAA"), "\(format): \(cookie.prefix(12))")
-            guard case .authenticated(let s) = try gate.authenticateAt(sessionData: cookie, now: sample.now) else {
+            guard case .authenticated(let s) = try gate.authenticate(sessionData: cookie, now: sample.now) else {
                 return XCTFail("\(format): the sealed session did not authenticate")
             }
             XCTAssertEqual(s.format, format)
@@ -64,7 +64,7 @@ final class SessionGateTests: XCTestCase {
             XCTAssertEqual(s.impersonator?.email, "admin@example.com")
             XCTAssertEqual(s.impersonator?.reason, "support")
             let user = try XCTUnwrap(s.user)
-            let raw = try XCTUnwrap(try parseJSON(user.rawJson) as? [String: Any])
+            let raw = try XCTUnwrap(try parseJSON(try XCTUnwrap(s.userJson)) as? [String: Any])
             XCTAssertTrue(jsonEqual(raw, sample.session["user"]), "\(format): user changed")
             XCTAssertEqual(user.id, raw["id"] as? String)
             XCTAssertNotNil(user.id)
@@ -94,7 +94,7 @@ final class SessionGateTests: XCTestCase {
         for (format, userJson) in zip([SealFormat.iron, .fernet], users) {
             let cookie = try gate.sealSession(session: SessionData(accessToken: sample.accessToken, refreshToken: "r", userJson: userJson),
                                               format: format)
-            guard case .authenticated(let s) = try gate.authenticateAt(sessionData: cookie, now: sample.now) else {
+            guard case .authenticated(let s) = try gate.authenticate(sessionData: cookie, now: sample.now) else {
                 return XCTFail("\(format): not authenticated")
             }
             let user = try XCTUnwrap(s.user)
@@ -115,13 +115,13 @@ final class SessionGateTests: XCTestCase {
         let data = SessionData(accessToken: sample.accessToken, refreshToken: "r", userJson: userJson)
         let sealedWithOld = try sample.gate(passwords: [old]).sealSession(session: data, format: .iron)
         let rotated = try sample.gate(passwords: [new, old])
-        guard case .authenticated = try rotated.authenticateAt(sessionData: sealedWithOld, now: sample.now) else {
+        guard case .authenticated = try rotated.authenticate(sessionData: sealedWithOld, now: sample.now) else {
             return XCTFail("rotation: the old secret did not open the cookie")
         }
         let foreign = try sample.gate(passwords: [new])
         for format in [SealFormat.iron, .fernet] {
             let cookie = try sample.gate(passwords: [old]).sealSession(session: data, format: format)
-            XCTAssertEqual(try foreign.authenticateAt(sessionData: cookie, now: sample.now),
+            XCTAssertEqual(try foreign.authenticate(sessionData: cookie, now: sample.now),
                            .failed(reason: .invalidSessionCookie, detail: "mac_mismatch"), "\(format)")
         }
     }
@@ -194,10 +194,17 @@ final class SessionGateTests: XCTestCase {
             XCTAssertEqual(error.code(), "seal_error")
         }
         XCTAssertThrowsError(try gate.unsealData(sealedData: "Fe26.2*1*garbage")) { error in
-            guard let error = error as? SessionGateError, case .Unseal = error else { return XCTFail("\(error)") }
+            guard let error = error as? SessionGateError, case .Unseal(_, let detail) = error else { return XCTFail("\(error)") }
             XCTAssertEqual(error.code(), "unseal_error")
+            XCTAssertEqual(detail, "malformed_seal")
         }
-        XCTAssertThrowsError(try gate.authenticateAt(sessionData: "x", now: .nan)) { error in
+        let foreign = try sample.gate(passwords: [randomKey()]).sealData(json: "{}", format: .iron)
+        XCTAssertThrowsError(try gate.unsealData(sealedData: foreign)) { error in
+            guard case .Unseal(let message, let detail)? = error as? SessionGateError else { return XCTFail("\(error)") }
+            XCTAssertEqual(detail, "mac_mismatch")
+            XCTAssertEqual(message, "cannot unseal: mac_mismatch")
+        }
+        XCTAssertThrowsError(try gate.authenticate(sessionData: "x", now: .nan)) { error in
             XCTAssertEqual((error as? SessionGateError)?.code(), "configuration_error")
         }
         let sealed = try gate.sealData(json: #"{"any": ["json", 1]}"#, format: .fernet)
@@ -212,7 +219,7 @@ final class SessionGateTests: XCTestCase {
         config.cookiePasswords = [key]
         let data = SessionData(accessToken: sample.accessToken, refreshToken: "refresh-secret-value",
                                userJson: try jsonText(sample.session["user"] as Any))
-        let result = try gate.authenticateAt(sessionData: try gate.sealSession(session: data, format: .iron), now: sample.now)
+        let result = try gate.authenticate(sessionData: try gate.sealSession(session: data, format: .iron), now: sample.now)
         guard case .authenticated(let session) = result else { return XCTFail("not authenticated") }
         for text in ["\(config)", String(reflecting: config), "\(data)", String(reflecting: data),
                      "\(session)", String(reflecting: session), "\(result)", String(reflecting: result)] {
@@ -231,7 +238,7 @@ final class SessionGateTests: XCTestCase {
         let lock = NSLock()
         var authenticated = 0
         DispatchQueue.concurrentPerform(iterations: 64) { _ in
-            if case .authenticated? = try? gate.authenticateAt(sessionData: cookie, now: sample.now) {
+            if case .authenticated? = try? gate.authenticate(sessionData: cookie, now: sample.now) {
                 lock.lock(); authenticated += 1; lock.unlock()
             }
         }

@@ -20,7 +20,7 @@ func authenticatedCase(_ id: String) throws -> (gate: SessionGate, now: Double, 
         throw VectorError("\(id): no config, cookie or now")
     }
     let gate = try SessionGate(config: try gateConfig(config, jwks: jwks))
-    guard case .authenticated(let session) = try gate.authenticateAt(sessionData: cookie, now: now) else {
+    guard case .authenticated(let session) = try gate.authenticate(sessionData: cookie, now: now) else {
         throw VectorError("\(id): did not authenticate")
     }
     return (gate, now, session)
@@ -40,7 +40,7 @@ func jwtPart(_ token: String, _ index: Int) throws -> [String: Any] {
 
 /// Runs `body`, expecting `SessionGateError.StepUpRequired`; returns its fields.
 func expectStepUp(_ name: String, file: StaticString = #filePath, line: UInt = #line, _ body: () throws -> Void)
-    -> (reason: DenialReason, status: UInt16, header: String, body: String)? {
+    -> (reason: DenialReason, status: UInt16, header: String, body: String, message: String)? {
     do {
         try body()
         XCTFail("\(name): no StepUpRequired thrown", file: file, line: line)
@@ -53,7 +53,7 @@ func expectStepUp(_ name: String, file: StaticString = #filePath, line: UInt = #
         XCTAssertFalse(error.isRetryable(), name, file: file, line: line)
         XCTAssertEqual(error.message(), message, name, file: file, line: line)
         XCTAssertTrue(message.contains(reason.description), "\(name): \(message)", file: file, line: line)
-        return (reason, status, header, bodyJson)
+        return (reason, status, header, bodyJson, message)
     } catch {
         XCTFail("\(name): \(error) is not a SessionGateError", file: file, line: line)
     }
@@ -78,7 +78,7 @@ final class StepUpTests: XCTestCase {
             XCTAssertTrue(Set(p.keys).isSubset(of: known), "\(id): unknown policy keys \(p.keys.sorted())")
             let policy = StepUpPolicy(amrAnyOf: p["amr_any_of"] as? [String] ?? [],
                                       amrAllOf: p["amr_all_of"] as? [String] ?? [],
-                                      maxAgeSeconds: double(p["max_age"]).map { UInt64($0) },
+                                      maxAgeSeconds: double(p["max_age"]),
                                       acrValues: p["acr_values"] as? [String] ?? [])
             let decision = try policy.checkClaims(claimsJson: try jsonText(claims), now: now)
             switch decision {
@@ -102,50 +102,62 @@ final class StepUpTests: XCTestCase {
         let (gate, now, mfa) = try authenticatedCase("sessiongate/mfa_iron")
         XCTAssertEqual(mfa.amr, ["pwd", "mfa"])
         let authTime = try XCTUnwrap(mfa.authTime)
-        XCTAssertEqual(try gate.check(session: mfa, policy: .mfa(), now: now), .allowed)
-        XCTAssertNoThrow(try gate.require(session: mfa, policy: .mfa(), now: now))
-        XCTAssertEqual(try gate.check(session: mfa, policy: .mfa(maxAgeSeconds: UInt64(now) - UInt64(authTime)), now: now), .allowed)
-        XCTAssertEqual(try gate.check(session: mfa, policy: .mfa(acrValues: [try XCTUnwrap(mfa.acr)]), now: now), .allowed)
+        XCTAssertEqual(try gate.check(subject: mfa.handle, policy: .mfa(), now: now), .allowed)
+        XCTAssertNoThrow(try gate.require(subject: mfa.handle, policy: .mfa(), now: now))
+        XCTAssertEqual(try gate.check(subject: mfa.handle, policy: .mfa(maxAgeSeconds: Double(UInt64(now) - UInt64(authTime))), now: now), .allowed)
+        XCTAssertEqual(try gate.check(subject: mfa.handle, policy: .mfa(acrValues: [try XCTUnwrap(mfa.acr)]), now: now), .allowed)
         // The current time (no `now`): this session's auth_time is in the past, so older than 1 s.
-        guard case .denied(.authenticationTooOld, let old) = try gate.check(session: mfa, policy: .mfa(maxAgeSeconds: 1)) else {
+        guard case .denied(.authenticationTooOld, let old) = try gate.check(subject: mfa.handle, policy: .mfa(maxAgeSeconds: 1)) else {
             return XCTFail("a 1 s max age allowed an old authentication")
         }
         XCTAssertEqual(old.maxAge, 1)
         let tooOld = UInt64(now) - UInt64(authTime) - 1
-        let stale = expectStepUp("max age") { try gate.require(session: mfa, policy: .mfa(maxAgeSeconds: tooOld), now: now) }
+        let stale = expectStepUp("max age") { try gate.require(subject: mfa.handle, policy: .mfa(maxAgeSeconds: Double(tooOld)), now: now) }
         XCTAssertEqual(stale?.reason, .authenticationTooOld)
         XCTAssertEqual(stale?.status, 403)
         XCTAssertEqual(stale.map { parseChallenge(header: $0.header)?.maxAge }, tooOld)
 
         let (pwdGate, pwdNow, pwd) = try authenticatedCase("sessiongate/pwd_only_iron")
         XCTAssertEqual(pwd.amr, ["pwd"])
-        guard case .denied(let reason, let challenge) = try pwdGate.check(session: pwd, policy: .mfa(), now: pwdNow) else {
+        guard case .denied(let reason, let challenge) = try pwdGate.check(subject: pwd.handle, policy: .mfa(), now: pwdNow) else {
             return XCTFail("a password-only session passed the MFA policy")
         }
         XCTAssertEqual(reason, .mfaRequired)
         XCTAssertEqual(challenge, Challenge(errorDescription: "Multi-factor authentication is required", acrValues: [], maxAge: nil))
-        let refused = try XCTUnwrap(expectStepUp("password only") { try pwdGate.require(session: pwd, policy: .mfa(), now: pwdNow) })
+        let refused = try XCTUnwrap(expectStepUp("password only") { try pwdGate.require(subject: pwd.handle, policy: .mfa(), now: pwdNow) })
         XCTAssertEqual(refused.reason, .mfaRequired)
         XCTAssertEqual(refused.status, 403)
+        XCTAssertEqual(refused.message, "step-up required (mfa_required): Multi-factor authentication is required")
         XCTAssertEqual(refused.header, #"Bearer error="insufficient_user_authentication", error_description="Multi-factor authentication is required""#)
         XCTAssertEqual(refused.header, challenge.wwwAuthenticate())
         XCTAssertTrue(jsonEqual(try parseJSON(refused.body), ["error": "insufficient_user_authentication",
                                                              "error_description": "Multi-factor authentication is required"]))
         XCTAssertEqual(parseChallenge(header: refused.header), challenge)
         // Nothing required: allowed; a session without the claim the policy needs: claims_missing.
-        XCTAssertEqual(try pwdGate.check(session: pwd, policy: StepUpPolicy(amrAnyOf: []), now: pwdNow), .allowed)
-        guard case .denied(.claimsMissing, _) = try pwdGate.check(session: pwd, policy: .mfa(acrValues: ["urn:gold"]), now: pwdNow) else {
+        XCTAssertEqual(try pwdGate.check(subject: pwd.handle, policy: StepUpPolicy(amrAnyOf: []), now: pwdNow), .allowed)
+        guard case .denied(.claimsMissing, _) = try pwdGate.check(subject: pwd.handle, policy: .mfa(acrValues: ["urn:gold"]), now: pwdNow) else {
             return XCTFail("a session without acr passed an acr policy")
         }
         let (absentGate, absentNow, absent) = try authenticatedCase("sessiongate/amr_absent")
         XCTAssertNil(absent.amr)
-        guard case .denied(.claimsMissing, _) = try absentGate.check(session: absent, policy: .mfa(), now: absentNow) else {
+        guard case .denied(.claimsMissing, _) = try absentGate.check(subject: absent.handle, policy: .mfa(), now: absentNow) else {
             return XCTFail("a session without amr passed the MFA policy")
         }
-        // amrAnyOf and amrAllOf together are a configuration error.
-        XCTAssertThrowsError(try gate.check(session: mfa, policy: StepUpPolicy(amrAnyOf: ["mfa"], amrAllOf: ["pwd"]), now: now)) {
-            XCTAssertEqual(($0 as? SessionGateError)?.code(), "configuration_error")
+        // Both amr lists: all of amrAllOf and one of amrAnyOf (the core's one rule).
+        XCTAssertEqual(try gate.check(subject: mfa.handle, policy: StepUpPolicy(amrAnyOf: ["mfa"], amrAllOf: ["pwd"]), now: now), .allowed)
+        guard case .denied(.mfaRequired, _) = try gate.check(subject: mfa.handle, policy: StepUpPolicy(amrAnyOf: ["otp"], amrAllOf: ["pwd"]), now: now) else {
+            return XCTFail("one of [otp] passed for amr [pwd, mfa]")
         }
+        // Only amrAllOf: it replaces the default.
+        XCTAssertEqual(try pwdGate.check(subject: pwd.handle, policy: StepUpPolicy(amrAllOf: ["pwd"]), now: pwdNow), .allowed)
+        // A policy judges the verified session, not the record: editing the record changes nothing.
+        var edited = pwd
+        edited.amr = ["pwd", "mfa"]
+        guard case .denied(.mfaRequired, _) = try pwdGate.check(subject: edited.handle, policy: .mfa(), now: pwdNow) else {
+            return XCTFail("an edited record passed the MFA policy")
+        }
+        XCTAssertNotEqual(edited, pwd)
+        XCTAssertEqual(pwd, try authenticatedCase("sessiongate/pwd_only_iron").session)
     }
 
     func testChallengeRoundTrip() throws {
@@ -159,6 +171,12 @@ final class StepUpTests: XCTestCase {
         XCTAssertNil(parseChallenge(header: #"Bearer error="invalid_token""#))
         XCTAssertNil(parseChallenge(header: #"Basic realm="x""#))
         XCTAssertNil(parseChallenge(header: #"Bearer error="insufficient_user_authentication", max_age=soon"#))
+        // Hostile headers are nil, never a trap.
+        let hostile = ["", "Bearer", "Bearer =", #"Bearer error="unterminated"#, "Bearer error=\"insufficient_user_authentication\\",
+                       #"Bearer error="insufficient_user_authentication", max_age=99999999999999999999999"#,
+                       #"Bearer error="insufficient_user_authentication", max_age=-1"#, "Bearer error=\u{0}\u{FFFF}🙂",
+                       String(repeating: #"Bearer ,="\"#, count: 10_000)]
+        for header in hostile { XCTAssertNil(parseChallenge(header: header), header.prefix(80).description) }
         XCTAssertThrowsError(try StepUpPolicy.mfa().checkClaims(claimsJson: "[1]")) {
             XCTAssertEqual(($0 as? SessionGateError)?.code(), "configuration_error")
         }
@@ -176,7 +194,7 @@ final class StepUpTests: XCTestCase {
         let clientId = try XCTUnwrap(config["client_id"] as? String)
         XCTAssertTrue(audiences.contains(clientId))
         var base = try gateConfig(config, jwks: jwks)
-        base.audiences = []
+        base.audiences = nil
 
         // Access token (bearer): verified, then the policy (401 on refusal).
         let gate = try SessionGate(config: base)
@@ -189,10 +207,10 @@ final class StepUpTests: XCTestCase {
         XCTAssertEqual(access.authTime, (claims["auth_time"] as? NSNumber)?.int64Value)
         XCTAssertTrue(jsonEqual(try parseJSON(access.claimsJson), claims))
         XCTAssertEqual((try parseJSON(access.headerJson) as? [String: Any])?["alg"] as? String, "RS256")
-        XCTAssertEqual(try gate.checkToken(token: access, policy: .mfa(), now: now), .allowed)
-        XCTAssertNoThrow(try gate.requireToken(token: access, policy: .mfa(), now: now))
+        XCTAssertEqual(try gate.check(subject: access.handle, policy: .mfa(), now: now), .allowed)
+        XCTAssertNoThrow(try gate.require(subject: access.handle, policy: .mfa(), now: now))
         let bearer = try XCTUnwrap(expectStepUp("bearer acr") {
-            try gate.requireToken(token: access, policy: .mfa(acrValues: ["urn:gold"]), now: now)
+            try gate.require(subject: access.handle, policy: .mfa(acrValues: ["urn:gold"]), now: now)
         })
         XCTAssertEqual(bearer.reason, .acrInsufficient)
         XCTAssertEqual(bearer.status, 401)
@@ -210,7 +228,7 @@ final class StepUpTests: XCTestCase {
             return XCTFail("the ID token did not verify")
         }
         XCTAssertEqual(id.subject, claims["sub"] as? String)
-        XCTAssertEqual(try idGate.checkToken(token: id, policy: .mfa(), now: now), .allowed)
+        XCTAssertEqual(try idGate.check(subject: id.handle, policy: .mfa(), now: now), .allowed)
 
         var wrongAudience = idConfig
         wrongAudience.clientId = "client_someone_else"

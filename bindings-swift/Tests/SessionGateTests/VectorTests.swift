@@ -10,12 +10,19 @@ let casesURL = packageDir.appendingPathComponent("../tests/vectors/cases.json").
 
 /// The shared vectors file, parsed.
 func loadVectors() throws -> (jwks: [String: Any], cases: [[String: Any]]) {
+    let (jwks, cases, _) = try loadVectorsFile()
+    return (jwks, cases)
+}
+
+/// The shared vectors file with its `session_keys` (the core's session fields, snake_case).
+func loadVectorsFile() throws -> (jwks: [String: Any], cases: [[String: Any]], sessionKeys: [String]) {
     let data = try Data(contentsOf: casesURL)
     guard let root = try JSONSerialization.jsonObject(with: data) as? [String: Any],
           let jwks = root["jwks"] as? [String: Any],
-          let cases = root["cases"] as? [[String: Any]]
+          let cases = root["cases"] as? [[String: Any]],
+          let keys = root["session_keys"] as? [String]
     else { throw VectorError("\(casesURL.path): not a vectors file") }
-    return (jwks, cases)
+    return (jwks, cases, keys)
 }
 
 struct VectorError: Error, CustomStringConvertible {
@@ -67,7 +74,7 @@ func jsonEqual(_ a: Any?, _ b: Any?) -> Bool {
     }
 }
 
-/// The session as the vectors' snake_case JSON, every key.
+/// The session under the vectors' snake_case names (the Swift fields, camelCase).
 func sessionJSON(_ s: AuthenticateWithSessionCookieSuccessResponse) throws -> [String: Any] {
     func opt(_ v: Any?) -> Any { v ?? NSNull() }
     return [
@@ -82,8 +89,8 @@ func sessionJSON(_ s: AuthenticateWithSessionCookieSuccessResponse) throws -> [S
         "amr": opt(s.amr),
         "acr": opt(s.acr),
         "auth_time": opt(s.authTime.map { NSNumber(value: $0) }),
-        "user": try s.user.map { try parseJSON($0.rawJson) } ?? NSNull(),
-        "impersonator": try s.impersonator.map { try parseJSON($0.rawJson) } ?? NSNull(),
+        "user": try s.userJson.map { try parseJSON($0) } ?? NSNull(),
+        "impersonator": try s.impersonatorJson.map { try parseJSON($0) } ?? NSNull(),
         "authentication_method": opt(s.authenticationMethod),
         "access_token": s.accessToken,
         "claims": try parseJSON(s.claimsJson),
@@ -105,20 +112,23 @@ func gateConfig(_ config: [String: Any], jwks: [String: Any]) throws -> SessionG
     case nil, is NSNull: jwksJSON = nil
     default: throw VectorError("jwks: neither a name nor a JWKS")
     }
+    // Absent keys stay nil: the core's defaults. The cases write "not checked" as an empty
+    // list, which the options (like every binding's) spell as no list.
+    func list(_ key: String) -> [String]? { (config[key] as? [String]).flatMap { $0.isEmpty ? nil : $0 } }
     return SessionGateConfig(
         clientId: config["client_id"] as? String ?? "",
         cookiePasswords: config["cookie_passwords"] as? [String] ?? [],
-        jwks: jwksJSON, jwksUrl: nil, issuer: nil, audience: nil,
-        leewaySeconds: double(config["leeway"]) ?? 0,
-        issuers: config["issuers"] as? [String] ?? [],
-        audiences: config["audiences"] as? [String] ?? [],
-        requireExp: bool(config["require_exp"]) ?? true,
-        maxCookieBytes: UInt64(double(config["max_cookie_bytes"]) ?? 16384),
-        algorithms: config["algorithms"] as? [String] ?? [])
+        jwks: jwksJSON,
+        issuers: list("issuers"),
+        audiences: list("audiences"),
+        leewaySeconds: double(config["leeway"]),
+        requireExp: bool(config["require_exp"]),
+        maxCookieBytes: double(config["max_cookie_bytes"]),
+        algorithms: config["algorithms"] as? [String])
 }
 
 /// The mismatches of one case (empty: it passed).
-func runCase(_ c: [String: Any], jwks: [String: Any]) -> [String] {
+func runCase(_ c: [String: Any], jwks: [String: Any], sessionKeys: [String]) -> [String] {
     do {
         guard let config = c["config"] as? [String: Any], let expected = c["expected"] as? [String: Any],
               let outcome = expected["outcome"] as? String
@@ -137,21 +147,22 @@ func runCase(_ c: [String: Any], jwks: [String: Any]) -> [String] {
             return ["no cookie or now"]
         }
         let gate = try SessionGate(config: swiftConfig)
-        let result = try gate.authenticateAt(sessionData: cookie, now: now)
+        let result = try gate.authenticate(sessionData: cookie, now: now)
         switch (outcome, result) {
         case ("authenticated", .authenticated(let session)):
             guard let want = expected["session"] as? [String: Any] else { return ["no expected session"] }
             let got = try sessionJSON(session)
             var problems: [String] = []
-            for (key, value) in want.sorted(by: { $0.key < $1.key }) {
+            if Set(want.keys) != Set(sessionKeys) { problems.append("expected keys \(want.keys.sorted()) are not session_keys") }
+            for key in sessionKeys {
                 guard let mine = got[key] else {
-                    problems.append("expected key \(key) has no Swift field")
+                    problems.append("session key \(key) has no Swift field")
                     continue
                 }
-                if !jsonEqual(mine, value) { problems.append("\(key): got \(mine), want \(value)") }
+                if !jsonEqual(mine, want[key]) { problems.append("\(key): got \(mine), want \(want[key] ?? "-")") }
             }
             // The typed user fields agree with the sealed object.
-            if let user = session.user, let raw = try parseJSON(user.rawJson) as? [String: Any] {
+            if let user = session.user, let raw = try parseJSON(session.userJson ?? "null") as? [String: Any] {
                 if user.id != raw["id"] as? String { problems.append("user.id \(String(describing: user.id))") }
                 if user.email != raw["email"] as? String { problems.append("user.email \(String(describing: user.email))") }
                 let first = (raw["firstName"] ?? raw["first_name"]) as? String
@@ -173,14 +184,15 @@ func runCase(_ c: [String: Any], jwks: [String: Any]) -> [String] {
 
 final class VectorTests: XCTestCase {
     func testEveryVectorCase() throws {
-        let (jwks, cases) = try loadVectors()
+        let (jwks, cases, sessionKeys) = try loadVectorsFile()
         XCTAssertGreaterThan(cases.count, 0, "no cases in \(casesURL.path)")
+        XCTAssertGreaterThan(sessionKeys.count, 0, "no session_keys in \(casesURL.path)")
         var ids = Set<String>()
         var failed = 0
         for c in cases {
             let id = c["id"] as? String ?? "<no id>"
             XCTAssertTrue(ids.insert(id).inserted, "duplicate case id \(id)")
-            let problems = runCase(c, jwks: jwks)
+            let problems = runCase(c, jwks: jwks, sessionKeys: sessionKeys)
             if !problems.isEmpty { failed += 1 }
             XCTAssertEqual(problems, [], "case \(id): \(problems.joined(separator: "; "))")
         }

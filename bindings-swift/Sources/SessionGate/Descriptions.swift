@@ -1,0 +1,30 @@
+// Hand-written (not generated): the core's enums shown by the core's names. They are the
+// core's own types (`#[uniffi::remote]`), so their strings come from Rust, not from here.
+
+extension SealFormat: CustomStringConvertible {
+    /// `"iron"` or `"fernet"`.
+    public var description: String { sealFormatName(format: self) }
+}
+
+extension FailureReason: CustomStringConvertible {
+    /// The peers' string: `no_session_cookie_provided`, `invalid_session_cookie`, `invalid_jwt`.
+    public var description: String { failureReasonName(reason: self) }
+}
+
+extension DenialReason: CustomStringConvertible {
+    /// `mfa_required`, `authentication_too_old`, `acr_insufficient` or `claims_missing`.
+    public var description: String { denialReasonCode(reason: self) }
+}
+
+extension Challenge {
+    /// The `WWW-Authenticate` header value (send with status 401).
+    public func wwwAuthenticate() -> String { challengeWwwAuthenticate(challenge: self) }
+
+    /// The JSON body (send with status 403): `{"error": "insufficient_user_authentication", …}`.
+    public func bodyJson() -> String { challengeBodyJson(challenge: self) }
+}
+
+extension SessionGateConfig: CustomDebugStringConvertible {
+    /// The core's description: no passwords, no JWKS document, no URL credentials.
+    public var debugDescription: String { describeConfig(config: self) }
+}

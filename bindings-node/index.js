@@ -839,3 +839,4 @@ module.exports.Challenge = nativeBinding.Challenge
 module.exports.CookieSession = nativeBinding.CookieSession
 module.exports.SessionGate = nativeBinding.SessionGate
 module.exports.StepUpPolicy = nativeBinding.StepUpPolicy
+module.exports.errorCodes = nativeBinding.errorCodes

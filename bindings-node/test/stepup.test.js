@@ -49,8 +49,15 @@ describe('StepUpPolicy', () => {
     assert.equal(p.checkClaims({ amr: ['mfa'] }).allowed, true)
     assert.equal(p.checkClaims({ amr: 'pwd' }).reason, 'mfa_required')
   })
+  it('both lists: every one of amrAllOf and one of amrAnyOf (the core\'s rule)', () => {
+    const both = new StepUpPolicy({ amrAnyOf: ['otp', 'hwk'], amrAllOf: ['pwd'] })
+    assert.deepEqual([both.amrAnyOf, both.amrAllOf], [['otp', 'hwk'], ['pwd']])
+    assert.equal(both.checkClaims({ amr: ['pwd', 'otp'] }).allowed, true)
+    assert.equal(both.checkClaims({ amr: ['otp'] }).reason, 'mfa_required')
+    assert.equal(both.checkClaims({ amr: ['pwd'] }).reason, 'mfa_required')
+  })
   it('bad options throw ConfigurationError', () => {
-    for (const options of [{ amrAnyOf: ['otp'], amrAllOf: ['pwd'] }, { maxAge: -1 }, { maxAge: 'soon' }, { amrAnyOff: [] }, 'mfa']) {
+    for (const options of [{ maxAge: -1 }, { maxAge: NaN }, { maxAge: 'soon' }, { amrAnyOff: [] }, { acrValues: [''] }, 'mfa']) {
       assert.throws(() => new StepUpPolicy(options), (e) => e instanceof ConfigurationError && e.code === 'ERR_SESSIONGATE_CONFIG')
     }
     assert.throws(() => new StepUpPolicy().checkClaims('amr=mfa'), (e) => e instanceof TypeError && e.code === 'ERR_INVALID_ARG_VALUE')
@@ -110,6 +117,8 @@ describe('check / require on sessions from cases.json', () => {
       assert.ok(e instanceof StepUpRequiredError && e instanceof SessionGateError && e instanceof Error)
       assert.equal(e.name, 'StepUpRequiredError')
       assert.equal(e.code, 'ERR_SESSIONGATE_STEP_UP_REQUIRED')
+      assert.equal(e.coreCode, 'step_up_required')
+      assert.equal(e.message, 'step-up required (mfa_required): Multi-factor authentication is required')
       assert.equal(e.status, 403)
       assert.equal(e.reason, 'mfa_required')
       assert.equal(e.retryable, false)
@@ -149,6 +158,22 @@ describe('check / require on sessions from cases.json', () => {
     }
     const auth = await gate.authenticate(c.cookie, { now: c.now })
     assert.throws(() => gate.check(auth, { amrAnyOf: ['mfa'] }))
+  })
+
+  it('judges what the core verified: a copy is refused, an edit changes nothing', async () => {
+    const pwd = byId('sessiongate/pwd_only_iron')
+    const gate = gateFor(pwd.config)
+    const auth = await gate.authenticate(pwd.cookie, { now: pwd.now })
+    assert.equal(gate.check(auth, mfaPolicy, { now: pwd.now }).reason, 'mfa_required')
+    for (const copy of [{ ...auth }, { ...auth, amr: ['pwd', 'mfa'] }, JSON.parse(JSON.stringify(auth)), Object.create(auth)]) {
+      assert.throws(() => gate.check(copy, mfaPolicy, { now: pwd.now }), (e) => e instanceof TypeError && e.code === 'ERR_INVALID_ARG_VALUE')
+      assert.throws(() => gate.require(copy, mfaPolicy, { now: pwd.now }), TypeError)
+    }
+    auth.amr = ['pwd', 'mfa']
+    auth.claims = { amr: ['mfa'] }
+    assert.equal(gate.check(auth, mfaPolicy, { now: pwd.now }).reason, 'mfa_required', 'the verified session, not the edited object')
+    // A session another gate verified is still a verified session.
+    assert.equal(new SessionGate(h.gateOptions()).check(auth, mfaPolicy, { now: pwd.now }).reason, 'mfa_required')
   })
 })
 

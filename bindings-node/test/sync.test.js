@@ -1,9 +1,9 @@
 'use strict'
 // authenticateSync (cached keys only: never a fetch; JwksNotCachedError when cold), inline answers, the result built
-// from one JSON string (lazy `claims`), and the verifiedTokenCache option.
+// from one JSON string (lazy `claims`), and the verifiedTokenCache option. A real fetch: jwks.test.js.
 const assert = require('node:assert/strict')
 const util = require('node:util')
-const { describe, it, after } = require('node:test')
+const { describe, it } = require('node:test')
 const { SessionGate, ConfigurationError, JwksNotCachedError, SessionGateError } = require('sessiongate')
 const h = require('./_helpers')
 
@@ -11,7 +11,6 @@ const gate = new SessionGate(h.gateOptions())
 const claims = h.claims()
 const accessToken = h.signToken(claims)
 const cookie = gate.sealSession({ accessToken, refreshToken: h.REFRESH_TOKEN, user: h.USER, organizationId: claims.org_id })
-const sealerAnswer = (value) => gate.authenticate(value)
 
 describe('authenticateSync', () => {
   it('returns what authenticate resolves, key for key (static key set)', async () => {
@@ -27,42 +26,17 @@ describe('authenticateSync', () => {
     assert.throws(() => gate.authenticateSync(cookie, { now: 'later' }), { code: 'ERR_SESSIONGATE_CONFIG' })
   })
 
-  it('a gate that fetches its keys: JwksNotCachedError (retryable) until authenticate() fetched, never a fetch', async () => {
-    let fetches = 0
-    const server = await h.startServer({ '/jwks': async () => ((fetches += 1), [200, h.peer.jwks]) }, { lifetimeMs: 30_000 })
-    after(() => server.close())
-    const remote = new SessionGate(h.gateOptions({ jwks: undefined, jwksUrl: `http://127.0.0.1:${server.port}/jwks` }))
-    const notCached = (e) => {
+  it('a gate that fetches its keys, never fetched: JwksNotCachedError (retryable); no fetch', () => {
+    // WorkOS's default key set, never fetched here (the fetch smoke test is in jwks.test.js).
+    const remote = new SessionGate({ clientId: h.CLIENT_ID, cookiePassword: h.PASSWORD })
+    assert.throws(() => remote.authenticateSync(cookie), (e) => {
       assert.ok(e instanceof JwksNotCachedError && e instanceof SessionGateError)
       assert.equal(e.code, 'ERR_SESSIONGATE_JWKS_NOT_CACHED')
-      assert.equal(e.name, 'JwksNotCachedError')
       assert.equal(e.retryable, true)
       assert.match(e.message, /await gate\.authenticate\(\)/)
-      assert.ok(!e.message.includes(h.PASSWORD))
       return true
-    }
-    for (let i = 0; i < 5; i++) assert.throws(() => remote.authenticateSync(cookie), notCached)
-    // A cookie refused before any key is needed is answered, cold or not.
-    assert.deepEqual(remote.authenticateSync('not a cookie'), await sealerAnswer('not a cookie'))
-    assert.deepEqual(remote.authenticateSync(42), await sealerAnswer(42))
-    await new Promise((resolve) => setTimeout(resolve, 50))
-    assert.equal(fetches, 0, 'authenticateSync never fetches')
+    })
     assert.equal(remote.jwksStatus().fetches, 0)
-    // The first async call fetches (off the event loop); then the sync path answers from the cache.
-    assert.equal((await remote.authenticate(cookie)).authenticated, true)
-    assert.equal(fetches, 1)
-    const sync = remote.authenticateSync(cookie)
-    assert.equal(sync.authenticated, true)
-    assert.deepEqual(sync, gate.authenticateSync(cookie))
-    for (let i = 0; i < 100; i++) assert.equal(remote.authenticateSync(cookie).sessionId, claims.sid)
-    // A token whose kid the cached set lacks would need a refetch: not cached, still no fetch.
-    const otherKid = gate.sealSession({ accessToken: h.signToken(claims, { kid: 'kid-not-in-the-set' }), refreshToken: h.REFRESH_TOKEN, user: h.USER })
-    assert.throws(() => remote.authenticateSync(otherKid), notCached)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-    assert.equal(fetches, 1, 'the sync path never fetched')
-    assert.equal(remote.jwksStatus().fetches, 1)
-    // WorkOS's default key set, never fetched here: not cached.
-    assert.throws(() => new SessionGate({ clientId: h.CLIENT_ID, cookiePassword: h.PASSWORD }).authenticateSync(cookie), notCached)
   })
 
   it('await authenticate() settles inline (no pool round trip) when the keys are cached', async () => {
@@ -80,18 +54,6 @@ describe('authenticateSync', () => {
     assert.ok(rejected instanceof Promise)
     await assert.rejects(rejected, { code: 'ERR_SESSIONGATE_CONFIG' })
     assert.ok(gate.authenticate(cookie) instanceof Promise)
-
-    let fetches = 0
-    const server = await h.startServer({ '/jwks': async () => ((fetches += 1), [200, h.peer.jwks]) }, { lifetimeMs: 30_000 })
-    after(() => server.close())
-    const remote = new SessionGate(h.gateOptions({ jwks: undefined, jwksUrl: `http://127.0.0.1:${server.port}/jwks` }))
-    const cold = remote.authenticate(cookie)
-    assert.equal(await settlesInMicrotasks(cold), false, 'cold keys: the pool fetches them')
-    assert.equal((await cold).authenticated, true)
-    const warm = remote.authenticate(cookie)
-    assert.equal(await settlesInMicrotasks(warm), true, 'warm keys: answered inline')
-    assert.deepEqual(await warm, await gate.authenticate(cookie))
-    assert.equal(fetches, 1)
   })
 })
 

@@ -5,14 +5,8 @@ const { describe, it, after } = require('node:test')
 const { SessionGate, ConfigurationError } = require('sessiongate')
 const { readJson, caseGateOptions } = require('./_helpers')
 
-const { jwks, cases } = readJson('cases.json')
-
-// The core's snake_case session keys (tests/lib.rs SESSION_KEYS) and our camelCase names.
-const SESSION_KEYS = [
-  'format', 'session_id', 'organization_id', 'role', 'roles', 'permissions', 'entitlements',
-  'feature_flags', 'amr', 'acr', 'auth_time', 'user', 'impersonator', 'authentication_method',
-  'access_token',
-]
+// The core's session fields (snake_case, without `claims`), read from the vectors.
+const { jwks, cases, session_keys: SESSION_KEYS } = readJson('cases.json')
 const camel = (key) => key.replace(/_([a-z])/g, (_, c) => c.toUpperCase())
 
 // The success object: @workos-inc/node's 12 keys in its order, then ours.
@@ -21,6 +15,10 @@ const SUCCESS_KEYS = [
   'featureFlags', 'user', 'authenticationMethod', 'impersonator', 'accessToken',
   'amr', 'acr', 'authTime', 'claims', 'format',
 ]
+
+it('the success keys are the core\'s session fields in camelCase, in its order', () => {
+  assert.deepEqual(SUCCESS_KEYS.filter((k) => k !== 'authenticated' && k !== 'claims'), SESSION_KEYS.map(camel))
+})
 
 const gateFor = (config) => new SessionGate(caseGateOptions(config, jwks))
 

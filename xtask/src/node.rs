@@ -1,11 +1,12 @@
 //! The node binding's build, test, demo, bench and codegen steps.
 //!
 //! Every `.node` addon is built by the napi CLI (`napi build --platform`, which passes
-//! `--target x86_64-unknown-linux-gnu`, so its artifacts live in `target/<triple>/` apart
-//! from plain `cargo` builds: the two never invalidate each other). The CLI also writes the
-//! loader (`index.js`) and the typings (`index.d.ts`): builds run it with `--output-dir
+//! `--target <host triple>`, so its artifacts live in `target/<triple>/` apart from plain
+//! `cargo` builds: the two never invalidate each other). The CLI also writes the loader
+//! (`index.js`) and the typings (`index.d.ts`): builds run it with `--output-dir
 //! target/napi-node/` and copy only the addon next to index.js; `codegen` compares or copies
-//! the loader and typings into the package (committed files).
+//! the loader and typings into the package (committed files). The package's entry point is
+//! the hand-written `lib/index.js`, type-checked (`tsc`) against index.d.ts by `test`.
 
 use std::collections::hash_map::DefaultHasher;
 use std::fs;
@@ -52,7 +53,14 @@ fn npm_ci() -> Result<()> {
         util::step("node: npm ci refused the lock file; npm install --no-save from the committed lock");
         util::run(npm().args(["install", "--no-save"]))?;
     }
-    util::run(npm().args(["ls", "--depth=0", "@napi-rs/cli@3.10.12", "@workos-inc/node@11.0.0", "iron-session@8.0.4"]))?;
+    util::run(npm().args([
+        "ls",
+        "--depth=0",
+        "@napi-rs/cli@3.10.12",
+        "@workos-inc/node@11.0.0",
+        "iron-session@8.0.4",
+        "typescript@6.0.3",
+    ]))?;
     fs::write(stamp, lock)?;
     Ok(())
 }
@@ -71,7 +79,7 @@ fn napi_build(release: bool) -> Result<()> {
         cmd.arg("--release");
     }
     util::run(&mut cmd)?;
-    let built = out.join(ADDON);
+    let built = out.join(addon_name());
     if !built.exists() {
         return Err(format!("napi build did not produce {}", built.display()).into());
     }
@@ -79,11 +87,35 @@ fn napi_build(release: bool) -> Result<()> {
     Ok(())
 }
 
-const ADDON: &str = "sessiongate.linux-x64-gnu.node";
+/// The addon's file name as `napi build --platform` names it for this host (xtask runs on
+/// the host it builds for): `sessiongate.<platform>-<arch>[-<abi>].node`, as the loader
+/// looks it up (`linux-x64-gnu`, `darwin-arm64`, `win32-x64-msvc`…).
+fn addon_name() -> String {
+    use std::env::consts::{ARCH, OS};
+    let platform = match OS {
+        "macos" => "darwin",
+        "windows" => "win32",
+        other => other,
+    };
+    let arch = match ARCH {
+        "x86_64" => "x64",
+        "aarch64" => "arm64",
+        "x86" => "ia32",
+        other => other,
+    };
+    let abi = match OS {
+        "linux" if cfg!(target_env = "musl") => "-musl",
+        "linux" if ARCH == "arm" => "-gnueabihf",
+        "linux" => "-gnu",
+        "windows" => "-msvc",
+        _ => "",
+    };
+    format!("sessiongate.{platform}-{arch}{abi}.node")
+}
 
 /// The addon, next to index.js.
 fn addon() -> PathBuf {
-    dir().join(ADDON)
+    dir().join(addon_name())
 }
 
 fn node(script: &str) -> Command {
@@ -108,14 +140,25 @@ pub fn build() -> Result<()> {
     Ok(())
 }
 
-/// Debug addon, then every `test/*.test.{js,mjs}` file under `node --test`, then the
-/// crate's Rust unit tests.
+/// Debug addon, the package's JavaScript checked (`node --check`, `tsc` against index.d.ts),
+/// then every `test/*.test.{js,mjs}` file under `node --test`.
 /// `false` when the binding is not in this checkout (nothing ran).
 pub fn test() -> Result<bool> {
     if !present() {
         return Ok(false);
     }
     napi_build(false)?;
+    util::step("node: node --check lib/*.js index.mjs; tsc (checkJs) against index.d.ts");
+    let mut sources: Vec<String> = fs::read_dir(dir().join("lib"))?
+        .filter_map(|entry| entry.ok().map(|e| format!("lib/{}", e.file_name().to_string_lossy())))
+        .filter(|name| name.ends_with(".js"))
+        .collect();
+    sources.sort();
+    sources.push("index.mjs".into());
+    for source in &sources {
+        util::run(Command::new("node").current_dir(dir()).args(["--check", source]))?;
+    }
+    util::run(Command::new(dir().join("node_modules/.bin/tsc")).current_dir(dir()).args(["-p", "tsconfig.json"]))?;
     util::step("node: node --test");
     let mut files: Vec<String> = fs::read_dir(dir().join("test"))?
         .filter_map(|entry| entry.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
@@ -129,9 +172,6 @@ pub fn test() -> Result<bool> {
     let mut cmd = Command::new("node");
     cmd.current_dir(dir()).arg("--test").args(&files);
     util::run(&mut cmd)?;
-    // The crate's Rust unit tests (the panic guard), outside Node.
-    util::step("node: cargo test -p sessiongate-node --lib");
-    util::run(util::cargo().args(["test", "-p", "sessiongate-node", "--lib"]))?;
     Ok(true)
 }
 

@@ -1,0 +1,24 @@
+'use strict'
+// The package's entry point: the addon's classes (found by the napi-generated loader,
+// ../index.js) and the JavaScript half (error classes, result builders), handed to the native
+// side once per environment: the main thread and each worker.
+
+/** @typedef {typeof import('../index')} Api */
+/**
+ * The error classes index.d.ts declares (lib/errors.js defines them).
+ * @typedef {{ [K in keyof Api]: Api[K] extends abstract new (...args: any) => import('../index').SessionGateError ? K : never }[keyof Api]} ErrorClassName
+ */
+/**
+ * The addon: every other value index.d.ts declares, plus `install` (its argument typed by the
+ * Rust side, src/runtime.rs).
+ * @typedef {Omit<Api, ErrorClassName> & { install(runtime: import('../index').NativeRuntime): void }} Native
+ */
+const native = /** @type {Native} */ (/** @type {unknown} */ (require('../index.js')))
+const errors = require('./errors.js')
+const results = require('./results.js')
+
+errors.configure(native.errorCodes())
+native.install({ ...errors.builders, ...results })
+
+const { install: _install, ...api } = native
+module.exports = /** @satisfies {typeof import('../index')} */ ({ ...api, ...errors.classes })

@@ -1,0 +1,123 @@
+//! The JavaScript half (`lib/errors.js`, `lib/results.js`), kept per environment. A result
+//! crosses as one JSON string (one `JSON.parse`, not a napi call per property); the native
+//! value it came from is wrapped onto the object (`napi_wrap`): a step-up check reads what the
+//! core verified, and a copy carries nothing.
+
+// napi reads `NativeRuntime`'s field types as written, to type them in index.d.ts: no aliases.
+#![allow(clippy::type_complexity)]
+
+use napi::bindgen_prelude::{FnArgs, FunctionRef, JsObjectValue, JsValue, JsValuesTupleIntoVec, Object, Unknown};
+use napi::{Env, Status};
+use napi_derive::napi;
+use serde::Serialize;
+use sessiongate::{Error, ErrorCode, Failure, Session, StepUpDenial, VerifiedToken};
+
+use crate::stepup::ChallengeInfo;
+
+/// Internal: what the package's entry point (`lib/index.js`) hands to the addon once per
+/// environment, the error constructors and result builders the native side calls.
+#[napi(object, object_to_js = false)]
+pub struct NativeRuntime {
+    pub error: FunctionRef<FnArgs<(&'static str, String, Option<&'static str>)>, Object<'static>>,
+    pub step_up: FunctionRef<FnArgs<(String, &'static str, u32, ChallengeInfo)>, Object<'static>>,
+    pub invalid_argument: FunctionRef<String, Object<'static>>,
+    pub session: FunctionRef<FnArgs<(String, String, String)>, Object<'static>>,
+    pub failure: FunctionRef<FnArgs<(&'static str, &'static str)>, Object<'static>>,
+    pub token: FunctionRef<String, Object<'static>>,
+    pub token_failure: FunctionRef<FnArgs<(&'static str, &'static str)>, Object<'static>>,
+    pub jwks_status: FunctionRef<String, Object<'static>>,
+}
+
+/// What the core verified, wrapped onto the result object built from it.
+pub enum Verified {
+    Session(Box<Session>),
+    Token(VerifiedToken),
+}
+
+fn runtime(env: &Env) -> napi::Result<&'static NativeRuntime> {
+    env.get_instance_data::<NativeRuntime>()?
+        .map(|runtime| &*runtime)
+        .ok_or_else(|| napi::Error::new(Status::GenericFailure, "sessiongate: load the package, not its napi loader"))
+}
+
+fn build<Args: JsValuesTupleIntoVec>(env: &Env, pick: fn(&NativeRuntime) -> &FunctionRef<Args, Object<'static>>, args: Args) -> napi::Result<Object<'static>> {
+    pick(runtime(env)?).borrow_back(env)?.call(args)
+}
+
+fn json(value: &impl Serialize) -> Result<String, Error> {
+    serde_json::to_string(value).map_err(|_| Error::Internal("cannot serialize a result".into()))
+}
+
+/// A result ready for the event-loop thread. A session's access token and claims travel apart
+/// from its view (the ~1 KB token is never escaped or scanned; `claims` is parsed on first read).
+pub enum Ready {
+    Session { view: String, access_token: String, claims: String, session: Box<Session> },
+    Token { view: String, token: VerifiedToken },
+    Refused(Failure),
+    TokenRefused(Failure),
+}
+
+impl Ready {
+    pub fn session(session: Box<Session>) -> Result<Ready, Error> {
+        // Placeholders keep the token's and the claims' places in the view's order.
+        let empty = sessiongate::Claims::new();
+        let view = json(&sessiongate::SessionView { access_token: Some(""), claims: Some(&empty), ..session.view() })?;
+        Ok(Ready::Session { view, access_token: session.access_token.clone(), claims: json(&*session.claims)?, session })
+    }
+
+    pub fn token(token: VerifiedToken) -> Result<Ready, Error> {
+        Ok(Ready::Token { view: json(&token.view())?, token })
+    }
+
+    /// The result object; a session or token carries its native value (`napi_wrap`).
+    pub fn into_js(self, env: &Env) -> napi::Result<Unknown<'static>> {
+        let (mut object, verified) = match self {
+            Ready::Session { view, access_token, claims, session } => {
+                (build(env, |r| &r.session, FnArgs::from((view, access_token, claims)))?, Verified::Session(session))
+            }
+            Ready::Token { view, token } => (build(env, |r| &r.token, view)?, Verified::Token(token)),
+            Ready::Refused(f) => return Ok(build(env, |r| &r.failure, (f.reason.as_str(), f.detail.code()).into())?.to_unknown()),
+            Ready::TokenRefused(f) => return Ok(build(env, |r| &r.token_failure, (f.reason.as_str(), f.detail.code()).into())?.to_unknown()),
+        };
+        object.wrap(verified, None)?;
+        Ok(object.to_unknown())
+    }
+}
+
+/// The native value behind a result object this binding built, or a `TypeError`.
+pub fn verified<'a>(env: &Env, object: Option<&'a Object>) -> napi::Result<&'a Verified> {
+    let message = "auth must be a session or token authenticate() or verifyAccessToken() resolved (not a refusal, nor a copy)";
+    object.and_then(|object| object.unwrap::<Verified>().ok()).map(|verified| &*verified).ok_or_else(|| invalid_argument(env, message))
+}
+
+/// The key cache's status object.
+pub fn jwks_status(env: &Env, status: &sessiongate::JwksStatus) -> napi::Result<Unknown<'static>> {
+    build(env, |r| &r.jwks_status, status.to_json().to_string()).map(|o| o.to_unknown())
+}
+
+fn thrown(made: napi::Result<Object<'static>>) -> napi::Error {
+    made.map_or_else(|e| e, |error| napi::Error::from(error.to_unknown()))
+}
+
+/// The JavaScript error for a core error: the class of its code, with the core's message and
+/// (for an unseal error) its detail.
+pub fn to_js(env: &Env, e: &Error) -> napi::Error {
+    error(env, e.code(), e.to_string(), e.detail().map(|detail| detail.code()))
+}
+
+/// The error class of `code`, with this message.
+pub fn error(env: &Env, code: ErrorCode, message: String, detail: Option<&'static str>) -> napi::Error {
+    thrown(build(env, |r| &r.error, FnArgs::from((code.as_str(), message, detail))))
+}
+
+/// A `StepUpRequiredError`: the core's message, reason, status and challenge.
+pub fn step_up(env: &Env, denial: &StepUpDenial) -> napi::Error {
+    let challenge = ChallengeInfo::from(&denial.challenge);
+    let args = FnArgs::from((denial.to_string(), denial.reason.code(), u32::from(denial.status()), challenge));
+    thrown(build(env, |r| &r.step_up, args))
+}
+
+/// A `TypeError` (code `ERR_INVALID_ARG_VALUE`): the caller passed the wrong kind of thing.
+pub fn invalid_argument(env: &Env, message: &str) -> napi::Error {
+    thrown(build(env, |r| &r.invalid_argument, message.to_owned()))
+}

@@ -1,232 +1,64 @@
 //! `sessiongate._sessiongate`: the native module behind the `sessiongate` Python package.
 //!
-//! A thin layer over the `sessiongate` core: it converts arguments and results and maps errors
-//! (see `error.rs`). Every call into the core runs detached from the interpreter (the GIL is
-//! released) and inside `catch_unwind`, so threads authenticate in parallel and no panic
-//! reaches Python. One `SessionGate` is meant to be shared by every thread of the app.
+//! It converts Python values to the core's types and back and maps errors (`error.rs`); every
+//! rule (options, time, step-up, codes, the session fields) is the core's. Core calls run in
+//! `catch_panic`, the crypto and network ones detached from the interpreter (the GIL is
+//! released), so threads authenticate in parallel. Share one `SessionGate` across threads.
 
+mod convert;
 mod error;
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::borrow::Cow;
+use std::time::SystemTime;
 
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
-use serde_json::{Map, Number, Value};
+use pyo3::types::{PyDict, PyString, PyTuple};
+use serde_json::{Map, Value};
 use sessiongate::{
-    Algorithm, AmrRequirement, Authentication, Challenge, Claims, Config, Failure, FailureDetail, FailureReason,
-    JwksSource, JwksStatus, SealFormat, Secrets, Session, SessionData, StepUpDecision, StepUpPolicy, VerifiedToken,
+    Authentication, Challenge, Error, ErrorCode, Failure, FailureDetail, GateOptions, SealFormat, Session, SessionData,
+    StepUpDecision, StepUpPolicy, StepUpPolicyOptions, TokenVerification, VerifiedToken, catch_panic, now_or,
 };
 
-use crate::error::{configuration, guarded, to_py_err};
+use crate::convert::{Num, json_to_py, object_to_py, py_to_json, str_or_strings, type_name};
+use crate::error::to_py_err;
 
-/// Deepest nesting accepted when converting Python values to JSON (cycles end here too).
-const MAX_DEPTH: usize = 128;
+type PyAnyResult<'py> = PyResult<Bound<'py, PyAny>>;
+type PyDictResult<'py> = PyResult<Bound<'py, PyDict>>;
+type PyTupleResult<'py> = PyResult<Bound<'py, PyTuple>>;
 
-// ---------------------------------------------------------------------------------------------
-// JSON <-> Python
 
-fn json_to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
-    Ok(match value {
-        Value::Null => py.None().into_bound(py),
-        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
-        Value::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                i.into_pyobject(py)?.into_any()
-            } else if let Some(u) = n.as_u64() {
-                u.into_pyobject(py)?.into_any()
-            } else {
-                n.as_f64().unwrap_or(f64::NAN).into_pyobject(py)?.into_any()
-            }
-        }
-        Value::String(s) => PyString::new(py, s).into_any(),
-        Value::Array(items) => {
-            let list = PyList::empty(py);
-            for item in items {
-                list.append(json_to_py(py, item)?)?;
-            }
-            list.into_any()
-        }
-        Value::Object(map) => object_to_py(py, map)?.into_any(),
-    })
+/// Core work inside `catch_panic`, its error mapped to its Python class.
+fn core<T>(py: Python<'_>, work: impl FnOnce() -> Result<T, Error>) -> PyResult<T> {
+    catch_panic(work).map_err(|e| to_py_err(py, &e))
 }
 
-fn object_to_py<'py>(py: Python<'py>, map: &Map<String, Value>) -> PyResult<Bound<'py, PyDict>> {
-    let dict = PyDict::new(py);
-    for (key, item) in map {
-        dict.set_item(key, json_to_py(py, item)?)?;
-    }
-    Ok(dict)
+/// [`core`] with the GIL released: for crypto and network work.
+fn detached<T: Send>(py: Python<'_>, work: impl FnOnce() -> Result<T, Error> + Send) -> PyResult<T> {
+    py.detach(|| catch_panic(work)).map_err(|e| to_py_err(py, &e))
 }
 
-fn opt_json_to_py<'py>(py: Python<'py>, value: Option<&Value>) -> PyResult<Bound<'py, PyAny>> {
-    match value {
-        Some(value) => json_to_py(py, value),
-        None => Ok(py.None().into_bound(py)),
-    }
+fn time(py: Python<'_>, now: Option<Num>) -> PyResult<SystemTime> {
+    core(py, || now_or("now", now.map(|n| n.0)))
 }
 
-fn type_name(obj: &Bound<'_, PyAny>) -> String {
-    obj.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "object".into())
+fn seal_format(py: Python<'_>, name: &str) -> PyResult<SealFormat> {
+    core(py, || SealFormat::parse(name).ok_or_else(|| Error::Configuration("format must be \"fernet\" or \"iron\"".into())))
 }
 
-/// Converts a JSON-like Python value (None, bool, int, float, str, list, tuple, dict with str
-/// keys) to JSON. The error message names types only, never values.
-fn py_to_json(obj: &Bound<'_, PyAny>, depth: usize) -> Result<Value, String> {
-    if depth > MAX_DEPTH {
-        return Err(format!("nested deeper than {MAX_DEPTH} levels"));
-    }
-    if obj.is_none() {
-        return Ok(Value::Null);
-    }
-    if let Ok(b) = obj.cast::<PyBool>() {
-        return Ok(Value::Bool(b.is_true()));
-    }
-    if obj.is_instance_of::<PyInt>() {
-        if let Ok(i) = obj.extract::<i64>() {
-            return Ok(Value::from(i));
-        }
-        return obj.extract::<u64>().map(Value::from).map_err(|_| "an int does not fit in 64 bits".to_owned());
-    }
-    if obj.is_instance_of::<PyFloat>() {
-        let f = obj.extract::<f64>().map_err(|_| "a float cannot be read".to_owned())?;
-        return Number::from_f64(f).map(Value::Number).ok_or_else(|| "NaN and infinity are not JSON".to_owned());
-    }
-    if let Ok(s) = obj.cast::<PyString>() {
-        return s.to_cow().map(|s| Value::String(s.into_owned())).map_err(|_| "a str is not valid Unicode".to_owned());
-    }
-    if let Ok(dict) = obj.cast::<PyDict>() {
-        let mut map = Map::new();
-        for (key, item) in dict.iter() {
-            let key = key
-                .cast::<PyString>()
-                .map_err(|_| format!("dict keys must be str, not {}", type_name(&key)))?
-                .to_cow()
-                .map_err(|_| "a dict key is not valid Unicode".to_owned())?
-                .into_owned();
-            map.insert(key, py_to_json(&item, depth + 1)?);
-        }
-        return Ok(Value::Object(map));
-    }
-    if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
-        let iter = obj.try_iter().map_err(|_| "a sequence cannot be iterated".to_owned())?;
-        let mut items = Vec::new();
-        for item in iter {
-            let item = item.map_err(|_| "a sequence cannot be iterated".to_owned())?;
-            items.push(py_to_json(&item, depth + 1)?);
-        }
-        return Ok(Value::Array(items));
-    }
-    Err(format!("a value of type {} is not JSON-serializable", type_name(obj)))
+fn seal_input(py: Python<'_>, obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Value> {
+    core(py, || py_to_json(obj, 0).map_err(|e| Error::Seal(format!("{what}: {e}"))))
 }
 
-fn seal_input(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Value> {
-    py_to_json(obj, 0).map_err(|e| error::SealError::new_err(format!("cannot seal {what}: {e}")))
+/// A cookie as text: None is the empty cookie; `None` back when the str is not valid UTF-8
+/// (lone surrogates), which is refused as a malformed seal rather than raised.
+fn cookie_text(data: Option<&Bound<'_, PyString>>) -> Option<String> {
+    data.map_or(Some(String::new()), |s| s.to_cow().ok().map(Cow::into_owned))
 }
 
-// ---------------------------------------------------------------------------------------------
-// Arguments
-
-/// A str, or a sequence (list, tuple...) of str.
-fn str_or_strings(value: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<String>> {
-    let wrong = || PyTypeError::new_err(format!("{what} must be a str or a sequence of str"));
-    if let Ok(s) = value.cast::<PyString>() {
-        return Ok(vec![s.to_cow()?.into_owned()]);
-    }
-    if value.is_instance_of::<PyBytes>() || value.is_instance_of::<PyDict>() {
-        return Err(wrong());
-    }
-    let mut out = Vec::new();
-    for item in value.try_iter().map_err(|_| wrong())? {
-        let item = item?;
-        let s = item.cast::<PyString>().map_err(|_| wrong())?;
-        out.push(s.to_cow()?.into_owned());
-    }
-    Ok(out)
-}
-
-/// `now` in seconds since the epoch (int or float), or the current time.
-fn time_arg(now: Option<f64>) -> PyResult<SystemTime> {
-    let Some(seconds) = now else { return Ok(SystemTime::now()) };
-    if !seconds.is_finite() || seconds < 0.0 {
-        return Err(PyValueError::new_err("now must be a finite, non-negative number of seconds since the epoch"));
-    }
-    Duration::try_from_secs_f64(seconds)
-        .ok()
-        .and_then(|d| UNIX_EPOCH.checked_add(d))
-        .ok_or_else(|| PyValueError::new_err("now is out of range"))
-}
-
-fn format_arg(format: &str) -> PyResult<SealFormat> {
-    SealFormat::parse(format).ok_or_else(|| PyValueError::new_err("format must be \"fernet\" or \"iron\""))
-}
-
-fn secrets_arg(py: Python<'_>, cookie_password: &Bound<'_, PyAny>) -> PyResult<Secrets> {
-    let passwords = str_or_strings(cookie_password, "cookie_password")?;
-    py.detach(|| guarded(|| Secrets::new(&passwords))).map_err(|e| to_py_err(py, &e))
-}
-
-/// The key source: a static set (`jwks`), a URL (`jwks_url`), an OIDC issuer's discovery
-/// document (`discovery_issuer`), or WorkOS's URL for the client.
-/// Returns the source and how `repr` describes it (URLs are public, never secrets).
-fn jwks_source(
-    client_id: &str,
-    jwks: Option<&Bound<'_, PyAny>>,
-    jwks_url: Option<String>,
-    discovery_issuer: Option<String>,
-) -> PyResult<(JwksSource, String)> {
-    if let Some(issuer) = discovery_issuer {
-        if jwks.is_some() || jwks_url.is_some() {
-            return Err(configuration("give one of jwks, jwks_url or discovery_issuer"));
-        }
-        let shown = shown_url(&issuer);
-        return Ok((JwksSource::Discovery(issuer), shown));
-    }
-    match (jwks, jwks_url) {
-        (Some(_), Some(_)) => Err(configuration("give jwks or jwks_url, not both")),
-        (Some(jwks), None) => {
-            let document = if let Ok(text) = jwks.cast::<PyString>() {
-                text.to_cow()?.into_owned()
-            } else if jwks.is_instance_of::<PyDict>() {
-                py_to_json(jwks, 0).map_err(|e| configuration(format!("static JWKS: {e}")))?.to_string()
-            } else {
-                return Err(PyTypeError::new_err("jwks must be a dict or a JSON str"));
-            };
-            Ok((JwksSource::Static(document), "static".into()))
-        }
-        (None, Some(url)) => {
-            let shown = shown_url(&url);
-            Ok((JwksSource::Url(url), shown))
-        }
-        (None, None) => {
-            let source = JwksSource::workos(client_id);
-            let shown = match &source {
-                JwksSource::Url(url) => shown_url(url),
-                _ => "workos".into(),
-            };
-            Ok((source, shown))
-        }
-    }
-}
-
-/// A URL for `repr`, unless it may carry credentials (user info or a query string).
-fn shown_url(url: &str) -> String {
-    if url.contains('@') || url.contains('?') { "url <hidden>".into() } else { format!("url {url}") }
-}
-
-fn algorithms_arg(algorithms: &Bound<'_, PyAny>) -> PyResult<Vec<Algorithm>> {
-    str_or_strings(algorithms, "algorithms")?
-        .iter()
-        .map(|name| {
-            name.parse::<Algorithm>()
-                .map_err(|_| configuration(format!("unknown token algorithm {name:?}")))
-        })
-        .collect()
-}
-
-fn repr_of(obj: &Bound<'_, PyAny>) -> String {
-    obj.repr().map(|r| r.to_string()).unwrap_or_else(|_| "?".into())
+fn sealed_text<'a>(py: Python<'_>, sealed: &'a Bound<'_, PyString>) -> PyResult<Cow<'a, str>> {
+    sealed.to_cow().map_err(|_| to_py_err(py, &Error::Unseal(FailureDetail::MalformedSeal)))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -234,181 +66,113 @@ fn repr_of(obj: &Bound<'_, PyAny>) -> String {
 
 static FAILURE_REASON: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
-/// The `AuthenticateWithSessionCookieFailureReason` member (a str enum defined in Python).
-fn reason_member(py: Python<'_>, reason: FailureReason) -> PyResult<Bound<'_, PyAny>> {
-    let class = FAILURE_REASON.import(py, "sessiongate._reason", "AuthenticateWithSessionCookieFailureReason")?;
-    class.call1((reason.as_str(),))
+/// Fields hidden from `repr`: credentials, and the objects too large to log.
+const HIDDEN: [&str; 5] = ["access_token", "claims", "header", "user", "impersonator"];
+
+fn opt_json<'py>(py: Python<'py>, value: Option<&Value>) -> PyAnyResult<'py> {
+    json_to_py(py, value.unwrap_or(&Value::Null))
+}
+
+/// `{flag: True, **view}`.
+fn tagged<'py>(py: Python<'py>, flag: &str, view: &Map<String, Value>) -> PyDictResult<'py> {
+    let dict = PyDict::new(py);
+    dict.set_item(flag, true)?;
+    dict.update(object_to_py(py, view)?.as_mapping())?;
+    Ok(dict)
+}
+
+/// `Class(flag=True, field=value...)` from a view, without the [`HIDDEN`] fields.
+fn view_repr(py: Python<'_>, class: &str, flag: &str, mut view: Map<String, Value>) -> PyResult<String> {
+    view.retain(|key, _| !HIDDEN.contains(&key.as_str()));
+    let mut out = format!("{class}({flag}=True");
+    for (key, value) in &view {
+        out.push_str(&format!(", {key}={}", json_to_py(py, value)?.repr()?));
+    }
+    Ok(out + ")")
 }
 
 /// A verified session: workos-python's `AuthenticateWithSessionCookieSuccessResponse`
-/// attributes, plus `amr`, `acr`, `auth_time`, `authentication_method`, `access_token`,
-/// `claims` and `format`. Immutable; lists and dicts are fresh copies on each access.
+/// attributes plus ours (the core's `SessionView`). It keeps the verified Rust session, which
+/// is what step-up policies judge. Immutable; lists and dicts are fresh copies on each access.
 #[pyclass(frozen, module = "sessiongate", name = "AuthenticateWithSessionCookieSuccessResponse")]
+#[derive(Debug)]
 struct SuccessResponse {
     session: Box<Session>,
 }
 
-impl std::fmt::Debug for SuccessResponse {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.session.fmt(f)
-    }
-}
-
 #[pymethods]
 impl SuccessResponse {
-    #[getter]
-    fn authenticated(&self) -> bool {
-        true
-    }
-    #[getter]
-    fn session_id(&self) -> &str {
-        self.session.session_id()
-    }
-    #[getter]
-    fn organization_id(&self) -> Option<&str> {
-        self.session.organization_id()
-    }
-    #[getter]
-    fn role(&self) -> Option<&str> {
-        self.session.role()
-    }
-    #[getter]
-    fn roles(&self) -> Option<Vec<&str>> {
-        self.session.roles()
-    }
-    #[getter]
-    fn permissions(&self) -> Option<Vec<&str>> {
-        self.session.permissions()
-    }
-    #[getter]
-    fn entitlements(&self) -> Option<Vec<&str>> {
-        self.session.entitlements()
-    }
-    #[getter]
-    fn feature_flags(&self) -> Option<Vec<&str>> {
-        self.session.feature_flags()
-    }
-    #[getter]
-    fn user<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        opt_json_to_py(py, self.session.user.as_ref())
-    }
-    #[getter]
-    fn impersonator<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        opt_json_to_py(py, self.session.impersonator.as_ref())
-    }
-    #[getter]
-    fn amr(&self) -> Option<Vec<String>> {
-        self.session.amr()
-    }
-    #[getter]
-    fn acr(&self) -> Option<&str> {
-        self.session.acr()
-    }
-    #[getter]
-    fn auth_time(&self) -> Option<i64> {
-        self.session.auth_time()
-    }
-    #[getter]
-    fn authentication_method(&self) -> Option<&str> {
-        self.session.authentication_method.as_deref()
-    }
-    #[getter]
-    fn access_token(&self) -> &str {
-        &self.session.access_token
-    }
-    #[getter]
-    fn claims<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        object_to_py(py, &self.session.claims)
-    }
-    #[getter]
-    fn format(&self) -> &'static str {
-        self.session.format.as_str()
+    #[getter] fn authenticated(&self) -> bool { true }
+    #[getter] fn session_id(&self) -> &str { self.session.session_id() }
+    #[getter] fn organization_id(&self) -> Option<&str> { self.session.organization_id() }
+    #[getter] fn role(&self) -> Option<&str> { self.session.role() }
+    #[getter] fn roles(&self) -> Option<Vec<&str>> { self.session.roles() }
+    #[getter] fn permissions(&self) -> Option<Vec<&str>> { self.session.permissions() }
+    #[getter] fn entitlements(&self) -> Option<Vec<&str>> { self.session.entitlements() }
+    #[getter] fn feature_flags(&self) -> Option<Vec<&str>> { self.session.feature_flags() }
+    #[getter] fn user<'py>(&self, py: Python<'py>) -> PyAnyResult<'py> { opt_json(py, self.session.user.as_ref()) }
+    #[getter] fn impersonator<'py>(&self, py: Python<'py>) -> PyAnyResult<'py> { opt_json(py, self.session.impersonator.as_ref()) }
+    #[getter] fn amr(&self) -> Option<Vec<String>> { self.session.amr() }
+    #[getter] fn acr(&self) -> Option<&str> { self.session.acr() }
+    #[getter] fn auth_time(&self) -> Option<i64> { self.session.auth_time() }
+    #[getter] fn authentication_method(&self) -> Option<&str> { self.session.authentication_method.as_deref() }
+    #[getter] fn access_token(&self) -> &str { &self.session.access_token }
+    #[getter] fn claims<'py>(&self, py: Python<'py>) -> PyDictResult<'py> { object_to_py(py, &self.session.claims) }
+    #[getter] fn format(&self) -> &'static str { self.session.format.as_str() }
+
+    /// `authenticated` and every field of the session, JSON-ready (never the refresh token).
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyDictResult<'py> {
+        tagged(py, "authenticated", &self.session.view().to_json())
     }
 
-    /// Every attribute as a JSON-ready dict (the refresh token is never included).
-    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let s = &self.session;
-        let d = PyDict::new(py);
-        d.set_item("authenticated", true)?;
-        d.set_item("session_id", s.session_id())?;
-        d.set_item("organization_id", s.organization_id())?;
-        d.set_item("role", s.role())?;
-        d.set_item("roles", s.roles())?;
-        d.set_item("permissions", s.permissions())?;
-        d.set_item("user", opt_json_to_py(py, s.user.as_ref())?)?;
-        d.set_item("impersonator", opt_json_to_py(py, s.impersonator.as_ref())?)?;
-        d.set_item("entitlements", s.entitlements())?;
-        d.set_item("feature_flags", s.feature_flags())?;
-        d.set_item("amr", s.amr())?;
-        d.set_item("acr", s.acr())?;
-        d.set_item("auth_time", s.auth_time())?;
-        d.set_item("authentication_method", &s.authentication_method)?;
-        d.set_item("access_token", &s.access_token)?;
-        d.set_item("claims", object_to_py(py, &s.claims)?)?;
-        d.set_item("format", s.format.as_str())?;
-        Ok(d)
-    }
+    fn __bool__(&self) -> bool { true }
 
-    /// Shows what identifies the session; never the tokens (nor the user's other fields).
+    /// What identifies the session; never the tokens (nor the user's other fields).
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        let s = &self.session;
-        let user_id = opt_json_to_py(py, s.user.as_ref().and_then(|u| u.get("id")))?;
-        let field = |v: Bound<'_, PyAny>| repr_of(&v);
-        Ok(format!(
-            "AuthenticateWithSessionCookieSuccessResponse(authenticated=True, session_id={}, organization_id={}, \
-             user_id={}, role={}, amr={}, acr={}, auth_time={}, format={}, access_token=<redacted>)",
-            field(s.session_id().into_pyobject(py)?.into_any()),
-            field(s.organization_id().into_pyobject(py)?),
-            repr_of(&user_id),
-            field(s.role().into_pyobject(py)?),
-            field(s.amr().into_pyobject(py)?),
-            field(s.acr().into_pyobject(py)?),
-            field(s.auth_time().into_pyobject(py)?),
-            field(s.format.as_str().into_pyobject(py)?.into_any()),
-        ))
+        let mut view = self.session.view().to_json();
+        view.insert("user_id".into(), self.session.typed_user().and_then(|u| u.id).into());
+        view_repr(py, "AuthenticateWithSessionCookieSuccessResponse", "authenticated", view)
     }
 }
 
-/// A refused cookie: `authenticated` is False, `reason` one of the peers' reasons (a str enum),
-/// `detail` a stable code for logs (e.g. `mac_mismatch`, `expired`, `unknown_kid`).
+/// A refused cookie or token: `authenticated` is False, `reason` one of the peers' reasons (a
+/// str enum), `detail` a stable code for logs (e.g. `mac_mismatch`, `expired`, `unknown_kid`).
 #[pyclass(frozen, module = "sessiongate", name = "AuthenticateWithSessionCookieErrorResponse")]
 #[derive(Debug)]
 struct ErrorResponse {
-    reason: FailureReason,
-    detail: FailureDetail,
+    failure: Failure,
 }
 
 #[pymethods]
 impl ErrorResponse {
+    #[getter] fn authenticated(&self) -> bool { false }
     #[getter]
-    fn authenticated(&self) -> bool {
-        false
+    fn reason<'py>(&self, py: Python<'py>) -> PyAnyResult<'py> {
+        let class = FAILURE_REASON.import(py, "sessiongate._reason", "AuthenticateWithSessionCookieFailureReason")?;
+        class.call1((self.failure.reason.as_str(),))
     }
-    #[getter]
-    fn reason<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        reason_member(py, self.reason)
-    }
-    #[getter]
-    fn detail(&self) -> &'static str {
-        self.detail.code()
-    }
+    #[getter] fn detail(&self) -> &'static str { self.failure.detail.code() }
 
     /// `{"authenticated": False, "reason": ..., "detail": ...}` with plain str values.
-    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let d = PyDict::new(py);
-        d.set_item("authenticated", false)?;
-        d.set_item("reason", self.reason.as_str())?;
-        d.set_item("detail", self.detail.code())?;
-        Ok(d)
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyDictResult<'py> {
+        let dict = PyDict::new(py);
+        dict.set_item("authenticated", false)?;
+        dict.set_item("reason", self.failure.reason.as_str())?;
+        dict.set_item("detail", self.detail())?;
+        Ok(dict)
     }
 
+    /// False, so `if not gate.authenticate(cookie)` refuses every failure.
+    fn __bool__(&self) -> bool { false }
+
     fn __repr__(&self) -> String {
-        format!(
-            "AuthenticateWithSessionCookieErrorResponse(authenticated=False, reason='{}', detail='{}')",
-            self.reason.as_str(),
-            self.detail.code()
-        )
+        let Failure { reason, detail } = self.failure;
+        format!("AuthenticateWithSessionCookieErrorResponse(authenticated=False, reason='{reason}', detail='{detail}')")
     }
+}
+
+fn failure_to_py(py: Python<'_>, failure: Failure) -> PyResult<Py<PyAny>> {
+    Ok(Py::new(py, ErrorResponse { failure })?.into_any())
 }
 
 fn authentication_to_py(py: Python<'_>, auth: Authentication) -> PyResult<Py<PyAny>> {
@@ -418,93 +182,51 @@ fn authentication_to_py(py: Python<'_>, auth: Authentication) -> PyResult<Py<PyA
     }
 }
 
-fn failure_to_py(py: Python<'_>, failure: Failure) -> PyResult<Py<PyAny>> {
-    Ok(Py::new(py, ErrorResponse { reason: failure.reason, detail: failure.detail })?.into_any())
-}
-
-fn verified_to_py(py: Python<'_>, outcome: Result<Result<VerifiedToken, Failure>, sessiongate::Error>) -> PyResult<Py<PyAny>> {
-    match outcome {
-        Ok(Ok(token)) => Ok(Py::new(py, PyVerifiedToken { token })?.into_any()),
-        Ok(Err(failure)) => failure_to_py(py, failure),
-        Err(e) => Err(to_py_err(py, &e)),
-    }
-}
-
 /// A verified bearer access token or ID token (from `verify_access_token` / `verify_id_token`):
-/// its claims, with `amr` normalized as for sessions. The token itself is not kept.
+/// the core's `TokenView`. The token itself is not kept.
 #[pyclass(frozen, module = "sessiongate", name = "VerifiedToken")]
+#[derive(Debug)]
 struct PyVerifiedToken {
     token: VerifiedToken,
 }
 
-impl std::fmt::Debug for PyVerifiedToken {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("VerifiedToken").field("subject", &self.subject()).finish_non_exhaustive()
+impl PyVerifiedToken {
+    fn view(&self, py: Python<'_>) -> PyResult<Map<String, Value>> {
+        match serde_json::to_value(self.token.view()) {
+            Ok(Value::Object(view)) => Ok(view),
+            _ => Err(to_py_err(py, &Error::Internal("a token view is not a JSON object".into()))),
+        }
     }
 }
 
 #[pymethods]
 impl PyVerifiedToken {
-    #[getter]
-    fn valid(&self) -> bool {
-        true
-    }
-    #[getter]
-    fn claims<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        object_to_py(py, &self.token.claims)
-    }
-    #[getter]
-    fn header<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        object_to_py(py, &self.token.header)
-    }
-    #[getter]
-    fn amr(&self) -> Option<Vec<String>> {
-        self.token.amr()
-    }
-    #[getter]
-    fn acr(&self) -> Option<&str> {
-        self.token.acr()
-    }
-    #[getter]
-    fn auth_time(&self) -> Option<i64> {
-        self.token.auth_time()
-    }
-    #[getter]
-    fn subject(&self) -> Option<&str> {
-        self.token.subject()
+    #[getter] fn valid(&self) -> bool { true }
+    #[getter] fn claims<'py>(&self, py: Python<'py>) -> PyDictResult<'py> { object_to_py(py, &self.token.claims) }
+    #[getter] fn header<'py>(&self, py: Python<'py>) -> PyDictResult<'py> { object_to_py(py, &self.token.header) }
+    #[getter] fn amr(&self) -> Option<Vec<String>> { self.token.amr() }
+    #[getter] fn acr(&self) -> Option<&str> { self.token.acr() }
+    #[getter] fn auth_time(&self) -> Option<i64> { self.token.auth_time() }
+    #[getter] fn subject(&self) -> Option<&str> { self.token.subject() }
+
+    /// `{"valid": True, **the token view}`.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyDictResult<'py> {
+        tagged(py, "valid", &self.view(py)?)
     }
 
-    /// `{"valid": True, "subject", "amr", "acr", "auth_time", "claims", "header"}`.
-    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let d = PyDict::new(py);
-        d.set_item("valid", true)?;
-        d.set_item("subject", self.subject())?;
-        d.set_item("amr", self.amr())?;
-        d.set_item("acr", self.acr())?;
-        d.set_item("auth_time", self.auth_time())?;
-        d.set_item("claims", self.claims(py)?)?;
-        d.set_item("header", self.header(py)?)?;
-        Ok(d)
-    }
+    fn __bool__(&self) -> bool { true }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        let field = |v: Bound<'_, PyAny>| repr_of(&v);
-        Ok(format!(
-            "VerifiedToken(valid=True, subject={}, amr={}, acr={}, auth_time={})",
-            field(self.subject().into_pyobject(py)?),
-            field(self.amr().into_pyobject(py)?),
-            field(self.acr().into_pyobject(py)?),
-            field(self.auth_time().into_pyobject(py)?),
-        ))
+        view_repr(py, "VerifiedToken", "valid", self.view(py)?)
     }
 }
 
 // ---------------------------------------------------------------------------------------------
 // Step-up
 
-/// A step-up policy: which `amr` values (any of / all of), how recent `auth_time` (`max_age`
-/// seconds) and which `acr` values a request needs. Empty = no requirement of that kind; the
-/// default requires `"mfa"` in `amr`. Fails closed: a needed claim that is absent denies.
+/// A step-up policy (the core's): which `amr` values (any of / all of; neither given means
+/// `amr_any_of=("mfa",)`), how recent `auth_time` (`max_age` seconds) and which `acr` values.
+/// Fails closed: a needed claim that is absent denies.
 #[pyclass(frozen, module = "sessiongate", name = "StepUpPolicy")]
 #[derive(Debug)]
 struct PyStepUpPolicy {
@@ -514,77 +236,40 @@ struct PyStepUpPolicy {
 #[pymethods]
 impl PyStepUpPolicy {
     #[new]
-    #[pyo3(signature = (amr_any_of=vec!["mfa".to_owned()], amr_all_of=Vec::new(), max_age=None, acr_values=Vec::new()))]
+    #[pyo3(signature = (amr_any_of=None, amr_all_of=None, max_age=None, acr_values=Vec::new()))]
     fn new(
-        amr_any_of: Vec<String>,
-        amr_all_of: Vec<String>,
-        max_age: Option<i64>,
+        py: Python<'_>,
+        amr_any_of: Option<Vec<String>>,
+        amr_all_of: Option<Vec<String>>,
+        max_age: Option<Num>,
         acr_values: Vec<String>,
     ) -> PyResult<Self> {
-        let amr = match (amr_any_of.is_empty(), amr_all_of.is_empty()) {
-            (true, true) => AmrRequirement::None,
-            (false, true) => AmrRequirement::AnyOf(amr_any_of),
-            (true, false) => AmrRequirement::AllOf(amr_all_of),
-            (false, false) => {
-                return Err(PyValueError::new_err(
-                    "give amr_any_of or amr_all_of, not both (pass amr_any_of=() with amr_all_of)",
-                ));
-            }
-        };
-        let max_age = match max_age {
-            None => None,
-            Some(seconds) => Some(Duration::from_secs(
-                u64::try_from(seconds).map_err(|_| PyValueError::new_err("max_age must be >= 0 seconds"))?,
-            )),
-        };
-        Ok(PyStepUpPolicy { policy: StepUpPolicy { amr, max_age, acr_values } })
+        let max_age_seconds = max_age.map(|n| n.0);
+        let options = StepUpPolicyOptions { amr_any_of, amr_all_of, max_age_seconds, acr_values: Some(acr_values) };
+        core(py, || StepUpPolicy::from_options(options)).map(|policy| PyStepUpPolicy { policy })
     }
 
-    #[getter]
-    fn amr_any_of<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        match &self.policy.amr {
-            AmrRequirement::AnyOf(values) => PyTuple::new(py, values),
-            _ => Ok(PyTuple::empty(py)),
-        }
-    }
-    #[getter]
-    fn amr_all_of<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        match &self.policy.amr {
-            AmrRequirement::AllOf(values) => PyTuple::new(py, values),
-            _ => Ok(PyTuple::empty(py)),
-        }
-    }
-    #[getter]
-    fn max_age(&self) -> Option<u64> {
-        self.policy.max_age.map(|d| d.as_secs())
-    }
-    #[getter]
-    fn acr_values<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        PyTuple::new(py, &self.policy.acr_values)
-    }
+    #[getter] fn amr_any_of<'py>(&self, py: Python<'py>) -> PyTupleResult<'py> { PyTuple::new(py, &self.policy.amr_any_of) }
+    #[getter] fn amr_all_of<'py>(&self, py: Python<'py>) -> PyTupleResult<'py> { PyTuple::new(py, &self.policy.amr_all_of) }
+    #[getter] fn max_age(&self) -> Option<u64> { self.policy.max_age.map(|d| d.as_secs()) }
+    #[getter] fn acr_values<'py>(&self, py: Python<'py>) -> PyTupleResult<'py> { PyTuple::new(py, &self.policy.acr_values) }
 
-    /// Evaluates the policy on raw token claims (a dict; `amr` may be a list, a string or
-    /// Supabase-style objects), at `now` (seconds since the epoch) or the current time.
+    /// Evaluates the policy on raw token claims the caller verified (a dict), as for a bearer
+    /// token, at `now` (seconds since the epoch) or the current time.
     #[pyo3(signature = (claims, now=None))]
-    fn check_claims(&self, py: Python<'_>, claims: &Bound<'_, PyDict>, now: Option<f64>) -> PyResult<PyStepUpDecision> {
-        let now = time_arg(now)?;
-        let claims: Claims = match py_to_json(claims.as_any(), 0) {
-            Ok(Value::Object(map)) => map,
-            Ok(_) => return Err(PyTypeError::new_err("claims must be a dict")),
-            Err(e) => return Err(PyValueError::new_err(format!("claims: {e}"))),
+    fn check_claims(&self, py: Python<'_>, claims: &Bound<'_, PyDict>, now: Option<Num>) -> PyResult<PyStepUpDecision> {
+        let now = time(py, now)?;
+        let claims = py_to_json(claims.as_any(), 0).map_err(|e| PyValueError::new_err(format!("claims: {e}")))?;
+        let Value::Object(claims) = claims else {
+            return Err(PyTypeError::new_err("claims must be a dict"));
         };
-        let decision = guarded(|| Ok(self.policy.check_claims(&claims, now))).map_err(|e| to_py_err(py, &e))?;
-        Ok(PyStepUpDecision { decision })
+        core(py, || Ok(self.policy.check_claims_at(&claims, now))).map(|decision| PyStepUpDecision { decision })
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        Ok(format!(
-            "StepUpPolicy(amr_any_of={}, amr_all_of={}, max_age={}, acr_values={})",
-            repr_of(self.amr_any_of(py)?.as_any()),
-            repr_of(self.amr_all_of(py)?.as_any()),
-            repr_of(&self.max_age().into_pyobject(py)?),
-            repr_of(self.acr_values(py)?.as_any()),
-        ))
+        let (any_of, all_of, acr) = (self.amr_any_of(py)?.repr()?, self.amr_all_of(py)?.repr()?, self.acr_values(py)?.repr()?);
+        let max_age = self.max_age().into_pyobject(py)?.repr()?;
+        Ok(format!("StepUpPolicy(amr_any_of={any_of}, amr_all_of={all_of}, max_age={max_age}, acr_values={acr})"))
     }
 }
 
@@ -599,31 +284,21 @@ struct PyStepUpDecision {
 
 #[pymethods]
 impl PyStepUpDecision {
-    #[getter]
-    fn allowed(&self) -> bool {
-        self.decision.is_allowed()
-    }
-    #[getter]
-    fn reason(&self) -> Option<&'static str> {
-        self.decision.denial().map(|d| d.reason.code())
-    }
+    #[getter] fn allowed(&self) -> bool { self.decision.is_allowed() }
+    #[getter] fn reason(&self) -> Option<&'static str> { self.decision.denial().map(|d| d.reason.code()) }
     #[getter]
     fn challenge(&self) -> Option<PyChallenge> {
         self.decision.denial().map(|d| PyChallenge { challenge: d.challenge.clone() })
     }
 
-    fn __bool__(&self) -> bool {
-        self.decision.is_allowed()
-    }
+    fn __bool__(&self) -> bool { self.decision.is_allowed() }
 
     fn __repr__(&self) -> String {
         match self.decision.denial() {
             None => "StepUpDecision(allowed=True, reason=None, challenge=None)".into(),
-            Some(d) => format!(
-                "StepUpDecision(allowed=False, reason='{}', challenge={})",
-                d.reason.code(),
-                PyChallenge { challenge: d.challenge.clone() }.__repr__()
-            ),
+            Some(d) => {
+                format!("StepUpDecision(allowed=False, reason='{}', challenge=Challenge({}))", d.reason, d.challenge.www_authenticate())
+            }
         }
     }
 }
@@ -645,32 +320,20 @@ impl PyChallenge {
     }
 
     /// Parses a `WWW-Authenticate` value; None unless it is a Bearer challenge with
-    /// `error="insufficient_user_authentication"`.
+    /// `error="insufficient_user_authentication"` (or the str is not valid UTF-8).
     #[staticmethod]
-    fn parse(header: &str) -> Option<PyChallenge> {
-        Challenge::parse(header).map(|challenge| PyChallenge { challenge })
+    fn parse(header: &Bound<'_, PyString>) -> Option<PyChallenge> {
+        Challenge::parse(&header.to_cow().ok()?).map(|challenge| PyChallenge { challenge })
     }
 
-    #[getter]
-    fn error_description(&self) -> Option<&str> {
-        self.challenge.error_description.as_deref()
-    }
-    #[getter]
-    fn acr_values(&self) -> Vec<String> {
-        self.challenge.acr_values.clone()
-    }
-    #[getter]
-    fn max_age(&self) -> Option<u64> {
-        self.challenge.max_age
-    }
+    #[getter] fn error_description(&self) -> Option<&str> { self.challenge.error_description.as_deref() }
+    #[getter] fn acr_values(&self) -> Vec<String> { self.challenge.acr_values.clone() }
+    #[getter] fn max_age(&self) -> Option<u64> { self.challenge.max_age }
     /// The `WWW-Authenticate` header value.
-    #[getter]
-    fn www_authenticate(&self) -> String {
-        self.challenge.www_authenticate()
-    }
+    #[getter] fn www_authenticate(&self) -> String { self.challenge.www_authenticate() }
 
     /// The JSON body: `{"error": "insufficient_user_authentication", ...}`.
-    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyAnyResult<'py> {
         json_to_py(py, &self.challenge.to_json())
     }
 
@@ -679,29 +342,20 @@ impl PyChallenge {
     }
 }
 
-static STEP_UP_REQUIRED: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-
-/// What a policy is checked against: a cookie session (403) or a verified token (401).
-fn decide(auth: &Bound<'_, PyAny>, policy: &PyStepUpPolicy, now: Option<f64>) -> PyResult<(StepUpDecision, u16)> {
-    let now = time_arg(now)?;
+/// Evaluates a policy on the core-verified session (a denial answers 403) or token (401) that
+/// this module returned; never on anything else.
+fn decide(auth: &Bound<'_, PyAny>, policy: &PyStepUpPolicy, now: Option<Num>) -> PyResult<StepUpDecision> {
     let py = auth.py();
-    let outcome = if let Ok(session) = auth.cast::<SuccessResponse>() {
-        let session = &session.get().session;
-        guarded(|| Ok((policy.policy.check(session, now), Challenge::COOKIE_STATUS)))
+    let now = time(py, now)?;
+    if let Ok(success) = auth.cast::<SuccessResponse>() {
+        core(py, || Ok(policy.policy.check_at(&success.get().session, now)))
     } else if let Ok(token) = auth.cast::<PyVerifiedToken>() {
-        let claims = &token.get().token.claims;
-        guarded(|| Ok((policy.policy.check_claims(claims, now), Challenge::BEARER_STATUS)))
+        core(py, || Ok(policy.policy.check_token_at(&token.get().token, now)))
     } else if auth.is_instance_of::<ErrorResponse>() {
-        return Err(PyValueError::new_err(
-            "this is a failed authentication: authenticate first (answer 401), then check step-up",
-        ));
+        Err(PyValueError::new_err("this is a failed authentication: authenticate first (answer 401), then check step-up"))
     } else {
-        return Err(PyTypeError::new_err(format!(
-            "auth must be an authenticated session or a VerifiedToken, not {}",
-            type_name(auth)
-        )));
-    };
-    outcome.map_err(|e| to_py_err(py, &e))
+        Err(PyTypeError::new_err(format!("auth must be an authenticated session or a VerifiedToken, not {}", type_name(auth))))
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -710,36 +364,53 @@ fn decide(auth: &Bound<'_, PyAny>, policy: &PyStepUpPolicy, now: Option<f64>) ->
 /// Opens WorkOS sealed session cookies (iron and Fernet), verifies the access token and
 /// returns the session with `amr`. Thread-safe: create one and share it.
 #[pyclass(frozen, module = "sessiongate", name = "SessionGate")]
+#[derive(Debug)]
 struct PySessionGate {
     gate: sessiongate::SessionGate,
     client_id: String,
     passwords: usize,
-    jwks_kind: String,
-}
-
-impl std::fmt::Debug for PySessionGate {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SessionGate").field("gate", &self.gate).finish()
-    }
+    /// The core's description of the key source (no document, no URL credentials).
+    jwks: String,
 }
 
 impl PySessionGate {
-    fn authenticate_cookie(&self, py: Python<'_>, cookie: &str, now: Option<f64>) -> PyResult<Py<PyAny>> {
-        let now = time_arg(now)?;
-        let outcome = py.detach(|| guarded(|| self.gate.authenticate_at(cookie, now)));
-        match outcome {
-            Ok(auth) => authentication_to_py(py, auth),
-            Err(e) => Err(to_py_err(py, &e)),
+    fn authenticate_cookie(&self, py: Python<'_>, cookie: Option<&str>, now: Option<Num>) -> PyResult<Py<PyAny>> {
+        let now = time(py, now)?;
+        let Some(cookie) = cookie else { return failure_to_py(py, FailureDetail::MalformedSeal.into()) };
+        authentication_to_py(py, detached(py, || self.gate.authenticate_at(cookie, now))?)
+    }
+
+    fn verify(&self, py: Python<'_>, token: &Bound<'_, PyString>, now: Option<Num>, id_token: bool) -> PyResult<Py<PyAny>> {
+        let now = time(py, now)?;
+        let Ok(token) = token.to_cow() else { return failure_to_py(py, FailureDetail::MalformedJwt.into()) };
+        let verification = detached(py, || match id_token {
+            true => self.gate.verify_id_token_at(&token, now),
+            false => self.gate.verify_access_token_at(&token, now),
+        })?;
+        match verification {
+            TokenVerification::Verified(token) => Ok(Py::new(py, PyVerifiedToken { token })?.into_any()),
+            TokenVerification::Failed(failure) => failure_to_py(py, failure),
         }
     }
+}
+
+/// A static JWKS: a dict, or its JSON text.
+fn jwks_document(py: Python<'_>, jwks: &Bound<'_, PyAny>) -> PyResult<String> {
+    if let Ok(text) = jwks.cast::<PyString>() {
+        return Ok(text.to_cow()?.into_owned());
+    }
+    if !jwks.is_instance_of::<PyDict>() {
+        return Err(PyTypeError::new_err("jwks must be a dict or a JSON str"));
+    }
+    core(py, || py_to_json(jwks, 0).map(|doc| doc.to_string()).map_err(|e| Error::Configuration(format!("static JWKS: {e}"))))
 }
 
 #[pymethods]
 impl PySessionGate {
     #[new]
     #[pyo3(signature = (*, client_id, cookie_password, jwks=None, jwks_url=None, issuer=None, audience=None,
-                        leeway=0.0, require_exp=true, max_cookie_bytes=None, algorithms=None,
-                        verified_token_cache=4096, discovery_issuer=None))]
+                        leeway=None, require_exp=true, max_cookie_bytes=None, algorithms=None,
+                        verified_token_cache=None, discovery_issuer=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -749,50 +420,47 @@ impl PySessionGate {
         jwks_url: Option<String>,
         issuer: Option<&Bound<'_, PyAny>>,
         audience: Option<&Bound<'_, PyAny>>,
-        leeway: f64,
+        leeway: Option<Num>,
         require_exp: bool,
-        max_cookie_bytes: Option<usize>,
+        max_cookie_bytes: Option<Num>,
         algorithms: Option<&Bound<'_, PyAny>>,
-        verified_token_cache: i64,
+        verified_token_cache: Option<Num>,
         discovery_issuer: Option<String>,
     ) -> PyResult<Self> {
-        let passwords = str_or_strings(cookie_password, "cookie_password")?;
-        let (source, jwks_kind) = jwks_source(&client_id, jwks, jwks_url, discovery_issuer)?;
-        let mut config = Config::new(client_id.clone(), passwords, source);
-        if let Some(issuer) = issuer {
-            config.issuers = str_or_strings(issuer, "issuer")?;
-        }
-        if let Some(audience) = audience {
-            config.audiences = str_or_strings(audience, "audience")?;
-        }
-        if !leeway.is_finite() || leeway < 0.0 {
-            return Err(configuration("leeway must be a finite, non-negative number of seconds"));
-        }
-        config.leeway = Duration::try_from_secs_f64(leeway).map_err(|_| configuration("leeway is out of range"))?;
-        config.require_exp = require_exp;
-        if let Some(max) = max_cookie_bytes {
-            config.max_cookie_bytes = max;
-        }
-        if let Some(algorithms) = algorithms {
-            config.algorithms = algorithms_arg(algorithms)?;
-        }
-        config.verified_token_cache = usize::try_from(verified_token_cache)
-            .map_err(|_| configuration("verified_token_cache must be >= 0 (0 disables the cache)"))?;
-        let passwords = config.cookie_passwords.len();
-        let gate = py.detach(|| guarded(|| sessiongate::SessionGate::new(config))).map_err(|e| to_py_err(py, &e))?;
-        Ok(PySessionGate { gate, client_id, passwords, jwks_kind })
+        let strings = |value: Option<&Bound<'_, PyAny>>, what| value.map(|v| str_or_strings(v, what)).transpose();
+        let options = GateOptions {
+            client_id: client_id.clone(),
+            cookie_passwords: str_or_strings(cookie_password, "cookie_password")?,
+            jwks: jwks.map(|jwks| jwks_document(py, jwks)).transpose()?,
+            jwks_url,
+            discovery_issuer,
+            issuers: strings(issuer, "issuer")?,
+            audiences: strings(audience, "audience")?,
+            leeway_seconds: leeway.map(|n| n.0),
+            require_exp: Some(require_exp),
+            max_cookie_bytes: max_cookie_bytes.map(|n| n.0),
+            algorithms: strings(algorithms, "algorithms")?,
+            verified_token_cache: verified_token_cache.map(|n| n.0),
+        };
+        let passwords = options.cookie_passwords.len();
+        let (gate, jwks) = detached(py, || {
+            let config = options.into_config()?;
+            let jwks = config.jwks.describe();
+            Ok((sessiongate::SessionGate::new(config)?, jwks))
+        })?;
+        Ok(PySessionGate { gate, client_id, passwords, jwks })
     }
 
     /// Authenticates a sealed session cookie. Never raises for a bad cookie: returns an
     /// `AuthenticateWithSessionCookieErrorResponse`. Raises `JwksUnavailableError` on an outage.
     #[pyo3(signature = (session_data, now=None))]
-    fn authenticate(&self, py: Python<'_>, session_data: Option<String>, now: Option<f64>) -> PyResult<Py<PyAny>> {
-        self.authenticate_cookie(py, session_data.as_deref().unwrap_or(""), now)
+    fn authenticate(&self, py: Python<'_>, session_data: Option<&Bound<'_, PyString>>, now: Option<Num>) -> PyResult<Py<PyAny>> {
+        self.authenticate_cookie(py, cookie_text(session_data).as_deref(), now)
     }
 
     /// The cookie bound to this gate, as workos-python's `load_sealed_session` returns it.
-    fn load_sealed_session(slf: Py<Self>, session_data: Option<String>) -> SealedSession {
-        SealedSession { gate: slf, session_data: session_data.unwrap_or_default() }
+    fn load_sealed_session(slf: Py<Self>, session_data: Option<&Bound<'_, PyString>>) -> SealedSession {
+        SealedSession { gate: slf, session_data: cookie_text(session_data) }
     }
 
     /// Seals a session as the SDK of `format` writes it (`"fernet"`: workos-python, snake_case;
@@ -811,107 +479,79 @@ impl PySessionGate {
         organization_id: Option<String>,
         format: &str,
     ) -> PyResult<String> {
-        let format = format_arg(format)?;
+        let format = seal_format(py, format)?;
         let data = SessionData {
             access_token,
             refresh_token,
-            user: seal_input(user, "user")?,
-            impersonator: impersonator.map(|i| seal_input(i, "impersonator")).transpose()?,
+            user: seal_input(py, user, "user")?,
+            impersonator: impersonator.map(|i| seal_input(py, i, "impersonator")).transpose()?,
             authentication_method,
             organization_id,
         };
-        py.detach(|| guarded(|| self.gate.seal_session(&data, format))).map_err(|e| to_py_err(py, &e))
+        detached(py, || self.gate.seal_session(&data, format))
     }
 
     /// Seals any JSON-like value with the first cookie password.
     #[pyo3(signature = (data, format="fernet"))]
     fn seal_data(&self, py: Python<'_>, data: &Bound<'_, PyAny>, format: &str) -> PyResult<String> {
-        let format = format_arg(format)?;
-        let data = seal_input(data, "data")?;
-        py.detach(|| guarded(|| self.gate.seal_data(&data, format))).map_err(|e| to_py_err(py, &e))
+        let format = seal_format(py, format)?;
+        let data = seal_input(py, data, "data")?;
+        detached(py, || self.gate.seal_data(&data, format))
     }
 
     /// Opens a sealed value of either format with the cookie passwords; raises `UnsealError`.
     #[pyo3(signature = (sealed, now=None))]
-    fn unseal_data<'py>(&self, py: Python<'py>, sealed: String, now: Option<f64>) -> PyResult<Bound<'py, PyAny>> {
-        let now = time_arg(now)?;
-        let unsealed = py.detach(|| guarded(|| self.gate.unseal_data(&sealed, now))).map_err(|e| to_py_err(py, &e))?;
-        json_to_py(py, &unsealed.data)
+    fn unseal_data<'py>(&self, py: Python<'py>, sealed: &Bound<'py, PyString>, now: Option<Num>) -> PyAnyResult<'py> {
+        let now = time(py, now)?;
+        let sealed = sealed_text(py, sealed)?;
+        json_to_py(py, &detached(py, || self.gate.unseal_data_at(&sealed, now))?.data)
     }
 
     /// Verifies a bearer access token (from an `Authorization` header, not a cookie) with the
     /// gate's keys and rules. Returns a `VerifiedToken`, or the failure response for a bad token.
     #[pyo3(signature = (token, now=None))]
-    fn verify_access_token(&self, py: Python<'_>, token: String, now: Option<f64>) -> PyResult<Py<PyAny>> {
-        let now = time_arg(now)?;
-        let outcome = py.detach(|| guarded(|| self.gate.verify_access_token_at(&token, now)));
-        verified_to_py(py, outcome)
+    fn verify_access_token(&self, py: Python<'_>, token: &Bound<'_, PyString>, now: Option<Num>) -> PyResult<Py<PyAny>> {
+        self.verify(py, token, now, false)
     }
 
     /// Verifies an OIDC ID token (audience = the client id; needs `issuer`). Returns a
     /// `VerifiedToken`, or the failure response for a bad token.
     #[pyo3(signature = (token, now=None))]
-    fn verify_id_token(&self, py: Python<'_>, token: String, now: Option<f64>) -> PyResult<Py<PyAny>> {
-        let now = time_arg(now)?;
-        let outcome = py.detach(|| guarded(|| self.gate.verify_id_token_at(&token, now)));
-        verified_to_py(py, outcome)
+    fn verify_id_token(&self, py: Python<'_>, token: &Bound<'_, PyString>, now: Option<Num>) -> PyResult<Py<PyAny>> {
+        self.verify(py, token, now, true)
     }
 
     /// Evaluates `policy` on an authenticated session or a `VerifiedToken` (a failed
     /// authentication raises ValueError: authenticate first).
     #[pyo3(signature = (auth, policy, now=None))]
-    fn check(&self, auth: &Bound<'_, PyAny>, policy: PyRef<'_, PyStepUpPolicy>, now: Option<f64>) -> PyResult<PyStepUpDecision> {
-        decide(auth, &policy, now).map(|(decision, _)| PyStepUpDecision { decision })
+    fn check(&self, auth: &Bound<'_, PyAny>, policy: PyRef<'_, PyStepUpPolicy>, now: Option<Num>) -> PyResult<PyStepUpDecision> {
+        decide(auth, &policy, now).map(|decision| PyStepUpDecision { decision })
     }
 
     /// Like `check`, but returns None when allowed and raises `StepUpRequiredError` when not
     /// (`status` 403 for a cookie session, 401 for a bearer/verified token).
     #[pyo3(signature = (auth, policy, now=None))]
-    fn require(&self, auth: &Bound<'_, PyAny>, policy: PyRef<'_, PyStepUpPolicy>, now: Option<f64>) -> PyResult<()> {
+    fn require(&self, auth: &Bound<'_, PyAny>, policy: PyRef<'_, PyStepUpPolicy>, now: Option<Num>) -> PyResult<()> {
         let py = auth.py();
-        let (decision, status) = decide(auth, &policy, now)?;
-        let StepUpDecision::Denied(denial) = decision else { return Ok(()) };
-        let class = STEP_UP_REQUIRED.import(py, "sessiongate._stepup", "StepUpRequiredError")?;
-        let challenge = Py::new(py, PyChallenge { challenge: denial.challenge })?;
-        let error = class.call1((denial.reason.code(), challenge, status))?;
-        Err(PyErr::from_value(error))
+        let Err(denial) = decide(auth, &policy, now)?.require() else { return Ok(()) };
+        let challenge = Py::new(py, PyChallenge { challenge: denial.challenge.clone() })?.into_any();
+        Err(error::step_up(py, &denial, challenge))
     }
 
     /// The remote key cache's state for health endpoints (None for a static `jwks`): a dict
     /// with `url`, `fetched_at` (seconds since the epoch), `kids`, `stale`, `fetches`,
     /// `failures` and `last_error`.
-    fn jwks_status<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
-        let status = py.detach(|| guarded(|| Ok(self.gate.jwks_status()))).map_err(|e| to_py_err(py, &e))?;
-        status.map(|status| jwks_status_to_py(py, status)).transpose()
+    fn jwks_status<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let status = detached(py, || Ok(self.gate.jwks_status()))?;
+        status.map(|status| json_to_py(py, &status.to_json())).transpose()
     }
 
-    #[getter]
-    fn client_id(&self) -> &str {
-        &self.client_id
-    }
+    #[getter] fn client_id(&self) -> &str { &self.client_id }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        let client_id = PyString::new(py, &self.client_id).into_any();
-        Ok(format!(
-            "SessionGate(client_id={}, cookie_passwords=<{} redacted>, jwks=<{}>)",
-            repr_of(&client_id),
-            self.passwords,
-            self.jwks_kind
-        ))
+        let client_id = PyString::new(py, &self.client_id).repr()?;
+        Ok(format!("SessionGate(client_id={client_id}, cookie_passwords=<{} redacted>, jwks=<{}>)", self.passwords, self.jwks))
     }
-}
-
-fn jwks_status_to_py(py: Python<'_>, status: JwksStatus) -> PyResult<Bound<'_, PyDict>> {
-    let d = PyDict::new(py);
-    d.set_item("url", status.url)?;
-    let fetched_at = status.fetched_at.and_then(|t| t.duration_since(UNIX_EPOCH).ok()).map(|d| d.as_secs_f64());
-    d.set_item("fetched_at", fetched_at)?;
-    d.set_item("kids", status.kids)?;
-    d.set_item("stale", status.stale)?;
-    d.set_item("fetches", status.fetches)?;
-    d.set_item("failures", status.failures)?;
-    d.set_item("last_error", status.last_error)?;
-    Ok(d)
 }
 
 /// A cookie bound to a gate (workos-python's `Session` shape): call `.authenticate()`.
@@ -919,19 +559,21 @@ fn jwks_status_to_py(py: Python<'_>, status: JwksStatus) -> PyResult<Bound<'_, P
 #[derive(Debug)]
 struct SealedSession {
     gate: Py<PySessionGate>,
-    session_data: String,
+    /// `None` when the str given was not valid UTF-8.
+    session_data: Option<String>,
 }
 
 #[pymethods]
 impl SealedSession {
     /// Same as `SessionGate.authenticate(session_data, now)`.
     #[pyo3(signature = (now=None))]
-    fn authenticate(&self, py: Python<'_>, now: Option<f64>) -> PyResult<Py<PyAny>> {
-        self.gate.get().authenticate_cookie(py, &self.session_data, now)
+    fn authenticate(&self, py: Python<'_>, now: Option<Num>) -> PyResult<Py<PyAny>> {
+        self.gate.get().authenticate_cookie(py, self.session_data.as_deref(), now)
     }
 
     fn __repr__(&self) -> String {
-        format!("SealedSession(session_data=<{} chars, redacted>)", self.session_data.chars().count())
+        let chars = self.session_data.as_deref().map_or(0, |s| s.chars().count());
+        format!("SealedSession(session_data=<{chars} chars, redacted>)")
     }
 }
 
@@ -941,16 +583,11 @@ impl SealedSession {
 /// Seals any JSON-like value with `cookie_password` (a str or a list: the first seals).
 #[pyfunction]
 #[pyo3(signature = (data, cookie_password, format="fernet"))]
-fn seal_data(
-    py: Python<'_>,
-    data: &Bound<'_, PyAny>,
-    cookie_password: &Bound<'_, PyAny>,
-    format: &str,
-) -> PyResult<String> {
-    let format = format_arg(format)?;
-    let data = seal_input(data, "data")?;
-    let secrets = secrets_arg(py, cookie_password)?;
-    py.detach(|| guarded(|| sessiongate::seal::seal(&data, &secrets, format))).map_err(|e| to_py_err(py, &e))
+fn seal_data(py: Python<'_>, data: &Bound<'_, PyAny>, cookie_password: &Bound<'_, PyAny>, format: &str) -> PyResult<String> {
+    let format = seal_format(py, format)?;
+    let data = seal_input(py, data, "data")?;
+    let passwords = str_or_strings(cookie_password, "cookie_password")?;
+    detached(py, || sessiongate::seal_data(&data, &passwords, format))
 }
 
 /// Opens a sealed value of either format with `cookie_password` (a str or a list, each tried).
@@ -958,22 +595,25 @@ fn seal_data(
 #[pyo3(signature = (sealed, cookie_password, now=None))]
 fn unseal_data<'py>(
     py: Python<'py>,
-    sealed: String,
+    sealed: &Bound<'py, PyString>,
     cookie_password: &Bound<'py, PyAny>,
-    now: Option<f64>,
-) -> PyResult<Bound<'py, PyAny>> {
-    let now = time_arg(now)?;
-    let secrets = secrets_arg(py, cookie_password)?;
-    let unsealed = py
-        .detach(|| guarded(|| sessiongate::seal::unseal(&sealed, &secrets, now).map_err(sessiongate::Error::Unseal)))
-        .map_err(|e| to_py_err(py, &e))?;
-    json_to_py(py, &unsealed.data)
+    now: Option<Num>,
+) -> PyAnyResult<'py> {
+    let now = time(py, now)?;
+    let passwords = str_or_strings(cookie_password, "cookie_password")?;
+    let sealed = sealed_text(py, sealed)?;
+    json_to_py(py, &detached(py, || sessiongate::unseal_data_at(&sealed, &passwords, now))?.data)
+}
+
+/// Every error code the core defines, with its retryability: `[(code, retryable), ...]`.
+#[pyfunction]
+fn error_codes() -> Vec<(&'static str, bool)> {
+    ErrorCode::ALL.iter().map(|code| (code.as_str(), code.is_retryable())).collect()
 }
 
 #[pymodule]
 fn _sessiongate(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
-    error::register(m)?;
     m.add_class::<PySessionGate>()?;
     m.add_class::<SealedSession>()?;
     m.add_class::<SuccessResponse>()?;
@@ -984,5 +624,6 @@ fn _sessiongate(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyChallenge>()?;
     m.add_function(wrap_pyfunction!(seal_data, m)?)?;
     m.add_function(wrap_pyfunction!(unseal_data, m)?)?;
+    m.add_function(wrap_pyfunction!(error_codes, m)?)?;
     Ok(())
 }

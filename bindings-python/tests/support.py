@@ -26,11 +26,11 @@ def load_json(path: Path) -> Any:
 class JwksServer:
     """Serves one JWKS document on 127.0.0.1 (any GET path ending in /sso/jwks/<client_id>).
 
-    Runs in a daemon thread, counts fetches, and stops by itself after ``lifetime`` seconds
-    if nobody stopped it first.
+    Runs in a daemon thread, counts fetches, answers each after ``delay`` seconds, and stops by
+    itself after ``lifetime`` seconds if nobody stopped it first.
     """
 
-    def __init__(self, jwks: Dict[str, Any], client_id: str, lifetime: float = 600.0) -> None:
+    def __init__(self, jwks: Dict[str, Any], client_id: str, lifetime: float = 600.0, delay: float = 0.0) -> None:
         body = json.dumps(jwks).encode()
         path = f"/sso/jwks/{client_id}"
         server_self = self
@@ -42,6 +42,7 @@ class JwksServer:
                     self.send_error(404)
                     return
                 server_self.fetches += 1
+                time.sleep(delay)
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import pickle
+import threading
+import time
 from typing import Any, List
 
 import pytest
@@ -145,10 +147,27 @@ def test_error_classes() -> None:
     assert sessiongate.SealError.code == "seal_error"
     assert sessiongate.UnsealError.code == "unseal_error"
     assert sessiongate.InternalError.code == "internal_error"
-    for cls in (sessiongate.ConfigurationError, sessiongate.JwksUnavailableError, sessiongate.SealError,
-                sessiongate.UnsealError, sessiongate.InternalError):
+    for cls in (sessiongate.ConfigurationError, sessiongate.JwksUnavailableError, sessiongate.JwksNotCachedError,
+                sessiongate.SealError, sessiongate.UnsealError, sessiongate.StepUpRequiredError,
+                sessiongate.InternalError):
         assert issubclass(cls, sessiongate.SessionGateError) and issubclass(cls, Exception)
         assert cls.__module__ == "sessiongate"
+    # Bad arguments (an option, a negative now) stay catchable as ValueError.
+    assert issubclass(sessiongate.ConfigurationError, ValueError)
+    assert issubclass(sessiongate.JwksNotCachedError, sessiongate.JwksUnavailableError)
+
+
+def test_every_core_error_code_has_its_class() -> None:
+    """The parity test: the core's list of codes (ErrorCode::ALL) against the exported classes."""
+    codes = sessiongate.error_codes()
+    assert len(codes) == len({code for code, _ in codes}) >= 7
+    exported = [getattr(sessiongate, name) for name in sessiongate.__all__]
+    classes = [c for c in exported if isinstance(c, type) and issubclass(c, sessiongate.SessionGateError)
+               and c is not sessiongate.SessionGateError]
+    for code, retryable in codes:
+        (cls,) = [c for c in classes if c.code == code]
+        assert cls.retryable is retryable, code
+    assert sorted(c.code for c in classes) == sorted(code for code, _ in codes), "a class without a core code"
 
 
 def test_seal_and_unseal_errors(peer: Peer, gate: sessiongate.SessionGate) -> None:
@@ -234,16 +253,31 @@ def test_gate_is_not_picklable_by_accident(gate: sessiongate.SessionGate) -> Non
         pickle.dumps(gate)
 
 
-def test_remote_jwks(peer: Peer, gate: sessiongate.SessionGate) -> None:
+def test_remote_jwks_fetch_smoke(peer: Peer, gate: sessiongate.SessionGate) -> None:
+    """The one real-HTTP test (the JWKS cache policy is unit-tested in the core): keys fetched from
+    127.0.0.1, with the GIL released while the fetch waits, so other threads (here the main
+    thread, and the Python server itself) keep running."""
     cookie, _, _ = sealed(peer, gate)
-    with JwksServer(peer.jwks, peer.client_id, lifetime=60) as server:
+    with JwksServer(peer.jwks, peer.client_id, lifetime=60, delay=0.5) as server:
         remote = sessiongate.SessionGate(client_id=peer.client_id, cookie_password=peer.cookie_password,
                                          jwks_url=server.jwks_url)
         assert server.jwks_url in repr(remote)
-        for _ in range(50):
-            auth = remote.authenticate(cookie)
-            assert auth.authenticated is True and auth.amr == ["pwd", "mfa"]
-        assert server.fetches == 1  # cached: never fetched on the hot path once warm
+        results: List[Any] = []
+        worker = threading.Thread(target=lambda: results.append(remote.authenticate(cookie)))
+        ticks = 0
+        worker.start()
+        while worker.is_alive():
+            ticks += 1
+            time.sleep(0.001)
+        worker.join()
+        (auth,) = results
+        assert auth.authenticated is True and auth.amr == ["pwd", "mfa"]
+        assert ticks > 50, f"the main thread ran only {ticks} times during a 0.5 s fetch: the GIL was held"
+        status = remote.jwks_status()
+        assert status is not None
+        assert list(status) == ["url", "fetched_at", "kids", "stale", "fetches", "failures", "last_error"]
+        assert status["url"] == server.jwks_url and status["fetches"] == 1 and server.fetches == 1
+        assert peer.kid in status["kids"] and abs(status["fetched_at"] - time.time()) < 30
 
 
 def test_jwks_outage_raises_retryable_error(peer: Peer, gate: sessiongate.SessionGate) -> None:
@@ -257,6 +291,8 @@ def test_jwks_outage_raises_retryable_error(peer: Peer, gate: sessiongate.Sessio
     assert raised.value.code == "jwks_unavailable" and raised.value.retryable is True
     # A bad cookie is still a plain failure, not an outage.
     assert down.authenticate("garbage").authenticated is False
+    status = down.jwks_status()
+    assert status is not None and isinstance(status["last_error"], str) and status["last_error"]
 
 
 def test_default_key_set_is_workos(peer: Peer) -> None:
@@ -265,43 +301,52 @@ def test_default_key_set_is_workos(peer: Peer) -> None:
     assert default.client_id == "client_01DEFAULT"
 
 
-def test_discovery_issuer_finds_the_jwks(peer: Peer, gate: sessiongate.SessionGate) -> None:
-    import http.server
-    import json
-    import threading
+def test_results_are_truthy_only_when_verified(peer: Peer, gate: sessiongate.SessionGate) -> None:
+    """F10: ``if not gate.authenticate(cookie): return 401`` must refuse every failure."""
+    cookie, token, _ = sealed(peer, gate, amr=("pwd",))
+    auth, failed = gate.authenticate(cookie), gate.authenticate("Fe26.2*forged")
+    assert bool(auth) is auth.authenticated is True
+    assert bool(failed) is failed.authenticated is False
+    verified, refused = gate.verify_access_token(token), gate.verify_access_token("a.b.c")
+    assert isinstance(verified, sessiongate.VerifiedToken) and bool(verified) is verified.valid is True
+    assert isinstance(refused, sessiongate.AuthenticateWithSessionCookieErrorResponse) and not refused
+    assert isinstance(auth, sessiongate.AuthenticateWithSessionCookieSuccessResponse)
+    decision = gate.check(auth, sessiongate.StepUpPolicy())
+    assert bool(decision) is decision.allowed is False
 
-    cookie, _, _ = sealed(peer, gate)
-    requested: List[str] = []
 
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
-            requested.append(self.path)
-            base = f"http://127.0.0.1:{self.server.server_address[1]}"
-            docs = {"/issuer/.well-known/openid-configuration": {"issuer": f"{base}/issuer", "jwks_uri": f"{base}/issuer/keys"},
-                    "/issuer/keys": peer.jwks}
-            body = json.dumps(docs.get(self.path, {})).encode()
-            self.send_response(200 if self.path in docs else 404)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+@pytest.mark.parametrize("text", ["\udcff", "Fe26.2*\udcff", "gAAAAA\ud800"])
+def test_strings_that_are_not_utf8_never_raise(peer: Peer, gate: sessiongate.SessionGate, text: str) -> None:
+    """F4: a lone surrogate (what surrogateescape decoding yields for a stray 0xFF byte) is a
+    failure response, never an exception (which would also carry the value to error trackers)."""
+    for auth in (gate.authenticate(text), gate.load_sealed_session(text).authenticate(),
+                 sessiongate.load_sealed_session(session_data=text, cookie_password=peer.cookie_password,
+                                                 client_id=peer.client_id, jwks=peer.jwks).authenticate()):
+        assert isinstance(auth, sessiongate.AuthenticateWithSessionCookieErrorResponse)
+        assert (auth.reason, auth.detail) == (Reason.INVALID_SESSION_COOKIE, "malformed_seal")
+    id_gate = sessiongate.SessionGate(client_id=peer.client_id, cookie_password=peer.cookie_password,
+                                      jwks=peer.jwks, issuer=peer.issuer)
+    for verified in (gate.verify_access_token(text), id_gate.verify_id_token(text)):
+        assert isinstance(verified, sessiongate.AuthenticateWithSessionCookieErrorResponse)
+        assert (verified.reason, verified.detail) == (Reason.INVALID_JWT, "malformed_jwt")
+    assert sessiongate.Challenge.parse(text) is None
+    assert sessiongate.Challenge.parse('Bearer error="insufficient_user_authentication", x="' + text + '"') is None
+    for unseal in (lambda: gate.unseal_data(text), lambda: sessiongate.unseal_data(text, peer.cookie_password)):
+        with pytest.raises(sessiongate.UnsealError) as raised:
+            unseal()
+        assert raised.value.detail == "malformed_seal" and text not in str(raised.value)
 
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        issuer = f"http://127.0.0.1:{server.server_address[1]}/issuer"
-        remote = sessiongate.SessionGate(client_id=peer.client_id, cookie_password=peer.cookie_password,
-                                         discovery_issuer=issuer)
-        auth = remote.authenticate(cookie)
-        assert auth.authenticated is True and auth.amr == ["pwd", "mfa"]
-        assert requested == ["/issuer/.well-known/openid-configuration", "/issuer/keys"]
-        with pytest.raises(sessiongate.ConfigurationError):
-            sessiongate.SessionGate(client_id=peer.client_id, cookie_password=peer.cookie_password,
-                                    discovery_issuer=issuer, jwks_url=f"{issuer}/keys")
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
+def test_numbers_are_the_cores_to_judge(peer: Peer, gate: sessiongate.SessionGate) -> None:
+    base: Any = {"client_id": peer.client_id, "cookie_password": peer.cookie_password, "jwks": peer.jwks}
+    # An int too large for a float is out of range (the core's error), not an OverflowError.
+    for option in ("leeway", "max_cookie_bytes", "verified_token_cache"):
+        with pytest.raises(sessiongate.ConfigurationError, match=option):
+            sessiongate.SessionGate(**base, **{option: 10**400})
+        with pytest.raises(TypeError):
+            sessiongate.SessionGate(**base, **{option: "10"})
+    with pytest.raises(sessiongate.ConfigurationError, match="now"):
+        gate.authenticate("x", now=-(10**400))
+    with pytest.raises(TypeError):
+        gate.authenticate("x", now="1700000000")  # type: ignore[arg-type]
+    assert gate.authenticate("x", now=True).authenticated is False  # a bool is an int in Python

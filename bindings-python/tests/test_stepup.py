@@ -9,7 +9,7 @@ from typing import Any, Dict, List
 
 import pytest
 from conftest import STEPUP_RESULTS
-from support import VECTORS, JwksServer, Peer, load_json
+from support import VECTORS, Peer, load_json
 from test_vectors import CASES, make_gate
 
 import sessiongate
@@ -26,7 +26,8 @@ MFA_BODY = {"error": "insufficient_user_authentication", "error_description": "M
 def policy_from(row_policy: Dict[str, Any]) -> StepUpPolicy:
     unknown = set(row_policy) - POLICY_KEYS
     assert not unknown, f"policy keys this runner does not know: {unknown}"
-    # An absent key is no requirement of that kind (the Python default for amr_any_of is ("mfa",)).
+    # An absent key is no requirement of that kind: explicit empty lists (naming neither amr list
+    # would mean the core's default, amr_any_of=("mfa",)).
     return StepUpPolicy(
         amr_any_of=row_policy.get("amr_any_of", ()),
         amr_all_of=row_policy.get("amr_all_of", ()),
@@ -73,8 +74,13 @@ def test_policy_defaults_and_validation() -> None:
     assert (policy.amr_any_of, policy.amr_all_of, policy.max_age, policy.acr_values) == (("mfa",), (), None, ())
     assert repr(policy) == "StepUpPolicy(amr_any_of=('mfa',), amr_all_of=(), max_age=None, acr_values=())"
     assert StepUpPolicy(amr_any_of=(), amr_all_of=["pwd", "hwk"]).amr_all_of == ("pwd", "hwk")
-    with pytest.raises(ValueError, match="not both"):
-        StepUpPolicy(amr_all_of=["hwk"])  # amr_any_of still defaults to ("mfa",)
+    # The core's one default: naming either amr list replaces ("mfa",); both may be set.
+    only_all = StepUpPolicy(amr_all_of=["hwk"])
+    assert (only_all.amr_any_of, only_all.amr_all_of) == ((), ("hwk",))
+    both = StepUpPolicy(amr_any_of=["otp", "sms"], amr_all_of=["pwd"])
+    assert both.check_claims({"amr": ["pwd", "otp"]}, now=0).allowed
+    assert both.check_claims({"amr": ["otp"]}, now=0).reason == "mfa_required"
+    assert both.check_claims({"amr": ["pwd"]}, now=0).reason == "mfa_required"
     with pytest.raises(ValueError, match="max_age"):
         StepUpPolicy(max_age=-1)
     with pytest.raises(TypeError):
@@ -304,32 +310,5 @@ def test_verified_token_cache_option(peer: Peer) -> None:
                                 verified_token_cache=-1)
 
 
-def test_jwks_status(peer: Peer, gate: sessiongate.SessionGate) -> None:
-    assert gate.jwks_status() is None  # a static key set
-    with JwksServer(peer.jwks, peer.client_id, lifetime=60) as server:
-        remote = sessiongate.SessionGate(client_id=peer.client_id, cookie_password=peer.cookie_password,
-                                         jwks_url=server.jwks_url)
-        before = remote.jwks_status()
-        assert before is not None
-        assert before["url"] == server.jwks_url and before["fetches"] == 0 and before["fetched_at"] is None
-        now = int(time.time())
-        token = peer.token(user_id="user_01STATUS", sid="session_01STATUS", now=now)
-        assert isinstance(remote.verify_access_token(token), sessiongate.VerifiedToken)
-        status = remote.jwks_status()
-        assert status is not None
-        assert set(status) == {"url", "fetched_at", "kids", "stale", "fetches", "failures", "last_error"}
-        assert status["fetches"] == 1 and server.fetches == 1
-        assert status["failures"] == 0 and status["last_error"] is None and status["stale"] is False
-        assert peer.kid in status["kids"]
-        assert abs(status["fetched_at"] - time.time()) < 30
-    # The server is gone: the cached keys still verify (no fetch); a new gate cannot fetch.
-    assert isinstance(remote.verify_access_token(token), sessiongate.VerifiedToken)
-    assert remote.jwks_status()["fetches"] == 1  # type: ignore[index]
-    orphan = sessiongate.SessionGate(client_id=peer.client_id, cookie_password=peer.cookie_password,
-                                     jwks_url=server.jwks_url)
-    with pytest.raises(sessiongate.JwksUnavailableError):
-        orphan.verify_access_token(token)
-    failed = orphan.jwks_status()
-    assert failed is not None
-    assert failed["fetches"] == 0 and failed["failures"] == 1 and failed["kids"] == []
-    assert isinstance(failed["last_error"], str) and failed["last_error"]
+def test_jwks_status_of_a_static_key_set(gate: sessiongate.SessionGate) -> None:
+    assert gate.jwks_status() is None  # the remote cache's status: see test_api's fetch smoke test

@@ -15,26 +15,30 @@ from __future__ import annotations
 from typing import Any, Dict, Optional, Sequence, Union
 
 from sessiongate._reason import AuthenticateWithSessionCookieFailureReason
+from sessiongate._errors import (
+    ConfigurationError,
+    InternalError,
+    JwksNotCachedError,
+    JwksUnavailableError,
+    SealError,
+    SessionGateError,
+    StepUpRequiredError,
+    UnsealError,
+)
 from sessiongate._sessiongate import (
     AuthenticateWithSessionCookieErrorResponse,
     AuthenticateWithSessionCookieSuccessResponse,
     Challenge,
-    ConfigurationError,
-    InternalError,
-    JwksUnavailableError,
     SealedSession,
-    SealError,
     SessionGate,
-    SessionGateError,
     StepUpDecision,
     StepUpPolicy,
-    UnsealError,
     VerifiedToken,
     __version__,
+    error_codes,
     seal_data,
     unseal_data,
 )
-from sessiongate._stepup import StepUpRequiredError
 
 __all__ = [
     "AuthenticateWithSessionCookieErrorResponse",
@@ -44,6 +48,7 @@ __all__ = [
     "Challenge",
     "ConfigurationError",
     "InternalError",
+    "JwksNotCachedError",
     "JwksUnavailableError",
     "SealError",
     "SealedSession",
@@ -55,6 +60,7 @@ __all__ = [
     "UnsealError",
     "VerifiedToken",
     "__version__",
+    "error_codes",
     "load_sealed_session",
     "seal_data",
     "unseal_data",

@@ -6,12 +6,6 @@ from sessiongate._reason import AuthenticateWithSessionCookieFailureReason
 
 __all__ = [
     "__version__",
-    "SessionGateError",
-    "ConfigurationError",
-    "JwksUnavailableError",
-    "SealError",
-    "UnsealError",
-    "InternalError",
     "SessionGate",
     "SealedSession",
     "AuthenticateWithSessionCookieSuccessResponse",
@@ -20,6 +14,7 @@ __all__ = [
     "StepUpPolicy",
     "StepUpDecision",
     "Challenge",
+    "error_codes",
     "seal_data",
     "unseal_data",
 ]
@@ -28,19 +23,6 @@ __version__: str
 
 _Json = Any
 _Strings = Union[str, Sequence[str]]
-
-class SessionGateError(Exception):
-    code: ClassVar[str]
-    retryable: ClassVar[bool]
-
-class ConfigurationError(SessionGateError): ...
-class JwksUnavailableError(SessionGateError): ...
-class SealError(SessionGateError): ...
-
-class UnsealError(SessionGateError):
-    detail: Optional[str]
-
-class InternalError(SessionGateError): ...
 
 @final
 class AuthenticateWithSessionCookieSuccessResponse:
@@ -79,6 +61,7 @@ class AuthenticateWithSessionCookieSuccessResponse:
     @property
     def format(self) -> str: ...
     def to_dict(self) -> Dict[str, Any]: ...
+    def __bool__(self) -> bool: ...
 
 @final
 class AuthenticateWithSessionCookieErrorResponse:
@@ -89,6 +72,7 @@ class AuthenticateWithSessionCookieErrorResponse:
     @property
     def detail(self) -> str: ...
     def to_dict(self) -> Dict[str, Any]: ...
+    def __bool__(self) -> bool: ...
 
 _Response = Union[AuthenticateWithSessionCookieSuccessResponse, AuthenticateWithSessionCookieErrorResponse]
 
@@ -109,6 +93,7 @@ class VerifiedToken:
     @property
     def subject(self) -> Optional[str]: ...
     def to_dict(self) -> Dict[str, Any]: ...
+    def __bool__(self) -> bool: ...
 
 _TokenResponse = Union[VerifiedToken, AuthenticateWithSessionCookieErrorResponse]
 _Checked = Union[AuthenticateWithSessionCookieSuccessResponse, VerifiedToken]
@@ -149,9 +134,9 @@ class StepUpDecision:
 class StepUpPolicy:
     def __new__(
         cls,
-        amr_any_of: Sequence[str] = ...,
-        amr_all_of: Sequence[str] = ...,
-        max_age: Optional[int] = None,
+        amr_any_of: Optional[Sequence[str]] = None,
+        amr_all_of: Optional[Sequence[str]] = None,
+        max_age: Optional[float] = None,
         acr_values: Sequence[str] = ...,
     ) -> StepUpPolicy: ...
     @property
@@ -179,11 +164,11 @@ class SessionGate:
         jwks_url: Optional[str] = None,
         issuer: Optional[_Strings] = None,
         audience: Optional[_Strings] = None,
-        leeway: float = 0.0,
+        leeway: Optional[float] = None,
         require_exp: bool = True,
         max_cookie_bytes: Optional[int] = None,
         algorithms: Optional[_Strings] = None,
-        verified_token_cache: int = 4096,
+        verified_token_cache: Optional[int] = None,
         discovery_issuer: Optional[str] = None,
     ) -> SessionGate: ...
     @property
@@ -209,5 +194,6 @@ class SessionGate:
     def require(self, auth: _Checked, policy: StepUpPolicy, now: Optional[float] = None) -> None: ...
     def jwks_status(self) -> Optional[Dict[str, Any]]: ...
 
+def error_codes() -> List[Tuple[str, bool]]: ...
 def seal_data(data: _Json, cookie_password: _Strings, format: str = "fernet") -> str: ...
 def unseal_data(sealed: str, cookie_password: _Strings, now: Optional[float] = None) -> _Json: ...

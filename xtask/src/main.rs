@@ -1,14 +1,5 @@
 //! `cargo xtask <command>`: the project's single entry point (CI runs only what README says).
-//!
-//! ```text
-//! cargo xtask build [python|node|swift]   build the bindings (all by default)
-//! cargo xtask test [rust|python|node|swift] every suite that exists (or one): Rust, Python, Node, Swift
-//! cargo xtask demo                        seal sessions, authenticate them in every binding
-//! cargo xtask bench [core|python|node]    benchmarks against the real peers -> BENCHMARKS.md
-//! cargo xtask codegen [--check]           regenerate (or check) committed generated files
-//! cargo xtask swift-toolchain             make `swift` available (Debian 13 chroot if needed)
-//! cargo xtask fuzz [--seconds N]          run each libFuzzer target of fuzz/ for N seconds
-//! ```
+//! `USAGE` below is the list of commands; `BINDINGS` the one table of the three bindings.
 
 mod bench;
 mod fuzz;
@@ -17,9 +8,40 @@ mod python;
 mod swift;
 mod util;
 
+use std::path::Path;
 use std::process::ExitCode;
 
 use util::{Result, cargo};
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+  build [python|node|swift]        build the bindings (all by default)
+  test [rust|python|node|swift]    every suite that exists (or one): Rust, Python, Node, Swift
+  demo                             seal sessions, authenticate them in every binding
+  bench [core|python|node|report]  benchmarks against the real peers -> BENCHMARKS.md
+  codegen [--check|python|node|swift]  regenerate (or check) committed generated files
+  swift-toolchain                  make `swift` available (Debian 13 chroot if needed)
+  fuzz [--seconds N]               run each libFuzzer target of fuzz/ for N seconds (30)
+";
+
+/// What xtask does with one binding; every command walks this table.
+struct Binding {
+    name: &'static str,
+    build: fn() -> Result<()>,
+    /// `Ok(false)`: the binding is not in this checkout, so nothing ran.
+    test: fn() -> Result<bool>,
+    demo: fn(&Path) -> Result<()>,
+    codegen: fn(bool) -> Result<()>,
+    /// Benchmarked against a real peer SDK (Swift has none to compare with).
+    bench: Option<fn() -> Result<()>>,
+}
+
+const BINDINGS: [Binding; 3] = [
+    Binding { name: "python", build: python::build, test: python::test, demo: python::demo, codegen: python::codegen, bench: Some(python::bench) },
+    Binding { name: "node", build: node::build, test: node::test, demo: node::demo, codegen: node::codegen, bench: Some(node::bench) },
+    Binding { name: "swift", build: swift::build, test: swift::test, demo: swift::demo, codegen: swift::codegen, bench: None },
+];
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -33,52 +55,63 @@ fn main() -> ExitCode {
     }
 }
 
+fn binding(name: &str) -> Option<&'static Binding> {
+    BINDINGS.iter().find(|b| b.name == name)
+}
+
 fn run(args: &[&str]) -> Result<()> {
     match args {
-        ["build"] => {
-            python::build()?;
-            node::build()?;
-            swift::build()
-        }
-        ["build", "python"] => python::build(),
-        ["build", "node"] => node::build(),
-        ["build", "swift"] => swift::build(),
+        ["build"] => BINDINGS.iter().try_for_each(|b| (b.build)()),
         ["test"] => test(),
         ["test", "rust"] => test_rust(),
-        ["test", "python"] => python::test().and_then(|ran| ran_alone("python", ran)),
-        ["test", "node"] => node::test().and_then(|ran| ran_alone("node", ran)),
-        ["test", "swift"] => swift::test().and_then(|ran| ran_alone("swift", ran)),
         ["demo"] => demo(),
         ["bench"] | ["bench", "all"] => {
             bench::core()?;
-            python::bench()?;
-            node::bench()?;
-            bench::report("cargo xtask bench", &["core", "python", "node"])
+            let mut measured = vec!["core"];
+            for b in BINDINGS.iter().filter(|b| b.bench.is_some()) {
+                b.bench.map_or(Ok(()), |bench| bench())?;
+                measured.push(b.name);
+            }
+            bench::report("cargo xtask bench", &measured)
         }
         // Re-renders BENCHMARKS.md from the last full run's results (target/bench/*.json).
         ["bench", "report"] => bench::report("cargo xtask bench", &["core", "python", "node"]),
         ["bench", "core"] => bench::core().and_then(|()| bench::report("cargo xtask bench core", &["core"])),
-        ["bench", "python"] => python::bench().and_then(|()| bench::report("cargo xtask bench python", &["python"])),
-        ["bench", "node"] => node::bench().and_then(|()| bench::report("cargo xtask bench node", &["node"])),
         ["codegen"] => codegen(false),
         ["codegen", "--check"] => codegen(true),
-        ["codegen", "python"] => python::codegen(false),
-        ["codegen", "node"] => node::codegen(false),
-        ["codegen", "swift"] => swift::codegen(false),
         ["swift-toolchain"] => swift::toolchain().map(|_| ()),
         ["fuzz"] => fuzz::run(30),
         ["fuzz", "--seconds", n] => fuzz::run(n.parse().map_err(|_| format!("--seconds takes a number, not {n:?}"))?),
-        _ => Err(format!("unknown command {args:?}; see xtask/src/main.rs for the list").into()),
+        [command, name] => {
+            let Some(b) = binding(name) else { return Err(format!("unknown command {args:?}\n\n{USAGE}").into()) };
+            match *command {
+                "build" => (b.build)(),
+                "test" => (b.test)().and_then(|ran| ran_alone(b.name, ran)),
+                "codegen" => (b.codegen)(false),
+                "bench" => match b.bench {
+                    Some(bench) => bench().and_then(|()| bench::report(&format!("cargo xtask bench {name}"), &[b.name])),
+                    None => Err(format!("{name} has no peer to benchmark against").into()),
+                },
+                _ => Err(format!("unknown command {args:?}\n\n{USAGE}").into()),
+            }
+        }
+        [] | ["help"] | ["--help"] | ["-h"] => {
+            print!("{USAGE}");
+            if args.is_empty() { Err("no command given".into()) } else { Ok(()) }
+        }
+        _ => Err(format!("unknown command {args:?}\n\n{USAGE}").into()),
     }
 }
 
 fn test() -> Result<()> {
     test_rust()?;
-    let bindings_ran = [python::test()?, node::test()?, swift::test()?];
+    let mut not_run = 0;
+    for b in &BINDINGS {
+        not_run += usize::from(!(b.test)()?);
+    }
     // A plain closing line: a failure stops before it; a binding not in the checkout is counted
     // as not run, never as passed.
-    let not_run = bindings_ran.iter().filter(|ran| !**ran).count();
-    let passed = 1 + bindings_ran.len() - not_run;
+    let passed = 1 + BINDINGS.len() - not_run;
     if not_run == 0 {
         println!("\nsuites: {passed} passed, 0 failed");
     } else {
@@ -105,16 +138,12 @@ fn demo() -> Result<()> {
     util::step("Rust core: seal four sessions, authenticate them");
     let fixture = util::root().join("target/demo/fixture.json");
     util::run(cargo().args(["run", "--quiet", "-p", "sessiongate-vectors", "--bin", "demo", "--"]).arg(&fixture))?;
-    python::demo(&fixture)?;
-    node::demo(&fixture)?;
-    swift::demo(&fixture)
+    BINDINGS.iter().try_for_each(|b| (b.demo)(&fixture))
 }
 
 fn codegen(check: bool) -> Result<()> {
     util::run(cargo().args(["run", "--quiet", "-p", "sessiongate-vectors", "--bin", "gen-cases", "--"]).args(
         if check { &["--check"][..] } else { &[][..] },
     ))?;
-    python::codegen(check)?;
-    node::codegen(check)?;
-    swift::codegen(check)
+    BINDINGS.iter().try_for_each(|b| (b.codegen)(check))
 }

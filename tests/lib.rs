@@ -6,6 +6,8 @@
 #![allow(clippy::unwrap_used, clippy::panic, missing_debug_implementations)]
 
 pub mod cases_gen;
+#[path = "double/mod.rs"]
+pub mod double;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};

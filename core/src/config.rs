@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use crate::error::Error;
 use crate::jwks::{Algorithm, JwksOptions};
-use crate::token::DEFAULT_VERIFIED_TOKEN_CACHE;
+use crate::token::{DEFAULT_VERIFIED_TOKEN_CACHE, DEFAULT_VERIFIED_TOKEN_CACHE_BYTES};
 use crate::util::{redact, time};
 
 /// The default limit on a cookie's length, checked before any crypto.
@@ -20,6 +20,8 @@ pub const DEFAULT_MAX_COOKIE_BYTES: usize = 16 * 1024;
 pub const MAX_COOKIE_BYTES_LIMIT: usize = 1024 * 1024;
 /// The largest verified-token cache a gate accepts, in tokens.
 pub const MAX_VERIFIED_TOKEN_CACHE: usize = 1_000_000;
+/// The largest verified-token cache budget a gate accepts, in bytes (1 GiB).
+pub const MAX_VERIFIED_TOKEN_CACHE_BYTES: usize = 1024 * 1024 * 1024;
 /// The largest clock leeway a gate accepts.
 pub const MAX_LEEWAY: Duration = Duration::from_secs(3600);
 
@@ -96,7 +98,8 @@ pub struct Config {
     pub cookie_passwords: Vec<String>,
     /// The verification keys.
     pub jwks: JwksSource,
-    /// Accepted `iss` values; empty: not checked (as the SDKs by default).
+    /// Accepted `iss` values; empty: not checked (as the SDKs by default), except that a
+    /// [`JwksSource::Discovery`] issuer is then the one accepted `iss`.
     pub issuers: Vec<String>,
     /// Accepted `aud` values; empty: not checked (as the SDKs).
     pub audiences: Vec<String>,
@@ -112,6 +115,9 @@ pub struct Config {
     pub jwks_options: JwksOptions,
     /// How many verified tokens to remember (default 4096; 0 disables the cache).
     pub verified_token_cache: usize,
+    /// The verified-token cache's budget: the most bytes of tokens it remembers (default
+    /// 16 MiB, at most [`MAX_VERIFIED_TOKEN_CACHE_BYTES`]; 0 disables the cache).
+    pub verified_token_cache_bytes: usize,
 }
 
 impl Config {
@@ -129,6 +135,7 @@ impl Config {
             max_cookie_bytes: DEFAULT_MAX_COOKIE_BYTES,
             jwks_options: JwksOptions::default(),
             verified_token_cache: DEFAULT_VERIFIED_TOKEN_CACHE,
+            verified_token_cache_bytes: DEFAULT_VERIFIED_TOKEN_CACHE_BYTES,
         }
     }
 
@@ -151,6 +158,11 @@ impl Config {
                 "verified_token_cache must be a whole number from 0 to {MAX_VERIFIED_TOKEN_CACHE} (0 disables the cache)"
             )));
         }
+        if self.verified_token_cache_bytes > MAX_VERIFIED_TOKEN_CACHE_BYTES {
+            return Err(Error::Configuration(format!(
+                "verified_token_cache_bytes must be a whole number from 0 to {MAX_VERIFIED_TOKEN_CACHE_BYTES} (0 disables the cache)"
+            )));
+        }
         Ok(())
     }
 }
@@ -161,7 +173,7 @@ impl fmt::Debug for Config {
             .field("client_id", &self.client_id)
             .field("cookie_passwords", &format_args!("[{} redacted]", self.cookie_passwords.len()))
             .field("jwks", &self.jwks)
-            .field("issuers", &self.issuers)
+            .field("issuers", &self.issuers.iter().map(|i| redact::url(i)).collect::<Vec<_>>())
             .field("audiences", &self.audiences)
             .field("leeway", &self.leeway)
             .field("algorithms", &self.algorithms)
@@ -169,6 +181,7 @@ impl fmt::Debug for Config {
             .field("max_cookie_bytes", &self.max_cookie_bytes)
             .field("jwks_options", &self.jwks_options)
             .field("verified_token_cache", &self.verified_token_cache)
+            .field("verified_token_cache_bytes", &self.verified_token_cache_bytes)
             .finish()
     }
 }
@@ -202,6 +215,8 @@ pub struct GateOptions {
     pub algorithms: Option<Vec<String>>,
     /// Verified tokens remembered (0 to 1,000,000; 0 disables the cache).
     pub verified_token_cache: Option<f64>,
+    /// The verified-token cache's budget in bytes of tokens (0 to 1 GiB; default 16 MiB).
+    pub verified_token_cache_bytes: Option<f64>,
 }
 
 impl GateOptions {
@@ -230,6 +245,10 @@ impl GateOptions {
         if let Some(size) = self.verified_token_cache {
             config.verified_token_cache = time::whole_number("verified_token_cache", size, 0, MAX_VERIFIED_TOKEN_CACHE)?;
         }
+        if let Some(bytes) = self.verified_token_cache_bytes {
+            config.verified_token_cache_bytes =
+                time::whole_number("verified_token_cache_bytes", bytes, 0, MAX_VERIFIED_TOKEN_CACHE_BYTES)?;
+        }
         Ok(config)
     }
 }
@@ -250,13 +269,14 @@ impl fmt::Debug for GateOptions {
             .field("jwks", &self.jwks.as_ref().map(|doc| format!("{} bytes", doc.len())))
             .field("jwks_url", &url(&self.jwks_url))
             .field("discovery_issuer", &url(&self.discovery_issuer))
-            .field("issuers", &self.issuers)
+            .field("issuers", &self.issuers.as_ref().map(|l| l.iter().map(|i| redact::url(i)).collect::<Vec<_>>()))
             .field("audiences", &self.audiences)
             .field("leeway_seconds", &self.leeway_seconds)
             .field("require_exp", &self.require_exp)
             .field("max_cookie_bytes", &self.max_cookie_bytes)
             .field("algorithms", &self.algorithms)
             .field("verified_token_cache", &self.verified_token_cache)
+            .field("verified_token_cache_bytes", &self.verified_token_cache_bytes)
             .finish()
     }
 }
@@ -298,6 +318,8 @@ mod tests {
         assert!(bad(|o| o.max_cookie_bytes = Some(1e12)).contains("max_cookie_bytes"));
         assert!(bad(|o| o.verified_token_cache = Some(-1.0)).contains("verified_token_cache"));
         assert!(bad(|o| o.verified_token_cache = Some(1.5)).contains("verified_token_cache"));
+        assert!(bad(|o| o.verified_token_cache_bytes = Some(-1.0)).contains("verified_token_cache_bytes"));
+        assert!(bad(|o| o.verified_token_cache_bytes = Some(2e9)).contains("verified_token_cache_bytes"));
         assert!(bad(|o| o.leeway_seconds = Some(-1.0)).contains("leeway"));
         assert!(bad(|o| o.leeway_seconds = Some(f64::NAN)).contains("leeway"));
         assert!(bad(|o| o.algorithms = Some(vec!["HS256".into()])).contains("never accepted"));

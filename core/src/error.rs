@@ -228,6 +228,8 @@ failure_details! {
     AccessTokenMissing => (InvalidSessionCookie, "access_token_missing"),
     /// The token's `sub` is not the sealed `user.id`.
     UserMismatch => (InvalidSessionCookie, "user_mismatch"),
+    /// The sealed session has no user object with a string `id` to bind the token's `sub` to.
+    UserMissing => (InvalidSessionCookie, "user_missing"),
     /// The access token is not a compact JWS (three base64url parts of JSON).
     MalformedJwt => (InvalidJwt, "malformed_jwt"),
     /// The header's `alg` is not in the allow-list (`none` and HS* never are).
@@ -248,10 +250,14 @@ failure_details! {
     NotYetValid => (InvalidJwt, "not_yet_valid"),
     /// `iat` is in the future (with the configured leeway).
     IssuedInFuture => (InvalidJwt, "iat_in_future"),
+    /// `auth_time` is in the future (with the configured leeway): no authentication can be.
+    AuthTimeInFuture => (InvalidJwt, "auth_time_in_future"),
     /// A named claim has the wrong JSON type (e.g. `exp` as a string, `roles` as a number).
     ClaimType => (InvalidJwt, "claim_type"),
     /// `sid` is absent: not a session access token.
     SidMissing => (InvalidJwt, "sid_missing"),
+    /// `sub` is absent (or null): no user's token.
+    SubMissing => (InvalidJwt, "sub_missing"),
     /// `iss` is absent or not one of the configured issuers.
     IssuerMismatch => (InvalidJwt, "issuer_mismatch"),
     /// `aud` is absent or names none of the configured audiences.

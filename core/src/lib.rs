@@ -44,17 +44,20 @@ mod util;
 
 pub use config::{
     Config, DEFAULT_MAX_COOKIE_BYTES, GateOptions, JwksSource, MAX_COOKIE_BYTES_LIMIT, MAX_LEEWAY, MAX_VERIFIED_TOKEN_CACHE,
-    WORKOS_API_BASE,
+    MAX_VERIFIED_TOKEN_CACHE_BYTES, WORKOS_API_BASE,
 };
 pub use error::{Error, ErrorCode, Failure, FailureDetail, FailureReason, catch_panic};
-pub use jwks::{Algorithm, JwksOptions, JwksStatus};
+pub use jwks::{Algorithm, JwksClock, JwksOptions, JwksStatus};
 pub use seal::{SealFormat, Unsealed, seal_data, unseal_data, unseal_data_at};
 pub use session::{Authentication, Impersonator, Session, SessionData, SessionGate, SessionView, User};
 pub use stepup::{
     Challenge, DenialReason, INSUFFICIENT_USER_AUTHENTICATION, StepUpDecision, StepUpDenial, StepUpPolicy,
     StepUpPolicyOptions, Subject,
 };
-pub use token::{Claims, DEFAULT_VERIFIED_TOKEN_CACHE, TokenRules, TokenVerification, TokenView, VerifiedToken, normalize_amr};
+pub use token::{
+    Claims, DEFAULT_VERIFIED_TOKEN_CACHE, DEFAULT_VERIFIED_TOKEN_CACHE_BYTES, TokenRules, TokenVerification, TokenView, VerifiedToken,
+    normalize_amr,
+};
 pub use util::time::{MAX_UNIX_SECONDS, from_unix_seconds, now_or, to_unix_seconds};
 
 /// The lenient JSON reading the SDKs' payloads need (a lone UTF-16 surrogate escape, which
@@ -75,5 +78,5 @@ pub mod internals {
     pub use crate::jwks::KeySet;
     pub use crate::jwks::source::KeyProvider;
     pub use crate::seal::{Secrets, fernet, iron, unseal};
-    pub use crate::token::{TokenRules, verify};
+    pub use crate::token::{TokenRules, verify, verify_bytes};
 }

@@ -7,13 +7,15 @@ use std::time::SystemTime;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
+use zeroize::Zeroize;
+
 use crate::config::{Config, JwksSource};
 use crate::error::{Error, Failure, FailureDetail};
-use crate::jwks::remote::RemoteJwks;
-use crate::jwks::source::KeyProvider;
+use crate::jwks::source::{self, KeyProvider, RemoteSource};
 use crate::jwks::{JwksStatus, KeySet};
 use crate::seal::{self, SealFormat, Secrets, Unsealed};
 use crate::token::{self, Claims, TokenRules, TokenVerification, VerifiedCache, VerifiedToken};
+use crate::util::redact;
 
 /// An authenticated session: the sealed fields, and the verified access token's claims with
 /// the peers' named claims (plus `amr`, `acr`, `auth_time`) read from them on demand, so a
@@ -381,40 +383,89 @@ impl SessionData {
 }
 
 /// Opens WorkOS session cookies and verifies them. Cheap to share across threads.
-#[derive(Debug)]
 pub struct SessionGate {
     client_id: String,
     secrets: Secrets,
-    keys: KeyProvider,
+    keys: Arc<KeyProvider>,
     rules: TokenRules,
     max_cookie_bytes: usize,
     cache: Option<VerifiedCache>,
 }
 
+/// Never a secret, a token or URL credentials: counts, names and redacted URLs.
+impl fmt::Debug for SessionGate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionGate")
+            .field("client_id", &self.client_id)
+            .field("secrets", &self.secrets)
+            .field("keys", &self.keys)
+            .field("algorithms", &self.rules.algorithms)
+            .field("issuers", &self.rules.issuers.iter().map(|i| redact::url(i)).collect::<Vec<_>>())
+            .field("audiences", &self.rules.audiences)
+            .field("leeway", &self.rules.leeway)
+            .field("max_cookie_bytes", &self.max_cookie_bytes)
+            .field("cache", &self.cache)
+            .finish_non_exhaustive()
+    }
+}
+
 impl SessionGate {
     /// Validates the configuration. Every configuration problem surfaces here, not later.
+    /// A remote key source gets a key cache of its own; see [`SessionGate::shared`].
     pub fn new(config: Config) -> Result<SessionGate, Error> {
+        SessionGate::build(config, source::remote)
+    }
+
+    /// [`SessionGate::new`], but a remote key source (`Url`, `Discovery`) uses the process-wide
+    /// key cache for that source and its [`crate::JwksOptions`]: every gate built this way with
+    /// the same source and options shares one cache, so a gate built per call (the bindings'
+    /// one-shot `load_sealed_session` helpers) fetches the keys once per process, not once per
+    /// call. The registry keeps the 32 most recent sources. Everything else (secrets, rules,
+    /// the verified-token cache) stays per gate. A static key set is never shared.
+    pub fn shared(config: Config) -> Result<SessionGate, Error> {
+        SessionGate::build(config, source::shared)
+    }
+
+    fn build(
+        mut config: Config,
+        remote: fn(&RemoteSource, crate::jwks::JwksOptions) -> Result<Arc<KeyProvider>, Error>,
+    ) -> Result<SessionGate, Error> {
         config.check()?;
-        let secrets = Secrets::new(&config.cookie_passwords)?;
+        let secrets = Secrets::new(&config.cookie_passwords);
+        // The gate keeps its own zeroized copies; wipe the configuration's (I13).
+        config.cookie_passwords.iter_mut().for_each(Zeroize::zeroize);
+        let secrets = secrets?;
         let keys = match &config.jwks {
-            JwksSource::Static(doc) => KeyProvider::Static(Arc::new(
+            JwksSource::Static(doc) => Arc::new(KeyProvider::Static(Arc::new(
                 KeySet::from_json(doc.as_bytes()).map_err(|e| Error::Configuration(format!("static JWKS: {e}")))?,
-            )),
-            JwksSource::Url(url) => KeyProvider::Remote(Box::new(RemoteJwks::from_url(url, config.jwks_options.clone())?)),
-            JwksSource::Discovery(issuer) => {
-                KeyProvider::Remote(Box::new(RemoteJwks::from_issuer(issuer, config.jwks_options.clone())?))
-            }
+            ))),
+            JwksSource::Url(url) => remote(&RemoteSource::Url(url.clone()), config.jwks_options.clone())?,
+            JwksSource::Discovery(issuer) => remote(&RemoteSource::Discovery(issuer.clone()), config.jwks_options.clone())?,
+        };
+        // F9: the keys of a discovered issuer are that issuer's: its tokens must name it,
+        // exactly, unless the configuration lists the accepted issuers itself.
+        let issuers = match &config.jwks {
+            JwksSource::Discovery(issuer) if config.issuers.is_empty() => vec![issuer.clone()],
+            _ => std::mem::take(&mut config.issuers),
         };
         let rules = TokenRules {
-            algorithms: config.algorithms,
-            issuers: config.issuers,
-            audiences: config.audiences,
+            algorithms: std::mem::take(&mut config.algorithms),
+            issuers,
+            audiences: std::mem::take(&mut config.audiences),
             leeway: config.leeway,
             require_exp: config.require_exp,
             require_sid: true,
         };
-        let cache = (config.verified_token_cache > 0).then(|| VerifiedCache::new(config.verified_token_cache));
-        Ok(SessionGate { client_id: config.client_id, secrets, keys, rules, max_cookie_bytes: config.max_cookie_bytes, cache })
+        let cache = (config.verified_token_cache > 0 && config.verified_token_cache_bytes > 0)
+            .then(|| VerifiedCache::new(config.verified_token_cache, config.verified_token_cache_bytes));
+        Ok(SessionGate {
+            client_id: std::mem::take(&mut config.client_id),
+            secrets,
+            keys,
+            rules,
+            max_cookie_bytes: config.max_cookie_bytes,
+            cache,
+        })
     }
 
     /// Authenticates a sealed session cookie now.
@@ -425,7 +476,38 @@ impl SessionGate {
     /// Authenticates a sealed session cookie at `now`. `Err` only for an outage of the key
     /// source; every bad cookie or token is an [`Authentication::Failed`].
     pub fn authenticate_at(&self, cookie: &str, now: SystemTime) -> Result<Authentication, Error> {
-        self.authenticate_with(cookie, now, |kid| self.keys.key_set_for(kid, now))
+        self.authenticate_with(cookie, now, |kid| self.keys.key_set_for(kid))
+    }
+
+    /// [`SessionGate::authenticate_at`] for a cookie handed over as bytes (a host string that
+    /// may not be valid UTF-8, e.g. a Python `str` with lone surrogates encoded with
+    /// `surrogatepass`). Empty and oversized cookies are refused first, without copying or
+    /// decoding; bytes that are not UTF-8 are `malformed_seal` (no SDK seals anything but
+    /// ASCII).
+    pub fn authenticate_bytes_at(&self, cookie: &[u8], now: SystemTime) -> Result<Authentication, Error> {
+        match self.cookie_text(cookie) {
+            Ok(cookie) => self.authenticate_at(cookie, now),
+            Err(detail) => Ok(detail.into()),
+        }
+    }
+
+    /// [`SessionGate::authenticate_cached_at`] for a cookie handed over as bytes (see
+    /// [`SessionGate::authenticate_bytes_at`]).
+    pub fn authenticate_cached_bytes_at(&self, cookie: &[u8], now: SystemTime) -> Result<Authentication, Error> {
+        match self.cookie_text(cookie) {
+            Ok(cookie) => self.authenticate_cached_at(cookie, now),
+            Err(detail) => Ok(detail.into()),
+        }
+    }
+
+    fn cookie_text<'c>(&self, cookie: &'c [u8]) -> Result<&'c str, FailureDetail> {
+        if cookie.is_empty() {
+            return Err(FailureDetail::EmptyCookie);
+        }
+        if cookie.len() > self.max_cookie_bytes {
+            return Err(FailureDetail::CookieTooLarge);
+        }
+        std::str::from_utf8(cookie).map_err(|_| FailureDetail::MalformedSeal)
     }
 
     /// Authenticates without the network and without waiting: [`Error::JwksNotCached`] when
@@ -434,7 +516,7 @@ impl SessionGate {
     /// answers. Lets an event loop answer warm requests inline and send only the rest to a
     /// worker.
     pub fn authenticate_cached_at(&self, cookie: &str, now: SystemTime) -> Result<Authentication, Error> {
-        self.authenticate_with(cookie, now, |kid| self.keys.cached_key_set_for(kid, now).ok_or(Error::JwksNotCached))
+        self.authenticate_with(cookie, now, |kid| self.keys.cached_key_set_for(kid).ok_or(Error::JwksNotCached))
     }
 
     /// [`SessionGate::authenticate_cached_at`] now.
@@ -472,13 +554,20 @@ impl SessionGate {
         })
     }
 
-    /// Seals a session as the SDK of `format` would, with the first cookie password.
+    /// Seals a session as the SDK of `format` would, with the first cookie password. A
+    /// session this gate could not authenticate is refused: no user object with a string `id`
+    /// (see the `user_missing` rule), or a payload nested deeper than the reader accepts.
     pub fn seal_session(&self, data: &SessionData, format: SealFormat) -> Result<String, Error> {
-        seal::seal(&data.to_payload(format), &self.secrets, format)
+        if !data.user.get("id").is_some_and(Value::is_string) {
+            return Err(Error::Seal("the session's user must be an object with a string id".into()));
+        }
+        self.seal_data(&data.to_payload(format), format)
     }
 
-    /// Seals any JSON value with the first cookie password.
+    /// Seals any JSON value with the first cookie password. A value nested deeper than the
+    /// gate's own reader accepts is refused (I2: one depth rule, the reader's).
     pub fn seal_data(&self, data: &Value, format: SealFormat) -> Result<String, Error> {
+        readable(data)?;
         seal::seal(data, &self.secrets, format)
     }
 
@@ -496,15 +585,14 @@ impl SessionGate {
     /// The state of the remote key cache (`None` for a static key set), for health
     /// endpoints: when keys were fetched, their ids, staleness, fetch and failure counts.
     pub fn jwks_status(&self) -> Option<JwksStatus> {
-        self.jwks_status_at(SystemTime::now())
+        self.keys.status()
     }
 
-    /// [`SessionGate::jwks_status`] at `now`.
-    pub fn jwks_status_at(&self, now: SystemTime) -> Option<JwksStatus> {
-        match &self.keys {
-            KeyProvider::Static(_) => None,
-            KeyProvider::Remote(remote) => Some(remote.status_at(now)),
-        }
+    /// The state of the remote key cache, as [`SessionGate::jwks_status`]. Staleness is
+    /// judged by the cache's own monotonic clock (`JwksOptions::clock`), so `now` is unused.
+    #[deprecated(note = "the key cache keeps its own clock: use jwks_status()")]
+    pub fn jwks_status_at(&self, _now: SystemTime) -> Option<JwksStatus> {
+        self.keys.status()
     }
 
     /// The token rules in force.
@@ -516,7 +604,13 @@ impl SessionGate {
     /// the same step-up policy can guard bearer APIs. `Err` only for an outage; a bad token is
     /// [`TokenVerification::Failed`].
     pub fn verify_access_token_at(&self, token: &str, now: SystemTime) -> Result<TokenVerification, Error> {
-        Ok(token::verify(token, &self.rules, now, self.cache.as_ref(), |kid| self.keys.key_set_for(kid, now))?.into())
+        Ok(token::verify(token, &self.rules, now, self.cache.as_ref(), |kid| self.keys.key_set_for(kid))?.into())
+    }
+
+    /// [`SessionGate::verify_access_token_at`] for a token handed over as bytes: oversized or
+    /// not UTF-8 is `malformed_jwt`.
+    pub fn verify_access_token_bytes_at(&self, token: &[u8], now: SystemTime) -> Result<TokenVerification, Error> {
+        Ok(token::verify_bytes(token, &self.rules, now, self.cache.as_ref(), |kid| self.keys.key_set_for(kid))?.into())
     }
 
     /// [`SessionGate::verify_access_token_at`] now.
@@ -532,14 +626,25 @@ impl SessionGate {
     /// Verifies an OIDC ID token: audience = the client id, issuer required (configure
     /// `issuers`), no `sid` needed.
     pub fn verify_id_token_at(&self, token: &str, now: SystemTime) -> Result<TokenVerification, Error> {
+        let rules = self.id_token_rules()?;
+        Ok(token::verify(token, &rules, now, self.cache.as_ref(), |kid| self.keys.key_set_for(kid))?.into())
+    }
+
+    /// [`SessionGate::verify_id_token_at`] for a token handed over as bytes: oversized or not
+    /// UTF-8 is `malformed_jwt`.
+    pub fn verify_id_token_bytes_at(&self, token: &[u8], now: SystemTime) -> Result<TokenVerification, Error> {
+        let rules = self.id_token_rules()?;
+        Ok(token::verify_bytes(token, &rules, now, self.cache.as_ref(), |kid| self.keys.key_set_for(kid))?.into())
+    }
+
+    fn id_token_rules(&self) -> Result<TokenRules, Error> {
         if self.rules.issuers.is_empty() {
             return Err(Error::Configuration("verifying ID tokens needs the issuer: set `issuers`".into()));
         }
         if self.client_id.is_empty() {
             return Err(Error::Configuration("verifying ID tokens needs the client id (the audience)".into()));
         }
-        let rules = TokenRules { audiences: vec![self.client_id.clone()], require_sid: false, ..self.rules.clone() };
-        Ok(token::verify(token, &rules, now, self.cache.as_ref(), |kid| self.keys.key_set_for(kid, now))?.into())
+        Ok(TokenRules { audiences: vec![self.client_id.clone()], require_sid: false, ..self.rules.clone() })
     }
 }
 
@@ -588,12 +693,24 @@ fn into_string(value: Value) -> Option<String> {
     }
 }
 
+/// Whether the gate's own reader would read `data` back (the one depth rule, I2).
+fn readable(data: &Value) -> Result<(), Error> {
+    let text = serde_json::to_string(data).map_err(|e| Error::Seal(e.to_string()))?;
+    match crate::parse_json_lenient(&text) {
+        Some(_) => Ok(()),
+        None => Err(Error::Seal("the value is nested deeper than sessiongate reads back (127 levels)".into())),
+    }
+}
+
 fn session_from(sealed: SealedFields, verified: VerifiedToken) -> Result<Session, FailureDetail> {
-    // The sealed user must be the token's subject: a cookie cannot borrow another's token.
+    // F5, fail closed: the sealed user must be the token's subject, so a cookie cannot borrow
+    // another's token. What the SDKs seal always has `user.id`; the claim rules already
+    // refused a token without a string `sub`.
     let user_id = sealed.user.as_ref().and_then(|u| u.get("id")).and_then(Value::as_str);
-    if let (Some(user_id), Some(sub)) = (user_id, verified.subject())
-        && user_id != sub
-    {
+    let Some(user_id) = user_id else {
+        return Err(FailureDetail::UserMissing);
+    };
+    if verified.subject() != Some(user_id) {
         return Err(FailureDetail::UserMismatch);
     }
     Ok(Session {

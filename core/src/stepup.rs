@@ -23,6 +23,7 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::{Value, json};
 
+use crate::config::MAX_LEEWAY;
 use crate::error::{Error, ErrorCode};
 use crate::session::Session;
 use crate::token::{self, Claims, VerifiedToken};
@@ -47,6 +48,9 @@ pub struct StepUpPolicy {
     pub max_age: Option<Duration>,
     /// Accepted `acr` values (any one); empty: `acr` is not checked.
     pub acr_values: Vec<String>,
+    /// How far in the future `auth_time` may be (clock skew) before `max_age` denies with
+    /// `authentication_in_future` (default 0; use the gate's leeway).
+    pub leeway: Duration,
 }
 
 impl Default for StepUpPolicy {
@@ -66,6 +70,8 @@ pub struct StepUpPolicyOptions {
     pub max_age_seconds: Option<f64>,
     /// Accepted `acr` values.
     pub acr_values: Option<Vec<String>>,
+    /// How far in the future `auth_time` may be, in seconds (0 to 3600; default 0).
+    pub leeway_seconds: Option<f64>,
 }
 
 /// What a policy is checked against, which decides the status of a denial.
@@ -90,12 +96,19 @@ impl Subject {
 impl StepUpPolicy {
     /// Requires `mfa` in `amr`.
     pub fn mfa() -> StepUpPolicy {
-        StepUpPolicy { amr_any_of: vec!["mfa".into()], amr_all_of: Vec::new(), max_age: None, acr_values: Vec::new() }
+        StepUpPolicy {
+            amr_any_of: vec!["mfa".into()],
+            amr_all_of: Vec::new(),
+            max_age: None,
+            acr_values: Vec::new(),
+            leeway: Duration::ZERO,
+        }
     }
 
     /// The policy the options describe: the one rule for every binding. Neither `amr` list
     /// given: `amr_any_of = ["mfa"]`; one or both given: exactly those (an empty list is no
-    /// requirement). `max_age_seconds` from 0 to ten years. Values must be non-empty strings.
+    /// requirement). `max_age_seconds` from 0 to ten years, `leeway_seconds` from 0 to 3600.
+    /// Values must be non-empty strings.
     pub fn from_options(options: StepUpPolicyOptions) -> Result<StepUpPolicy, Error> {
         let (amr_any_of, amr_all_of) = match (options.amr_any_of, options.amr_all_of) {
             (None, None) => (vec!["mfa".to_owned()], Vec::new()),
@@ -108,12 +121,19 @@ impl StepUpPolicy {
             }
         }
         let max_age = options.max_age_seconds.map(|s| time_util::duration_from_seconds("max_age", s, MAX_MAX_AGE)).transpose()?;
-        Ok(StepUpPolicy { amr_any_of, amr_all_of, max_age, acr_values })
+        let leeway = options.leeway_seconds.map(|s| time_util::duration_from_seconds("leeway", s, MAX_LEEWAY)).transpose()?;
+        Ok(StepUpPolicy { amr_any_of, amr_all_of, max_age, acr_values, leeway: leeway.unwrap_or_default() })
     }
 
     /// Also requires the user to have authenticated at most `max_age` ago.
     pub fn with_max_age(mut self, max_age: Duration) -> StepUpPolicy {
         self.max_age = Some(max_age);
+        self
+    }
+
+    /// Tolerates an `auth_time` up to `leeway` in the future (clock skew; use the gate's).
+    pub fn with_leeway(mut self, leeway: Duration) -> StepUpPolicy {
+        self.leeway = leeway;
         self
     }
 
@@ -176,6 +196,12 @@ impl StepUpPolicy {
             Some(DenialReason::ClaimsMissing)
         } else if !self.amr_satisfied(amr.unwrap_or_default()) {
             Some(DenialReason::MfaRequired)
+        } else if let (Some(_), Some(auth_time)) = (self.max_age, auth_time)
+            && auth_time as f64 > unix_seconds(now) + self.leeway.as_secs_f64()
+        {
+            // F3: an authentication in the future cannot have happened; it would meet any
+            // max_age forever (`1e300` saturates to i64::MAX).
+            Some(DenialReason::AuthenticationInFuture)
         } else if let (Some(max_age), Some(auth_time)) = (self.max_age, auth_time)
             && unix_seconds(now) - auth_time as f64 > max_age.as_secs_f64()
         {
@@ -279,17 +305,29 @@ pub enum DenialReason {
     AcrInsufficient,
     /// A claim the policy needs (`amr`, `auth_time`, `acr`) is absent.
     ClaimsMissing,
+    /// `auth_time` is later than now (plus the policy's leeway): no authentication can be.
+    AuthenticationInFuture,
 }
 
 impl DenialReason {
+    /// Every reason, in declaration order.
+    pub const ALL: [DenialReason; 5] = [
+        DenialReason::MfaRequired,
+        DenialReason::AuthenticationTooOld,
+        DenialReason::AcrInsufficient,
+        DenialReason::ClaimsMissing,
+        DenialReason::AuthenticationInFuture,
+    ];
+
     /// The stable code: `mfa_required`, `authentication_too_old`, `acr_insufficient`,
-    /// `claims_missing`.
+    /// `claims_missing`, `authentication_in_future`.
     pub fn code(self) -> &'static str {
         match self {
             DenialReason::MfaRequired => "mfa_required",
             DenialReason::AuthenticationTooOld => "authentication_too_old",
             DenialReason::AcrInsufficient => "acr_insufficient",
             DenialReason::ClaimsMissing => "claims_missing",
+            DenialReason::AuthenticationInFuture => "authentication_in_future",
         }
     }
 
@@ -300,6 +338,7 @@ impl DenialReason {
             DenialReason::AuthenticationTooOld => "A more recent authentication is required",
             DenialReason::AcrInsufficient => "A different authentication level is required",
             DenialReason::ClaimsMissing => "The authentication event is unknown: authenticate again",
+            DenialReason::AuthenticationInFuture => "The authentication time is in the future: authenticate again",
         }
     }
 }
@@ -356,6 +395,11 @@ impl Challenge {
             body["max_age"] = json!(max_age);
         }
         body
+    }
+
+    /// [`Challenge::parse`] for a header handed over as bytes: `None` unless it is UTF-8.
+    pub fn parse_bytes(header: &[u8]) -> Option<Challenge> {
+        Challenge::parse(std::str::from_utf8(header).ok()?)
     }
 
     /// Parses a `WWW-Authenticate` value back (for clients of APIs that step up). Returns
@@ -486,7 +530,7 @@ mod tests {
         assert!(eval(&policy, Some(&mfa), None, Some(NOW as i64 - 600), now()).is_allowed());
         assert!(!eval(&policy, Some(&mfa), None, Some(NOW as i64 - 601), now()).is_allowed());
         // acr
-        let acr_policy = StepUpPolicy { amr_any_of: vec![], amr_all_of: vec![], max_age: None, acr_values: amr(&["gold", "silver"]) };
+        let acr_policy = StepUpPolicy { amr_any_of: vec![], amr_all_of: vec![], acr_values: amr(&["gold", "silver"]), ..StepUpPolicy::mfa() };
         assert!(eval(&acr_policy, None, Some("silver"), None, now()).is_allowed());
         assert_eq!(reason(eval(&acr_policy, None, Some("bronze"), None, now())), Some(DenialReason::AcrInsufficient));
         assert_eq!(reason(eval(&acr_policy, None, None, None, now())), Some(DenialReason::ClaimsMissing));
@@ -501,6 +545,37 @@ mod tests {
         assert!(eval(&both, Some(&amr(&["pwd", "otp"])), None, None, now()).is_allowed());
         assert!(!eval(&both, Some(&amr(&["otp"])), None, None, now()).is_allowed());
         assert!(!eval(&both, Some(&amr(&["pwd"])), None, None, now()).is_allowed());
+    }
+
+    #[test]
+    fn auth_time_in_the_future_denies() {
+        let mfa = amr(&["pwd", "mfa"]);
+        let reason = |p: &StepUpPolicy, auth_time: i64| p.evaluate(Some(&mfa), None, Some(auth_time), now(), Subject::Cookie).denial().map(|d| d.reason);
+        for max_age in [0, 600, MAX_MAX_AGE.as_secs()] {
+            let policy = StepUpPolicy::mfa().with_max_age(Duration::from_secs(max_age));
+            for ahead in [NOW as i64 + 1, NOW as i64 + 86_400, i64::MAX] {
+                assert_eq!(reason(&policy, ahead), Some(DenialReason::AuthenticationInFuture), "max_age {max_age}, {ahead}");
+            }
+            assert_eq!(reason(&policy, NOW as i64), None);
+        }
+        let skewed = StepUpPolicy::mfa().with_max_age(Duration::from_secs(600)).with_leeway(Duration::from_secs(5));
+        assert_eq!(reason(&skewed, NOW as i64 + 5), None);
+        assert_eq!(reason(&skewed, NOW as i64 + 6), Some(DenialReason::AuthenticationInFuture));
+        // A policy without max_age does not read auth_time.
+        assert_eq!(reason(&StepUpPolicy::mfa(), i64::MAX), None);
+        // 1e300 floors and saturates to i64::MAX: still in the future.
+        let claims: Claims = serde_json::from_value(json!({"amr": ["mfa"], "auth_time": 1e300})).unwrap();
+        let denial = StepUpPolicy::mfa().with_max_age(Duration::from_secs(600)).check_claims_at(&claims, now());
+        assert_eq!(denial.denial().map(|d| d.reason.code()), Some("authentication_in_future"));
+        let mut codes: Vec<_> = DenialReason::ALL.iter().map(|r| r.code()).collect();
+        codes.dedup();
+        assert_eq!(codes.len(), DenialReason::ALL.len());
+        let leeway = |s: f64| StepUpPolicy::from_options(StepUpPolicyOptions { leeway_seconds: Some(s), ..Default::default() });
+        assert_eq!(leeway(5.0).unwrap().leeway, Duration::from_secs(5));
+        assert!(leeway(-1.0).unwrap_err().to_string().contains("leeway"));
+        assert!(leeway(3601.0).unwrap_err().to_string().contains("leeway"));
+        assert_eq!(Challenge::parse_bytes(b"Bearer error=\"insufficient_user_authentication\""), Some(Challenge::default()));
+        assert_eq!(Challenge::parse_bytes(b"Bearer error=\"insufficient_user_authentication\", error_description=\"\xff\""), None);
     }
 
     #[test]

@@ -9,7 +9,7 @@
 //! [`source`]). jsonwebtoken reads the JWKs; none of its types is part of sessiongate's API.
 
 pub mod remote;
-pub use remote::{JwksOptions, JwksStatus};
+pub use remote::{JwksClock, JwksOptions, JwksStatus};
 pub mod source;
 
 use std::fmt;
@@ -140,7 +140,8 @@ impl FromStr for Algorithm {
     }
 }
 
-/// The most keys a set may hold; the rest are ignored.
+/// The most keys a set may hold; the rest are skipped (and counted in
+/// [`JwksStatus::skipped_keys`]).
 pub const MAX_KEYS: usize = 64;
 /// The smallest RSA modulus we accept, in bits.
 pub const MIN_RSA_BITS: usize = 2048;

@@ -2,26 +2,109 @@
 //!
 //! * Fresh for 10 minutes; after that the next caller refreshes while every other caller
 //!   keeps using the cached set (no request waits on the network once warm, but that one).
-//! * An unknown `kid` refetches at most once per 30 s cooldown (key rotation), then the
-//!   token is `unknown_kid`.
+//! * An unknown `kid` refetches at most once per 30 s cooldown (key rotation). Callers with
+//!   an unknown `kid` wait for a fetch already under way rather than answer before it.
+//!   Inside the cooldown, a healthy key server's answer stands (`unknown_kid`); while the key
+//!   server is failing, an unknown `kid` is the retryable [`Error::JwksUnavailable`]: a
+//!   freshly rotated key cannot be told from a bogus one until the keys can be fetched.
 //! * Cold start: concurrent callers share one fetch (single-flight).
 //! * A failed refresh keeps serving the last good set (stale-if-error) for up to 24 h; with
 //!   no usable set, callers get the retryable [`Error::JwksUnavailable`], never `invalid_jwt`.
-//! * Hygiene: 5 s timeout, 1 MiB cap, HTTP 200 with a JSON object only, no redirects,
-//!   `https` (plain `http` only for loopback), the standard proxy environment variables.
+//! * Timing (freshness, cooldown, retries) comes from the cache's own monotonic clock
+//!   ([`JwksClock`]), never from a caller's `now`: no caller can freeze, skip or break the
+//!   refresh schedule that every request of the gate shares. The decision is one pure
+//!   function, [`next_step`].
+//! * Hygiene: 5 s timeout, 1 MiB cap, HTTP 200 with a JSON object only, no redirects, no
+//!   decompression, `https` (plain `http` only for loopback).
+//! * Proxies: a loopback host (`localhost`, `127.0.0.0/8`, `::1`) is always fetched directly,
+//!   whatever the scheme and the environment: its bytes must never leave the machine. Any
+//!   other (https) host goes through the proxy ureq reads from the environment when the gate
+//!   is built: the first set of `ALL_PROXY`, `HTTPS_PROXY`, `HTTP_PROXY` (either case), except
+//!   hosts listed in `NO_PROXY`. Through a proxy the request is a `CONNECT` tunnel with
+//!   end-to-end TLS and certificate checks, so the proxy can drop the keys but not alter them.
 //!
 //! The HTTP client is ureq: small, blocking (no async runtime in the core), rustls with the
 //! aws-lc-rs provider the JWT verification already uses.
 
 use std::fmt;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::time::{Duration, SystemTime};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::Value;
 
 use super::KeySet;
 use crate::error::Error;
 use crate::util::redact;
+
+/// The monotonic clock a JWKS cache decides its fetch timing with. The default reads the
+/// system's monotonic clock; [`JwksClock::manual`] is a clock tests move by hand (clones share
+/// the same time), so rotation, cooldown and staleness can be tested without sleeping.
+#[derive(Clone, Default)]
+pub struct JwksClock {
+    manual: Option<Arc<AtomicU64>>,
+}
+
+impl JwksClock {
+    /// The system's monotonic clock (the default).
+    pub fn system() -> JwksClock {
+        JwksClock { manual: None }
+    }
+
+    /// A clock that starts at 0 and moves only by [`JwksClock::advance`] or [`JwksClock::set`].
+    pub fn manual() -> JwksClock {
+        JwksClock { manual: Some(Arc::new(AtomicU64::new(0))) }
+    }
+
+    /// Moves a manual clock forward (no effect on the system clock).
+    pub fn advance(&self, by: Duration) {
+        if let Some(nanos) = &self.manual {
+            let by = u64::try_from(by.as_nanos()).unwrap_or(u64::MAX);
+            let _ = nanos.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |t| Some(t.saturating_add(by)));
+        }
+    }
+
+    /// Sets a manual clock to `at` since its start (no effect on the system clock). Setting it
+    /// back is allowed: the cache treats time that went backwards as no time passed.
+    pub fn set(&self, at: Duration) {
+        if let Some(nanos) = &self.manual {
+            nanos.store(u64::try_from(at.as_nanos()).unwrap_or(u64::MAX), Ordering::SeqCst);
+        }
+    }
+
+    /// The time since the clock's origin.
+    pub fn tick(&self) -> Duration {
+        match &self.manual {
+            Some(nanos) => Duration::from_nanos(nanos.load(Ordering::SeqCst)),
+            None => {
+                static ORIGIN: OnceLock<Instant> = OnceLock::new();
+                ORIGIN.get_or_init(Instant::now).elapsed()
+            }
+        }
+    }
+}
+
+/// Every system clock is the same clock; manual clocks are equal to their clones only.
+impl PartialEq for JwksClock {
+    fn eq(&self, other: &JwksClock) -> bool {
+        match (&self.manual, &other.manual) {
+            (None, None) => true,
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+}
+
+impl Eq for JwksClock {}
+
+impl fmt::Debug for JwksClock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.manual {
+            None => f.write_str("JwksClock::system"),
+            Some(_) => write!(f, "JwksClock::manual({:?})", self.tick()),
+        }
+    }
+}
 
 /// Cache and network settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +121,8 @@ pub struct JwksOptions {
     pub timeout: Duration,
     /// The largest response accepted (default 1 MiB).
     pub max_bytes: u64,
+    /// The clock the cache times fetches with (default: the system's monotonic clock).
+    pub clock: JwksClock,
 }
 
 impl Default for JwksOptions {
@@ -49,6 +134,7 @@ impl Default for JwksOptions {
             retry_after_failure: Duration::from_secs(1),
             timeout: Duration::from_secs(5),
             max_bytes: 1024 * 1024,
+            clock: JwksClock::system(),
         }
     }
 }
@@ -58,7 +144,7 @@ impl Default for JwksOptions {
 pub struct JwksStatus {
     /// The JWKS URL (after discovery, when known), redacted: no user info, query or fragment.
     pub url: Option<String>,
-    /// When the current set was fetched.
+    /// When the current set was fetched (wall clock, for display).
     pub fetched_at: Option<SystemTime>,
     /// The ids of the usable keys of the current set.
     pub kids: Vec<String>,
@@ -68,13 +154,17 @@ pub struct JwksStatus {
     pub fetches: u64,
     /// Failed fetches so far.
     pub failures: u64,
-    /// The last failure, if the last fetch failed.
+    /// The last failure, if the last fetch failed (URLs redacted).
     pub last_error: Option<String>,
+    /// How many keys of the current document were not used: unusable ones, and any past the
+    /// 64th usable key. Non-zero is worth a look (a signing key past the 64th is `unknown_kid`).
+    pub skipped_keys: u64,
 }
 
 impl JwksStatus {
     /// The field names every binding shows, in order (`fetched_at` in seconds since the epoch).
-    pub const FIELDS: [&'static str; 7] = ["url", "fetched_at", "kids", "stale", "fetches", "failures", "last_error"];
+    pub const FIELDS: [&'static str; 8] =
+        ["url", "fetched_at", "kids", "stale", "fetches", "failures", "last_error", "skipped_keys"];
 
     /// The status as a JSON object, `fetched_at` as seconds since the epoch.
     pub fn to_json(&self) -> Value {
@@ -86,8 +176,71 @@ impl JwksStatus {
             "fetches": self.fetches,
             "failures": self.failures,
             "last_error": self.last_error,
+            "skipped_keys": self.skipped_keys,
         })
     }
+}
+
+/// What the cache knows when a caller asks for keys: the input of [`next_step`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct View {
+    /// The tick the current set was fetched at, if there is one.
+    pub fetched: Option<Duration>,
+    /// Whether the caller's `kid` is missing from the current set.
+    pub kid_unknown: bool,
+    /// Whether a fetch is under way.
+    pub in_flight: bool,
+    /// The tick the last fetch attempt ended at, and whether it failed.
+    pub last_attempt: Option<(Duration, bool)>,
+    /// Whether this call may still start or wait for a fetch (each call does at most one).
+    pub may_fetch: bool,
+}
+
+/// What a caller does next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Answer with the current set.
+    Serve,
+    /// Fetch now (this caller), then decide again.
+    Fetch,
+    /// Wait for the fetch under way, then decide again.
+    Wait,
+    /// Answer with the retryable [`Error::JwksUnavailable`].
+    Unavailable,
+}
+
+/// The whole fetch policy, as a pure function of the cache's [`View`] at monotonic `tick`.
+/// Durations saturate: no option or clock value can overflow.
+pub fn next_step(view: View, tick: Duration, options: &JwksOptions) -> Action {
+    let since = |t: Duration| tick.saturating_sub(t);
+    let since_last = view.last_attempt.map_or(Duration::MAX, |(t, _)| since(t));
+    let last_failed = view.last_attempt.is_some_and(|(_, failed)| failed);
+    let Some(fetched) = view.fetched else {
+        // Cold: one caller fetches, the others wait for it; right after a failure, fail fast.
+        return if !view.may_fetch || (last_failed && since_last < options.retry_after_failure) {
+            Action::Unavailable
+        } else if view.in_flight {
+            Action::Wait
+        } else {
+            Action::Fetch
+        };
+    };
+    let age = since(fetched);
+    let stale = age >= options.fresh_for;
+    let expired = age >= options.fresh_for.saturating_add(options.stale_if_error);
+    if view.may_fetch {
+        if view.in_flight {
+            // The fetch under way decides what this caller cannot answer from the cache.
+            if expired || view.kid_unknown {
+                return Action::Wait;
+            }
+        } else if ((stale || view.kid_unknown) && since_last >= options.unknown_kid_cooldown)
+            || (expired && since_last >= options.retry_after_failure)
+        {
+            return Action::Fetch;
+        }
+    }
+    if expired || (view.kid_unknown && last_failed) { Action::Unavailable } else { Action::Serve }
 }
 
 /// Where the key set URL comes from.
@@ -95,11 +248,16 @@ impl JwksStatus {
 enum Location {
     Jwks(String),
     /// An OIDC issuer: `{issuer}/.well-known/openid-configuration` names `jwks_uri`.
-    Discovery { issuer: String, jwks_uri: Option<String> },
+    /// `confirmed` is false until discovery succeeds, and again after a failed key fetch,
+    /// so a moved `jwks_uri` is found again; `jwks_uri` keeps the last one for the status.
+    Discovery { issuer: String, jwks_uri: Option<String>, confirmed: bool },
 }
 
 struct Cached {
     set: Arc<KeySet>,
+    /// The monotonic tick of the fetch: what timing is decided on.
+    fetched: Duration,
+    /// The wall clock at the fetch, for display only.
     fetched_at: SystemTime,
 }
 
@@ -109,17 +267,32 @@ struct State {
     in_flight: bool,
     /// Bumped after every fetch attempt, so waiters know theirs completed.
     attempts: u64,
-    last_attempt: Option<SystemTime>,
+    last_attempt: Option<(Duration, bool)>,
     last_error: Option<String>,
     fetches: u64,
     failures: u64,
+}
+
+impl State {
+    fn view(&self, kid: Option<&str>, may_fetch: bool) -> View {
+        View {
+            fetched: self.current.as_ref().map(|c| c.fetched),
+            kid_unknown: self.current.as_ref().is_some_and(|c| kid.is_some_and(|kid| !c.set.contains_kid(kid))),
+            in_flight: self.in_flight,
+            last_attempt: self.last_attempt,
+            may_fetch,
+        }
+    }
 }
 
 /// A JWKS fetched over HTTP and cached. Shared by every request of a gate.
 pub struct RemoteJwks {
     location: Mutex<Location>,
     options: JwksOptions,
-    agent: ureq::Agent,
+    /// For loopback hosts: never a proxy.
+    direct: ureq::Agent,
+    /// For every other host: the proxy from the environment, if any.
+    proxied: ureq::Agent,
     state: Mutex<State>,
     fetched: Condvar,
 }
@@ -140,28 +313,42 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-fn check_url(url: &str) -> Result<(), Error> {
-    let rest = if let Some(rest) = url.strip_prefix("https://") {
-        rest
-    } else if let Some(rest) = url.strip_prefix("http://") {
-        let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
-        let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
-        let name = if host.starts_with('[') { host.split(']').next().map(|h| &h[1..]) } else { host.split(':').next() };
-        let loopback = match name.unwrap_or_default() {
-            "localhost" => true,
-            ip => ip.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback()),
-        };
-        if !loopback {
-            return Err(Error::Configuration("JWKS URLs must use https (plain http only for loopback)".into()));
-        }
-        rest
-    } else {
-        return Err(Error::Configuration("a JWKS or issuer URL must start with https://".into()));
-    };
-    if rest.is_empty() || rest.starts_with('/') {
-        return Err(Error::Configuration("a JWKS or issuer URL has no host".into()));
+/// Whether a URL host (as `http::Uri` gives it, IPv6 in brackets) is this machine.
+fn is_loopback(host: &str) -> bool {
+    let host = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
+    host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Checks a JWKS or issuer URL with the HTTP client's own parser (so what is checked is what
+/// is fetched), and tells whether its host is loopback. `https` only, plain `http` only to a
+/// loopback host.
+fn check_url(url: &str) -> Result<bool, Error> {
+    let uri: ureq::http::Uri =
+        url.parse().map_err(|_| Error::Configuration("a JWKS or issuer URL is not a valid absolute URL".into()))?;
+    let host = uri.host().filter(|h| !h.is_empty()).ok_or_else(|| Error::Configuration("a JWKS or issuer URL has no host".into()))?;
+    let loopback = is_loopback(host);
+    match uri.scheme_str() {
+        Some("https") => Ok(loopback),
+        Some("http") if loopback => Ok(true),
+        Some("http") => Err(Error::Configuration("JWKS URLs must use https (plain http only for loopback)".into())),
+        _ => Err(Error::Configuration("a JWKS or issuer URL must start with https://".into())),
     }
-    Ok(())
+}
+
+fn agent(options: &JwksOptions, proxy: Option<ureq::Proxy>) -> ureq::Agent {
+    let tls = ureq::tls::TlsConfig::builder()
+        .provider(ureq::tls::TlsProvider::Rustls)
+        .unversioned_rustls_crypto_provider(Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
+        .build();
+    ureq::Agent::config_builder()
+        .timeout_global(Some(options.timeout))
+        .max_redirects(0)
+        .http_status_as_error(false)
+        .proxy(proxy)
+        .user_agent(concat!("sessiongate/", env!("CARGO_PKG_VERSION")))
+        .tls_config(tls)
+        .build()
+        .new_agent()
 }
 
 impl RemoteJwks {
@@ -171,141 +358,113 @@ impl RemoteJwks {
         Ok(RemoteJwks::new(Location::Jwks(url.to_owned()), options))
     }
 
-    /// Keys from an OIDC issuer's discovery document.
+    /// Keys from an OIDC issuer's discovery document. The document's `issuer` must be
+    /// exactly `issuer` (OIDC Discovery 1.0, section 4.3).
     pub fn from_issuer(issuer: &str, options: JwksOptions) -> Result<RemoteJwks, Error> {
         check_url(issuer)?;
-        Ok(RemoteJwks::new(Location::Discovery { issuer: issuer.trim_end_matches('/').to_owned(), jwks_uri: None }, options))
+        Ok(RemoteJwks::new(Location::Discovery { issuer: issuer.to_owned(), jwks_uri: None, confirmed: false }, options))
     }
 
     fn new(location: Location, options: JwksOptions) -> RemoteJwks {
-        let tls = ureq::tls::TlsConfig::builder()
-            .provider(ureq::tls::TlsProvider::Rustls)
-            .unversioned_rustls_crypto_provider(Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
-            .build();
-        let agent = ureq::Agent::config_builder()
-            .timeout_global(Some(options.timeout))
-            .max_redirects(0)
-            .http_status_as_error(false)
-            .user_agent(concat!("sessiongate/", env!("CARGO_PKG_VERSION")))
-            .tls_config(tls)
-            .build()
-            .new_agent();
-        RemoteJwks { location: Mutex::new(location), options, agent, state: Mutex::new(State::default()), fetched: Condvar::new() }
+        let direct = agent(&options, None);
+        let proxied = agent(&options, ureq::Proxy::try_from_env());
+        RemoteJwks { location: Mutex::new(location), options, direct, proxied, state: Mutex::new(State::default()), fetched: Condvar::new() }
     }
 
-    /// The key set to verify a token with `kid` at `now`.
-    pub fn key_set_for(&self, kid: Option<&str>, now: SystemTime) -> Result<Arc<KeySet>, Error> {
+    /// The key set to verify a token with `kid`: fetched, refreshed or waited for as
+    /// [`next_step`] decides. `Err` is always the retryable [`Error::JwksUnavailable`].
+    pub fn key_set_for(&self, kid: Option<&str>) -> Result<Arc<KeySet>, Error> {
         let mut state = lock(&self.state);
+        let mut may_fetch = true;
         loop {
-            let Some(current) = &state.current else {
-                // Cold: one caller fetches, the others wait for its result.
-                if state.in_flight {
+            match next_step(state.view(kid, may_fetch), self.options.clock.tick(), &self.options) {
+                Action::Serve => {
+                    return state.current.as_ref().map(|c| Arc::clone(&c.set)).ok_or_else(|| self.unavailable(&state, kid));
+                }
+                Action::Unavailable => return Err(self.unavailable(&state, kid)),
+                Action::Fetch => state = self.fetch(state),
+                Action::Wait => {
                     let attempt = state.attempts;
                     while state.in_flight && state.attempts == attempt {
                         state = self.fetched.wait(state).unwrap_or_else(|p| p.into_inner());
                     }
-                    if state.current.is_none() {
-                        return Err(self.unavailable(&state));
-                    }
-                    continue;
                 }
-                if let (Some(last), Some(_)) = (state.last_attempt, &state.last_error)
-                    && now < last + self.options.retry_after_failure
-                {
-                    return Err(self.unavailable(&state));
-                }
-                state = self.fetch(state, now);
-                if state.current.is_none() {
-                    return Err(self.unavailable(&state));
-                }
-                continue;
-            };
-
-            let set = Arc::clone(&current.set);
-            let stale = now >= current.fetched_at + self.options.fresh_for;
-            let unknown_kid = kid.is_some_and(|kid| !set.contains_kid(kid));
-            let since_last = |wait: Duration| state.last_attempt.is_none_or(|last| now >= last + wait);
-            let expired = now >= current.fetched_at + self.options.fresh_for + self.options.stale_if_error;
-            // Refreshes (stale set, unknown kid) are spaced by the cooldown; past the
-            // stale-if-error bound, retry as soon as a cold start would.
-            let should_fetch = !state.in_flight
-                && (((stale || unknown_kid) && since_last(self.options.unknown_kid_cooldown))
-                    || (expired && since_last(self.options.retry_after_failure)));
-            if !should_fetch {
-                if expired {
-                    return Err(self.unavailable(&state));
-                }
-                return Ok(set);
             }
-            // This caller refreshes; concurrent callers keep the cached set meanwhile.
-            state = self.fetch(state, now);
-            let current = state.current.as_ref().map(|c| (Arc::clone(&c.set), c.fetched_at));
-            return match current {
-                Some((_, fetched_at)) if now >= fetched_at + self.options.fresh_for + self.options.stale_if_error => {
-                    Err(self.unavailable(&state))
-                }
-                Some((set, _)) => Ok(set),
-                None => Err(self.unavailable(&state)),
-            };
+            may_fetch = false;
         }
     }
 
-    /// The cached set, if it is fresh at `now` and knows `kid`: never fetches, never waits on
-    /// another caller's fetch (the lock is never held across network I/O).
-    pub fn cached_key_set_for(&self, kid: Option<&str>, now: SystemTime) -> Option<Arc<KeySet>> {
+    /// The cached set, if it is fresh and knows `kid`: never fetches, never waits on another
+    /// caller's fetch (the lock is never held across network I/O).
+    pub fn cached_key_set_for(&self, kid: Option<&str>) -> Option<Arc<KeySet>> {
         let state = lock(&self.state);
         let current = state.current.as_ref()?;
-        let fresh = now < current.fetched_at + self.options.fresh_for;
+        let fresh = self.options.clock.tick().saturating_sub(current.fetched) < self.options.fresh_for;
         (fresh && kid.is_none_or(|kid| current.set.contains_kid(kid))).then(|| Arc::clone(&current.set))
     }
 
-    /// Runs one fetch with the lock released, then records its outcome.
-    fn fetch<'a>(&'a self, mut state: MutexGuard<'a, State>, now: SystemTime) -> MutexGuard<'a, State> {
+    /// Runs one fetch with the lock released, then records its outcome. A panic inside the
+    /// HTTP client is a failed fetch: the single-flight flag is always cleared.
+    fn fetch<'a>(&'a self, mut state: MutexGuard<'a, State>) -> MutexGuard<'a, State> {
         state.in_flight = true;
-        state.last_attempt = Some(now);
         drop(state);
-        let result = self.download();
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.download()))
+            .unwrap_or_else(|_| Err("the key fetch failed unexpectedly (a caught panic)".to_owned()));
+        let tick = self.options.clock.tick();
         let mut state = lock(&self.state);
         state.in_flight = false;
         state.attempts += 1;
         match result {
             Ok(set) => {
-                state.current = Some(Cached { set: Arc::new(set), fetched_at: now });
+                state.current = Some(Cached { set: Arc::new(set), fetched: tick, fetched_at: SystemTime::now() });
                 state.fetches += 1;
                 state.last_error = None;
+                state.last_attempt = Some((tick, false));
             }
             Err(message) => {
                 state.failures += 1;
                 state.last_error = Some(message);
+                state.last_attempt = Some((tick, true));
             }
         }
         self.fetched.notify_all();
         state
     }
 
-    fn unavailable(&self, state: &State) -> Error {
-        let why = state.last_error.as_deref().unwrap_or("the cached key set is too old and could not be refreshed");
-        Error::JwksUnavailable(why.to_owned())
+    fn unavailable(&self, state: &State, kid: Option<&str>) -> Error {
+        let why = state.last_error.as_deref().unwrap_or("the key server could not be reached");
+        let known = state.current.as_ref().is_some_and(|c| kid.is_none_or(|kid| c.set.contains_kid(kid)));
+        Error::JwksUnavailable(match &state.current {
+            Some(_) if !known => format!("the token's kid is not in the cached key set, which cannot be refreshed now: {why}"),
+            Some(_) => format!("the cached key set is too old and cannot be refreshed: {why}"),
+            None => why.to_owned(),
+        })
     }
 
     fn download(&self) -> Result<KeySet, String> {
         let url = self.jwks_url()?;
-        let doc = self.get_json(&url)?;
-        KeySet::from_value(&doc).map_err(|e| e.to_string())
+        let result = self.get_json(&url).and_then(|doc| KeySet::from_value(&doc).map_err(|e| format!("GET {}: {e}", redact::url(&url))));
+        if result.is_err()
+            && let Location::Discovery { confirmed, .. } = &mut *lock(&self.location)
+        {
+            *confirmed = false;
+        }
+        result
     }
 
     fn jwks_url(&self) -> Result<String, String> {
         let location = lock(&self.location).clone();
         match location {
-            Location::Jwks(url) | Location::Discovery { jwks_uri: Some(url), .. } => Ok(url),
-            Location::Discovery { issuer, jwks_uri: None } => {
-                let doc = self.get_json(&format!("{issuer}/.well-known/openid-configuration"))?;
-                if doc.get("issuer").and_then(Value::as_str).map(|i| i.trim_end_matches('/')) != Some(issuer.as_str()) {
-                    return Err("the discovery document names another issuer".into());
+            Location::Jwks(url) | Location::Discovery { jwks_uri: Some(url), confirmed: true, .. } => Ok(url),
+            Location::Discovery { issuer, .. } => {
+                // OIDC Discovery: the issuer without its trailing `/`, then the well-known path.
+                let doc = self.get_json(&format!("{}/.well-known/openid-configuration", issuer.trim_end_matches('/')))?;
+                if doc.get("issuer").and_then(Value::as_str) != Some(issuer.as_str()) {
+                    return Err(format!("the discovery document of {} names another issuer (it must be identical)", redact::url(&issuer)));
                 }
                 let uri = doc.get("jwks_uri").and_then(Value::as_str).ok_or("the discovery document has no jwks_uri")?;
                 check_url(uri).map_err(|e| e.to_string())?;
-                *lock(&self.location) = Location::Discovery { issuer, jwks_uri: Some(uri.to_owned()) };
+                *lock(&self.location) = Location::Discovery { issuer, jwks_uri: Some(uri.to_owned()), confirmed: true };
                 Ok(uri.to_owned())
             }
         }
@@ -316,10 +475,18 @@ impl RemoteJwks {
     fn get_json(&self, url: &str) -> Result<Value, String> {
         let shown = redact::url(url);
         let failed = |e: &dyn std::fmt::Display| format!("GET {shown}: {}", redact::in_message(&e.to_string(), url));
-        let mut response = self.agent.get(url).header("accept", "application/json").call().map_err(|e| failed(&e))?;
+        let agent = if check_url(url).unwrap_or(false) { &self.direct } else { &self.proxied };
+        let mut response = agent.get(url).header("accept", "application/json").call().map_err(|e| failed(&e))?;
         let status = response.status().as_u16();
         if status != 200 {
             return Err(format!("GET {shown}: HTTP {status}"));
+        }
+        // Nothing is decompressed (no bomb can grow in memory): say so rather than "not JSON".
+        if let Some(encoding) = response.headers().get("content-encoding").and_then(|v| v.to_str().ok())
+            && !encoding.trim().eq_ignore_ascii_case("identity")
+        {
+            let encoding: String = encoding.chars().filter(char::is_ascii_graphic).take(32).collect();
+            return Err(format!("GET {shown}: the response is compressed (Content-Encoding: {encoding}); serve the JWKS uncompressed"));
         }
         let body =
             response.body_mut().with_config().limit(self.options.max_bytes).read_to_vec().map_err(|e| failed(&e))?;
@@ -329,22 +496,24 @@ impl RemoteJwks {
         }
     }
 
-    /// The cache's state at `now`.
-    pub fn status_at(&self, now: SystemTime) -> JwksStatus {
+    /// The cache's state now (staleness by the cache's own clock).
+    pub fn status(&self) -> JwksStatus {
         let url = match &*lock(&self.location) {
             Location::Jwks(url) => Some(redact::url(url)),
             Location::Discovery { jwks_uri, .. } => jwks_uri.as_deref().map(redact::url),
         };
+        let tick = self.options.clock.tick();
         let state = lock(&self.state);
         let current = state.current.as_ref();
         JwksStatus {
             url,
             fetched_at: current.map(|c| c.fetched_at),
             kids: current.map(|c| c.set.kids().into_iter().flatten().collect()).unwrap_or_default(),
-            stale: current.is_none_or(|c| now >= c.fetched_at + self.options.fresh_for),
+            stale: current.is_none_or(|c| tick.saturating_sub(c.fetched) >= self.options.fresh_for),
             fetches: state.fetches,
             failures: state.failures,
             last_error: state.last_error.clone(),
+            skipped_keys: current.map_or(0, |c| c.set.skipped() as u64),
         }
     }
 }
@@ -355,13 +524,97 @@ mod tests {
 
     #[test]
     fn urls_must_be_https_or_loopback() {
-        assert!(check_url("https://api.workos.com/sso/jwks/client_1").is_ok());
-        assert!(check_url("http://127.0.0.1:8080/jwks").is_ok());
-        assert!(check_url("http://localhost/jwks").is_ok());
-        assert!(check_url("http://[::1]:9/jwks").is_ok());
-        assert!(check_url("http://example.com/jwks").is_err());
-        assert!(check_url("http://127.0.0.1.evil.example/jwks").is_err());
-        assert!(check_url("ftp://example.com").is_err());
-        assert!(check_url("https://").is_err());
+        assert_eq!(check_url("https://api.workos.com/sso/jwks/client_1").ok(), Some(false));
+        assert_eq!(check_url("http://127.0.0.1:8080/jwks").ok(), Some(true));
+        assert_eq!(check_url("http://127.8.9.10/jwks").ok(), Some(true));
+        assert_eq!(check_url("http://localhost/jwks").ok(), Some(true));
+        assert_eq!(check_url("http://[::1]:9/jwks").ok(), Some(true));
+        assert_eq!(check_url("https://localhost:8443/jwks").ok(), Some(true));
+        for bad in [
+            "http://example.com/jwks",
+            "http://127.0.0.1.evil.example/jwks",
+            "http://localhost.evil.example/jwks",
+            "http://[::ffff:127.0.0.1]/jwks",
+            "http://2130706433/jwks",
+            "ftp://example.com",
+            "https://",
+            "https:///jwks",
+            "/jwks",
+            // I9: the HTTP client refuses a backslash; so does the configuration, at once.
+            "http://evil.example\\@127.0.0.1/",
+            "http://127.0.0.1%40evil.example/",
+            "https://ex\u{e4}mple.com/jwks",
+        ] {
+            assert_eq!(check_url(bad).map_err(|e| e.code().as_str()), Err("configuration_error"), "{bad}");
+        }
+    }
+
+    fn options() -> JwksOptions {
+        JwksOptions::default()
+    }
+
+    fn secs(s: u64) -> Duration {
+        Duration::from_secs(s)
+    }
+
+    fn warm(fetched: u64, last: (u64, bool)) -> View {
+        View { fetched: Some(secs(fetched)), kid_unknown: false, in_flight: false, last_attempt: Some((secs(last.0), last.1)), may_fetch: true }
+    }
+
+    #[test]
+    fn cold_start_fetches_once_and_fails_fast_after_a_failure() {
+        let cold = View { fetched: None, kid_unknown: false, in_flight: false, last_attempt: None, may_fetch: true };
+        assert_eq!(next_step(cold, secs(0), &options()), Action::Fetch);
+        assert_eq!(next_step(View { in_flight: true, ..cold }, secs(0), &options()), Action::Wait);
+        let failed = View { last_attempt: Some((secs(10), true)), ..cold };
+        assert_eq!(next_step(failed, secs(10), &options()), Action::Unavailable);
+        assert_eq!(next_step(failed, secs(11), &options()), Action::Fetch);
+        // After its own fetch (or wait), a call never fetches again.
+        assert_eq!(next_step(View { may_fetch: false, ..failed }, secs(99), &options()), Action::Unavailable);
+    }
+
+    #[test]
+    fn warm_refreshes_on_schedule_and_serves_stale_keys_through_outages() {
+        let o = options();
+        assert_eq!(next_step(warm(0, (0, false)), secs(599), &o), Action::Serve);
+        assert_eq!(next_step(warm(0, (0, false)), secs(600), &o), Action::Fetch);
+        // Another caller is refreshing a stale set: keep serving the cached one.
+        assert_eq!(next_step(View { in_flight: true, ..warm(0, (0, false)) }, secs(700), &o), Action::Serve);
+        // The refresh failed: stale-if-error until 24 h past freshness, one retry per cooldown.
+        assert_eq!(next_step(warm(0, (700, true)), secs(710), &o), Action::Serve);
+        assert_eq!(next_step(warm(0, (700, true)), secs(730), &o), Action::Fetch);
+        let bound = 600 + 24 * 3600;
+        assert_eq!(next_step(View { may_fetch: false, ..warm(0, (bound, true)) }, secs(bound), &o), Action::Unavailable);
+        assert_eq!(next_step(warm(0, (bound, true)), secs(bound), &o), Action::Unavailable);
+        assert_eq!(next_step(warm(0, (bound, true)), secs(bound + 1), &o), Action::Fetch);
+    }
+
+    #[test]
+    fn unknown_kid_is_unknown_only_when_the_key_server_answered() {
+        let o = options();
+        let unknown = |fetched, last| View { kid_unknown: true, ..warm(fetched, last) };
+        // Inside the cooldown, the healthy server's answer stands: the token is unknown_kid.
+        assert_eq!(next_step(unknown(0, (0, false)), secs(10), &o), Action::Serve);
+        assert_eq!(next_step(unknown(0, (0, false)), secs(30), &o), Action::Fetch);
+        // The last fetch failed (an outage): the retryable error, inside the cooldown too.
+        assert_eq!(next_step(unknown(0, (20, true)), secs(25), &o), Action::Unavailable);
+        assert_eq!(next_step(View { may_fetch: false, ..unknown(0, (40, true)) }, secs(40), &o), Action::Unavailable);
+        // A fetch under way may bring the new key: wait for it.
+        assert_eq!(next_step(View { in_flight: true, ..unknown(0, (0, false)) }, secs(5), &o), Action::Wait);
+    }
+
+    #[test]
+    fn extreme_options_and_clocks_saturate() {
+        let o = JwksOptions { fresh_for: Duration::MAX, stale_if_error: Duration::MAX, unknown_kid_cooldown: Duration::MAX, ..options() };
+        assert_eq!(next_step(warm(0, (0, false)), Duration::MAX, &o), Action::Serve);
+        // A clock that went backwards counts as no time passed.
+        assert_eq!(next_step(warm(100, (100, false)), secs(5), &options()), Action::Serve);
+        let clock = JwksClock::manual();
+        clock.advance(Duration::MAX);
+        clock.advance(Duration::MAX);
+        assert_eq!(clock.tick(), Duration::from_nanos(u64::MAX));
+        assert_eq!(clock.clone(), clock);
+        assert_ne!(JwksClock::manual(), clock);
+        assert_eq!(JwksClock::system(), JwksClock::default());
     }
 }

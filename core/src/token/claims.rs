@@ -6,7 +6,7 @@ use std::time::SystemTime;
 use serde_json::{Map, Value};
 
 use crate::error::FailureDetail;
-use crate::util::time::unix_seconds;
+use crate::util::time::to_unix_seconds;
 
 use super::TokenRules;
 
@@ -41,16 +41,18 @@ pub fn auth_time(claims: &Claims) -> Option<i64> {
     claims.get("auth_time").and_then(Value::as_f64).map(|t| t.floor() as i64)
 }
 
-/// Applies the claim rules (everything but the signature) at `now`.
+/// Applies the claim rules (everything but the signature) at `now`. Times compare with their
+/// fractions (an `exp` of now + 0.5 s has passed at now + 0.9 s); whole-second claims behave
+/// exactly as with the peers' whole-second clocks.
 pub fn check_claims(claims: &Claims, rules: &TokenRules, now: SystemTime) -> Result<(), FailureDetail> {
     let named = Named::read(claims);
-    let now = unix_seconds(now);
+    let now = to_unix_seconds(now);
     let leeway = rules.leeway.as_secs_f64();
 
     let exp = time_claim(named.exp)?;
     let nbf = time_claim(named.nbf)?;
     let iat = time_claim(named.iat)?;
-    time_claim(named.auth_time)?;
+    let auth_time = time_claim(named.auth_time)?;
     match exp {
         None if rules.require_exp => return Err(FailureDetail::ExpMissing),
         Some(exp) if exp <= now - leeway => return Err(FailureDetail::Expired),
@@ -62,6 +64,10 @@ pub fn check_claims(claims: &Claims, rules: &TokenRules, now: SystemTime) -> Res
     if iat.is_some_and(|iat| iat > now + leeway) {
         return Err(FailureDetail::IssuedInFuture);
     }
+    // An authentication later than now cannot have happened: it would satisfy any max_age.
+    if auth_time.is_some_and(|auth_time| auth_time > now + leeway) {
+        return Err(FailureDetail::AuthTimeInFuture);
+    }
 
     match named.sid {
         Some(Value::String(_)) => {}
@@ -71,6 +77,10 @@ pub fn check_claims(claims: &Claims, rules: &TokenRules, now: SystemTime) -> Res
     }
     for claim in named.strings {
         optional_string(claim)?;
+    }
+    // A token without a subject is no user's session (and cannot be bound to a sealed user).
+    if named.strings[Named::SUB].is_none_or(Value::is_null) {
+        return Err(FailureDetail::SubMissing);
     }
     for claim in named.string_lists {
         optional_string_list(claim)?;
@@ -122,6 +132,7 @@ struct Named<'c> {
 }
 
 impl<'c> Named<'c> {
+    const SUB: usize = 0;
     const ISS: usize = 5;
 
     fn read(claims: &'c Claims) -> Named<'c> {
@@ -136,7 +147,7 @@ impl<'c> Named<'c> {
                 "aud" => &mut named.aud,
                 "sub_type" => &mut named.sub_type,
                 "sub_profile" => &mut named.sub_profile,
-                "sub" => &mut named.strings[0],
+                "sub" => &mut named.strings[Named::SUB],
                 "jti" => &mut named.strings[1],
                 "org_id" => &mut named.strings[2],
                 "role" => &mut named.strings[3],

@@ -15,7 +15,7 @@ use std::time::{Duration, SystemTime};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-pub use self::cache::DEFAULT_CAPACITY as DEFAULT_VERIFIED_TOKEN_CACHE;
+pub use self::cache::{DEFAULT_BYTES as DEFAULT_VERIFIED_TOKEN_CACHE_BYTES, DEFAULT_CAPACITY as DEFAULT_VERIFIED_TOKEN_CACHE};
 pub(crate) use self::cache::VerifiedCache;
 use self::cache::{Entry, digest};
 pub use self::claims::{Claims, amr, auth_time, check_claims, normalize_amr};
@@ -233,7 +233,7 @@ impl<'de> serde::Deserialize<'de> for JsonObject {
 /// is a bad token; `Err` comes only from `key_set_for` (an outage, or "not cached" for the
 /// no-network path), never from a bad token. With a cache, a token whose signature already
 /// verified against the current key set skips the signature; its header and claims are
-/// re-checked.
+/// re-checked. Only tokens that pass every rule at `now` are remembered.
 pub fn verify<E>(
     token: &str,
     rules: &TokenRules,
@@ -248,7 +248,11 @@ pub fn verify<E>(
     {
         let key_set = key_set_for(entry.kid.as_deref())?;
         if key_set.version() == entry.key_set_version {
-            return Ok(check_claims(&entry.token.claims, rules, now).map(|()| entry.token.clone()));
+            let checked = check_claims(&entry.token.claims, rules, now);
+            if checked == Err(FailureDetail::Expired) {
+                cache.remove(digest);
+            }
+            return Ok(checked.map(|()| entry.token.clone()));
         }
     }
 
@@ -263,12 +267,34 @@ pub fn verify<E>(
     }
     let verified = VerifiedToken { header: Arc::new(parsed.header), claims: Arc::new(parsed.claims) };
     let checked = check_claims(&verified.claims, rules, now);
-    // Remember the signature even when a time claim fails now (e.g. `nbf` a second ahead).
-    if let (Some(cache), Some(digest)) = (cache, digest) {
+    // Never remember what fails now (an expired token, a token for another audience): the
+    // budget is for tokens that will be presented again and pass.
+    if checked.is_ok()
+        && let (Some(cache), Some(digest)) = (cache, digest)
+    {
         let kid = verified.header.get("kid").and_then(Value::as_str).map(str::to_owned);
-        cache.insert(digest, Entry { key_set_version: key_set.version(), kid, alg: parsed.alg, token: verified.clone() });
+        let entry = Entry { key_set_version: key_set.version(), kid, alg: parsed.alg, token: verified.clone(), bytes: token.len() };
+        cache.insert(digest, entry);
     }
     Ok(checked.map(|()| verified))
+}
+
+/// [`verify`] for a token handed over as bytes (a host string that may not be UTF-8): the
+/// size limit first, then text that is not UTF-8 is `malformed_jwt`.
+pub fn verify_bytes<E>(
+    token: &[u8],
+    rules: &TokenRules,
+    now: SystemTime,
+    cache: Option<&VerifiedCache>,
+    key_set_for: impl Fn(Option<&str>) -> Result<Arc<KeySet>, E>,
+) -> Result<Result<VerifiedToken, FailureDetail>, E> {
+    if token.len() > MAX_TOKEN_BYTES {
+        return Ok(Err(FailureDetail::MalformedJwt));
+    }
+    match std::str::from_utf8(token) {
+        Ok(token) => verify(token, rules, now, cache, key_set_for),
+        Err(_) => Ok(Err(FailureDetail::MalformedJwt)),
+    }
 }
 
 fn check_signature(parsed: &Parsed<'_>, key_set: &KeySet, kid: Option<&str>) -> Result<(), FailureDetail> {
@@ -347,7 +373,7 @@ mod tests {
         };
         let token = |alg: &str, kid: &str| {
             let header = b64(json!({"alg": alg, "kid": kid}).to_string().as_bytes());
-            let payload = b64(json!({"sid": "s", "exp": 4_102_444_800_u64}).to_string().as_bytes());
+            let payload = b64(json!({"sub": "u", "sid": "s", "exp": 4_102_444_800_u64}).to_string().as_bytes());
             let input = format!("{header}.{payload}");
             let signature = sign(alg, kid, input.as_bytes());
             (format!("{input}.{}", b64(&signature)), input, signature)
@@ -374,22 +400,101 @@ mod tests {
     #[test]
     fn time_rules() {
         let rules = TokenRules::default();
-        let base = json!({"sid": "s", "exp": 1000, "iat": 900});
+        let base = json!({"sub": "u", "sid": "s", "exp": 1000, "iat": 900});
         assert_eq!(check_claims(&claims(base.clone()), &rules, at(999)), Ok(()));
         assert_eq!(check_claims(&claims(base.clone()), &rules, at(1000)), Err(FailureDetail::Expired));
         let lenient = TokenRules { leeway: Duration::from_secs(5), ..TokenRules::default() };
         assert_eq!(check_claims(&claims(base), &lenient, at(1004)), Ok(()));
-        assert_eq!(check_claims(&claims(json!({"sid": "s"})), &rules, at(1)), Err(FailureDetail::ExpMissing));
+        assert_eq!(check_claims(&claims(json!({"sub": "u", "sid": "s"})), &rules, at(1)), Err(FailureDetail::ExpMissing));
         let relaxed = TokenRules { require_exp: false, ..TokenRules::default() };
-        assert_eq!(check_claims(&claims(json!({"sid": "s"})), &relaxed, at(1)), Ok(()));
-        let c = claims(json!({"sid": "s", "exp": "4102444800"}));
+        assert_eq!(check_claims(&claims(json!({"sub": "u", "sid": "s"})), &relaxed, at(1)), Ok(()));
+        let c = claims(json!({"sub": "u", "sid": "s", "exp": "4102444800"}));
         assert_eq!(check_claims(&c, &rules, at(1)), Err(FailureDetail::ClaimType));
-        let c = claims(json!({"sid": "s", "exp": 5000, "auth_time": true}));
+        let c = claims(json!({"sub": "u", "sid": "s", "exp": 5000, "auth_time": true}));
         assert_eq!(check_claims(&c, &rules, at(1)), Err(FailureDetail::ClaimType));
-        let c = claims(json!({"sid": "s", "exp": 5000, "nbf": 10}));
+        let c = claims(json!({"sub": "u", "sid": "s", "exp": 5000, "nbf": 10}));
         assert_eq!(check_claims(&c, &rules, at(9)), Err(FailureDetail::NotYetValid));
-        let c = claims(json!({"sid": "s", "exp": 5000, "iat": 10}));
+        let c = claims(json!({"sub": "u", "sid": "s", "exp": 5000, "iat": 10}));
         assert_eq!(check_claims(&c, &rules, at(9)), Err(FailureDetail::IssuedInFuture));
+    }
+
+    #[test]
+    fn auth_time_in_the_future_and_fractional_times() {
+        let rules = TokenRules::default();
+        let c = |v: Value| claims(v);
+        // F3: an authentication later than now (plus leeway) is refused, however far ahead.
+        for future in [json!(1001), json!(1000.5), json!(1e300), json!(9.3e18)] {
+            let token = c(json!({"sub": "u", "sid": "s", "exp": 5000, "auth_time": future}));
+            assert_eq!(check_claims(&token, &rules, at(1000)), Err(FailureDetail::AuthTimeInFuture), "{future}");
+        }
+        let now_auth = c(json!({"sub": "u", "sid": "s", "exp": 5000, "auth_time": 1000}));
+        assert_eq!(check_claims(&now_auth, &rules, at(1000)), Ok(()));
+        let lenient = TokenRules { leeway: Duration::from_secs(5), ..TokenRules::default() };
+        let ahead = c(json!({"sub": "u", "sid": "s", "exp": 5000, "auth_time": 1004}));
+        assert_eq!(check_claims(&ahead, &lenient, at(1000)), Ok(()));
+        // I4: a fractional exp is honoured to the fraction, not to the next whole second.
+        let half = c(json!({"sub": "u", "sid": "s", "exp": 1000.5}));
+        let at_ms = |ms: u64| SystemTime::UNIX_EPOCH + Duration::from_millis(ms);
+        assert_eq!(check_claims(&half, &rules, at_ms(1_000_400)), Ok(()));
+        assert_eq!(check_claims(&half, &rules, at_ms(1_000_900)), Err(FailureDetail::Expired));
+        // Whole-second exp: valid through the whole second before it, as the peers count.
+        let whole = c(json!({"sub": "u", "sid": "s", "exp": 1000}));
+        assert_eq!(check_claims(&whole, &rules, at_ms(999_999)), Ok(()));
+        assert_eq!(check_claims(&whole, &rules, at_ms(1_000_000)), Err(FailureDetail::Expired));
+    }
+
+    #[test]
+    fn subject_is_required() {
+        let rules = TokenRules::default();
+        for no_sub in [json!({"sid": "s", "exp": 50}), json!({"sub": null, "sid": "s", "exp": 50})] {
+            assert_eq!(check_claims(&claims(no_sub), &rules, at(1)), Err(FailureDetail::SubMissing));
+        }
+        assert_eq!(check_claims(&claims(json!({"sub": 7, "sid": "s", "exp": 50})), &rules, at(1)), Err(FailureDetail::ClaimType));
+        let id_token = TokenRules { require_sid: false, ..TokenRules::default() };
+        assert_eq!(check_claims(&claims(json!({"exp": 50})), &id_token, at(1)), Err(FailureDetail::SubMissing));
+    }
+
+    /// F7: only tokens that pass are remembered, an expired hit is dropped, and the byte
+    /// budget holds.
+    #[test]
+    fn cache_remembers_only_what_passes() {
+        use aws_lc_rs::rsa::KeySize;
+        use aws_lc_rs::signature::{self as sig, KeyPair, RsaKeyPair};
+        let rsa = RsaKeyPair::generate(KeySize::Rsa2048).unwrap();
+        let public = rsa.public_key();
+        let jwks = json!({"keys": [{"kty": "RSA", "kid": "k", "n": b64::encode_url_nopad(public.modulus().big_endian_without_leading_zero()), "e": b64::encode_url_nopad(public.exponent().big_endian_without_leading_zero())}]});
+        let key_set = Arc::new(KeySet::from_value(&jwks).unwrap());
+        let sign = |claims: Value| {
+            let input = format!("{}.{}", b64::encode_url_nopad(br#"{"alg":"RS256","kid":"k"}"#), b64::encode_url_nopad(claims.to_string().as_bytes()));
+            let mut out = vec![0; rsa.public_modulus_len()];
+            rsa.sign(&sig::RSA_PKCS1_SHA256, &aws_lc_rs::rand::SystemRandom::new(), input.as_bytes(), &mut out).unwrap();
+            format!("{input}.{}", b64::encode_url_nopad(&out))
+        };
+        let rules = TokenRules::default();
+        let cache = VerifiedCache::new(100, 16 * 1024);
+        let run = |token: &str, now: u64| verify(token, &rules, at(now), Some(&cache), |_| Ok::<_, ()>(key_set.clone())).unwrap();
+
+        let expired = sign(json!({"sub": "u", "sid": "s", "exp": 10}));
+        assert_eq!(run(&expired, 20), Err(FailureDetail::Expired));
+        assert!(cache.is_empty(), "an expired token is not cached");
+        let not_yet = sign(json!({"sub": "u", "sid": "s", "exp": 100, "nbf": 50}));
+        assert_eq!(run(&not_yet, 20), Err(FailureDetail::NotYetValid));
+        assert!(cache.is_empty(), "a token that fails now is not cached");
+        let good = sign(json!({"sub": "u", "sid": "s", "exp": 100}));
+        assert!(run(&good, 20).is_ok());
+        assert_eq!((cache.len(), cache.bytes()), (1, good.len()));
+        assert_eq!(run(&good, 100), Err(FailureDetail::Expired));
+        assert!(cache.is_empty(), "an expired hit is dropped");
+        // The byte budget: 16 KiB holds a few padded tokens, never more than the budget.
+        for i in 0..20 {
+            let big = sign(json!({"sub": "u", "sid": "s", "exp": 100, "pad": "x".repeat(3000), "i": i}));
+            assert!(run(&big, 20).is_ok());
+            assert!(cache.bytes() <= 16 * 1024, "{}", cache.bytes());
+        }
+        assert!(cache.len() < 20 && !cache.is_empty());
+        // Bytes that are not UTF-8 are a malformed token, never a panic.
+        let bytes = verify_bytes(b"\xff\xfe.a.b", &rules, at(20), Some(&cache), |_| Ok::<_, ()>(key_set.clone())).unwrap();
+        assert_eq!(bytes, Err(FailureDetail::MalformedJwt));
     }
 
     #[test]
@@ -399,7 +504,7 @@ mod tests {
             audiences: vec!["client_1".into()],
             ..TokenRules::default()
         };
-        let ok = json!({"sid": "s", "exp": 50, "iss": "https://issuer", "aud": ["x", "client_1"]});
+        let ok = json!({"sub": "u", "sid": "s", "exp": 50, "iss": "https://issuer", "aud": ["x", "client_1"]});
         assert_eq!(check_claims(&claims(ok.clone()), &rules, at(1)), Ok(()));
         let mut bad = ok.clone();
         bad["iss"] = json!("https://other");
@@ -422,7 +527,7 @@ mod tests {
     fn header_rules() {
         let rules = TokenRules::default();
         let enc = |v: Value| b64::encode_url_nopad(v.to_string().as_bytes());
-        let body = enc(json!({"sid": "s"}));
+        let body = enc(json!({"sub": "u", "sid": "s"}));
         let token = |h: Value| format!("{}.{body}.c2ln", enc(h));
         let err = |t: &str| parse(t, &rules).err();
         assert_eq!(err(&token(json!({"alg": "none"}))), Some(FailureDetail::AlgNotAllowed));

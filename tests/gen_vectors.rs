@@ -1,5 +1,5 @@
 //! Writes `vectors/sessiongate.json`: our own cases, for what the peers' vectors do not cover
-//! (rotation, amr shapes, acr/auth_time, audience, user mismatch, size limit, leeway, both
+//! (rotation, amr shapes, acr/auth_time, audience, the sub/user binding, size limit, leeway, both
 //! payload namings in both formats, and every detail code the peers never reach).
 //!
 //! Run by hand when cases are added (`cargo run -p sessiongate-vectors --bin gen-vectors`);
@@ -240,6 +240,33 @@ fn main() {
     let other_user = json!({"object": "user", "id": "user_01OTHER", "email": "mallory@example.com"});
     let cookie = g.seal(&[IRON_PASSWORD], SealFormat::Iron, &token, &other_user);
     g.push("user_mismatch", "The token's sub is not the sealed user.id.", config(&[IRON_PASSWORD]), cookie, failed("user_mismatch"));
+
+    // F5, fail closed: the sealed user must exist, with a string id equal to the token's sub.
+    for (id, description, payload_user) in [
+        ("user_absent", "The sealed session has no user: it cannot be bound to the token's sub.", None),
+        ("user_null", "The sealed user is null.", Some(Value::Null)),
+        ("user_id_absent", "The sealed user has no id.", Some(json!({"object": "user", "email": "grace@example.com"}))),
+        ("user_id_not_string", "The sealed user.id is a number, not the string sub.", Some(json!({"object": "user", "id": 1}))),
+    ] {
+        let mut payload = json!({"accessToken": token, "refreshToken": "rt_01SG"});
+        if let Some(user) = payload_user {
+            payload["user"] = user;
+        }
+        let cookie = gate(&[IRON_PASSWORD]).seal_data(&payload, SealFormat::Iron).unwrap();
+        g.push(id, description, config(&[IRON_PASSWORD]), cookie, failed("user_missing"));
+    }
+    g.fails("sub_absent", "The token has no sub: no user's session (the sealed user.id has nothing to match).", with(json!({"sub": null})), "sub_missing");
+
+    // F3: an authentication later than now (plus leeway) cannot have happened.
+    g.fails("auth_time_in_future", "auth_time an hour after now.", with(json!({"auth_time": NOW as i64 + 3600})), "auth_time_in_future");
+    g.fails("auth_time_huge", "auth_time 1e300, which would satisfy any max_age forever.", with(json!({"auth_time": 1e300})), "auth_time_in_future");
+    let claims = with(json!({"auth_time": NOW as i64 + 5}));
+    let t = g.token(&claims);
+    let cookie = g.seal(&[IRON_PASSWORD], SealFormat::Iron, &t, &user());
+    let mut skew = config(&[IRON_PASSWORD]);
+    skew.leeway = 10;
+    let expected = session(SealFormat::Iron, &claims, &t, &user(), mfa.clone(), Some("Password"));
+    g.push("auth_time_within_leeway", "auth_time 5 s ahead, leeway 10 s (clock skew).", skew, cookie, Expected::Authenticated { session: expected });
 
     // Size limit, checked before any crypto; configurable.
     let big_user = json!({"object": "user", "id": "user_01SG", "email": "grace@example.com", "metadata": {"notes": "x".repeat(20_000)}});

@@ -131,6 +131,7 @@ fn step_up_truth_table() {
             amr_all_of: Some(p.get("amr_all_of").map(strings).unwrap_or_default()),
             max_age_seconds: p.get("max_age").map(|s| s.as_f64().unwrap()),
             acr_values: p.get("acr_values").map(strings),
+            leeway_seconds: p.get("leeway").map(|s| s.as_f64().unwrap()),
         })
         .unwrap();
         let claims = row["claims"].as_object().unwrap().clone();
@@ -186,6 +187,7 @@ fn option_parity_rows() {
                 "leeway" => o.leeway_seconds = Some(number(value)),
                 "max_cookie_bytes" => o.max_cookie_bytes = Some(number(value)),
                 "verified_token_cache" => o.verified_token_cache = Some(number(value)),
+                "verified_token_cache_bytes" => o.verified_token_cache_bytes = Some(number(value)),
                 "algorithms" => o.algorithms = Some(strings(value)),
                 other => panic!("{id}: unknown option {other}"),
             }

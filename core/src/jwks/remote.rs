@@ -606,7 +606,8 @@ mod tests {
     #[test]
     fn extreme_options_and_clocks_saturate() {
         let o = JwksOptions { fresh_for: Duration::MAX, stale_if_error: Duration::MAX, unknown_kid_cooldown: Duration::MAX, ..options() };
-        assert_eq!(next_step(warm(0, (0, false)), Duration::MAX, &o), Action::Serve);
+        assert_eq!(next_step(warm(0, (0, false)), secs(u64::MAX / 2), &o), Action::Serve);
+        assert_eq!(next_step(warm(0, (0, false)), Duration::MAX, &options()), Action::Fetch);
         // A clock that went backwards counts as no time passed.
         assert_eq!(next_step(warm(100, (100, false)), secs(5), &options()), Action::Serve);
         let clock = JwksClock::manual();

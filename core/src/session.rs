@@ -225,8 +225,8 @@ impl Impersonator {
 /// `to_dict`, Node's object (the same names in camelCase), Swift's record, and the vectors'
 /// expected sessions. The order is @workos-inc/node's 11 session keys, then ours. Absent
 /// values serialize as `null`; `access_token` and `claims` may be left out (`None`) by a
-/// binding that hands them over separately.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// binding that hands them over separately. Its `Debug` shows no access token.
+#[derive(Clone, PartialEq, Serialize)]
 pub struct SessionView<'s> {
     /// `sid`.
     pub session_id: &'s str,
@@ -262,6 +262,24 @@ pub struct SessionView<'s> {
     pub claims: Option<&'s Claims>,
     /// The cookie's format (`iron`, `fernet`).
     pub format: &'static str,
+}
+
+impl fmt::Debug for SessionView<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionView")
+            .field("session_id", &self.session_id)
+            .field("organization_id", &self.organization_id)
+            .field("role", &self.role)
+            .field("roles", &self.roles)
+            .field("permissions", &self.permissions)
+            .field("user_id", &self.user.and_then(|u| u.get("id")))
+            .field("access_token", &self.access_token.map(|_| "<redacted>"))
+            .field("amr", &self.amr)
+            .field("acr", &self.acr)
+            .field("auth_time", &self.auth_time)
+            .field("format", &self.format)
+            .finish_non_exhaustive()
+    }
 }
 
 impl SessionView<'_> {
@@ -756,6 +774,138 @@ mod tests {
             json!({"access_token": "at", "refresh_token": "rt", "user": {"id": "user_1"}, "authentication_method": "Password"})
         );
         assert!(!format!("{data:?}").contains("\"at\""));
+    }
+
+    /// A static gate with one RSA key, and a signer for it.
+    fn signing_gate(cache: usize) -> (SessionGate, impl Fn(&Value) -> String) {
+        use aws_lc_rs::rsa::KeySize;
+        use aws_lc_rs::signature::{self as sig, KeyPair, RsaKeyPair};
+        use crate::util::b64::encode_url_nopad as b64;
+        let rsa = RsaKeyPair::generate(KeySize::Rsa2048).unwrap();
+        let public = rsa.public_key();
+        let jwks = json!({"keys": [{"kty": "RSA", "kid": "k", "n": b64(public.modulus().big_endian_without_leading_zero()), "e": b64(public.exponent().big_endian_without_leading_zero())}]});
+        let mut config = Config::new("client_1", vec![PASSWORD.into()], JwksSource::Static(jwks.to_string()));
+        config.verified_token_cache = cache;
+        let sign = move |claims: &Value| {
+            let input = format!("{}.{}", b64(br#"{"alg":"RS256","kid":"k"}"#), b64(claims.to_string().as_bytes()));
+            let mut out = vec![0; rsa.public_modulus_len()];
+            rsa.sign(&sig::RSA_PKCS1_SHA256, &aws_lc_rs::rand::SystemRandom::new(), input.as_bytes(), &mut out).unwrap();
+            format!("{input}.{}", b64(&out))
+        };
+        (SessionGate::new(config).unwrap(), sign)
+    }
+
+    const PASSWORD: &str = "session-unit-test-cookie-password-0123456789";
+    const NOW: u64 = 1_800_000_000;
+
+    fn now() -> SystemTime {
+        SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(NOW)
+    }
+
+    fn claims() -> Value {
+        json!({"sub": "user_1", "sid": "session_1", "exp": NOW + 3600, "amr": ["pwd", "mfa"]})
+    }
+
+    /// F12: no type that holds a token, a refresh token or a secret prints it in `Debug`.
+    #[test]
+    fn debug_never_prints_tokens_or_secrets() {
+        let (gate, sign) = signing_gate(16);
+        let token = sign(&claims());
+        let signature = token.rsplit('.').next().unwrap().to_owned();
+        let data = SessionData { access_token: token.clone(), refresh_token: "refresh_S3CR3T".into(), user: json!({"id": "user_1"}), ..Default::default() };
+        let cookie = gate.seal_session(&data, SealFormat::Iron).unwrap();
+        let authentication = gate.authenticate_at(&cookie, now()).unwrap();
+        let session = authentication.session().unwrap().clone();
+        let verification = gate.verify_access_token_at(&token, now()).unwrap();
+        let unsealed = gate.unseal_data_at(&cookie, now()).unwrap();
+        let shown = [
+            format!("{data:?}"),
+            format!("{authentication:?}"),
+            format!("{session:?}"),
+            format!("{verification:?}"),
+            format!("{:?}", verification.token().unwrap()),
+            format!("{:?}", session.view()),
+            format!("{unsealed:?}"),
+            format!("{gate:?}"),
+        ];
+        for (i, text) in shown.iter().enumerate() {
+            for secret in [token.as_str(), signature.as_str(), "refresh_S3CR3T", PASSWORD, cookie.as_str()] {
+                assert!(!text.contains(secret), "Debug #{i} shows a secret: {text}");
+            }
+        }
+        assert!(shown[7].contains("entries: 1"), "the gate shows its cache as counts: {}", shown[7]);
+    }
+
+    /// F5: the sub/user binding is fail closed.
+    #[test]
+    fn sub_and_user_id_must_match() {
+        let (gate, sign) = signing_gate(0);
+        let open = |payload: Value| {
+            let cookie = gate.seal_data(&payload, SealFormat::Iron).unwrap();
+            gate.authenticate_at(&cookie, now()).unwrap().failure().map(|f| f.detail.code())
+        };
+        let token = sign(&claims());
+        assert_eq!(open(json!({"accessToken": token, "user": {"id": "user_1"}})), None);
+        assert_eq!(open(json!({"accessToken": token, "user": {"id": "user_2"}})), Some("user_mismatch"));
+        assert_eq!(open(json!({"accessToken": token, "user": {"id": "USER_1"}})), Some("user_mismatch"));
+        for user in [Value::Null, json!({}), json!({"id": null}), json!({"id": 1}), json!({"id": ["user_1"]}), json!("user_1")] {
+            assert_eq!(open(json!({"accessToken": token, "user": user})), Some("user_missing"), "{user}");
+        }
+        assert_eq!(open(json!({"accessToken": token})), Some("user_missing"));
+        let no_sub = sign(&json!({"sid": "session_1", "exp": NOW + 3600}));
+        assert_eq!(open(json!({"accessToken": no_sub, "user": {"id": "user_1"}})), Some("sub_missing"));
+        // The gate will not seal a session it could not authenticate.
+        let data = SessionData { access_token: token, user: json!({"name": "no id"}), ..Default::default() };
+        assert_eq!(gate.seal_session(&data, SealFormat::Iron).unwrap_err().code(), "seal_error");
+    }
+
+    /// Every entry point that takes untrusted text also takes bytes (a host string that is not
+    /// UTF-8), answering with a failure, never an error or a panic; sizes are checked first.
+    #[test]
+    fn byte_entry_points_never_raise() {
+        let (gate, sign) = signing_gate(16);
+        let token = sign(&claims());
+        let data = SessionData { access_token: token.clone(), user: json!({"id": "user_1"}), ..Default::default() };
+        let cookie = gate.seal_session(&data, SealFormat::Fernet).unwrap_err().code();
+        assert_eq!(cookie, "configuration_error", "an iron password cannot seal Fernet");
+        let cookie = gate.seal_session(&data, SealFormat::Iron).unwrap();
+        let detail = |a: Authentication| a.failure().map(|f| f.detail.code());
+        assert_eq!(detail(gate.authenticate_bytes_at(cookie.as_bytes(), now()).unwrap()), None);
+        assert_eq!(detail(gate.authenticate_cached_bytes_at(cookie.as_bytes(), now()).unwrap()), None);
+        let mut surrogate = cookie.clone().into_bytes();
+        surrogate.splice(10..10, [0xED, 0xB3, 0xBF]); // a lone surrogate, as surrogatepass writes it
+        assert_eq!(detail(gate.authenticate_bytes_at(&surrogate, now()).unwrap()), Some("malformed_seal"));
+        assert_eq!(detail(gate.authenticate_bytes_at(&[0xFF; 20], now()).unwrap()), Some("malformed_seal"));
+        assert_eq!(detail(gate.authenticate_bytes_at(b"", now()).unwrap()), Some("empty_cookie"));
+        assert_eq!(detail(gate.authenticate_bytes_at(&vec![0xFF; 2 << 20], now()).unwrap()), Some("cookie_too_large"));
+        let verify = |t: &[u8]| gate.verify_access_token_bytes_at(t, now()).unwrap().failure().map(|f| f.detail.code());
+        assert_eq!(verify(token.as_bytes()), None);
+        assert_eq!(verify(b"\xff.\xfe.\xfd"), Some("malformed_jwt"));
+        assert_eq!(verify(&vec![b'a'; 1 << 20]), Some("malformed_jwt"));
+        let id_gate_error = gate.verify_id_token_bytes_at(token.as_bytes(), now()).unwrap_err();
+        assert_eq!(id_gate_error.code(), "configuration_error", "no issuer configured");
+    }
+
+    /// I2: one depth rule, the reader's: the gate refuses to seal what it cannot read back.
+    #[test]
+    fn seals_only_what_it_can_read_back() {
+        let (gate, _) = signing_gate(0);
+        let nested = |depth: usize| (0..depth).fold(json!("x"), |v, _| json!([v]));
+        let mut deepest = 0;
+        for depth in 1..200 {
+            let value = json!({"accessToken": "t", "user": {"id": "u", "deep": nested(depth)}});
+            match gate.seal_data(&value, SealFormat::Iron) {
+                Ok(cookie) => {
+                    assert!(gate.unseal_data_at(&cookie, now()).is_ok(), "sealed at depth {depth} but unreadable");
+                    deepest = depth;
+                }
+                Err(e) => {
+                    assert_eq!(e.code(), "seal_error");
+                    break;
+                }
+            }
+        }
+        assert!((100..200).contains(&deepest), "{deepest}");
     }
 
     #[test]

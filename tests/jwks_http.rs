@@ -348,9 +348,11 @@ fn hostile_now_never_breaks_the_shared_cache() {
     let gate = gate(JwksSource::Url(server.url("/jwks")), t.options());
     let c = cookie(&gate, &k.a, "a");
     let far_future = SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(i64::MAX as u64 / 2)).unwrap();
+    // The latest time the platform can hold: any duration added to it overflows.
+    let latest = SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(i64::MAX as u64 - 1)).unwrap();
     let before_epoch = SystemTime::UNIX_EPOCH.checked_sub(Duration::from_secs(86_400 * 365)).unwrap();
     t.at(0);
-    for now in [far_future, before_epoch, SystemTime::UNIX_EPOCH] {
+    for now in [far_future, latest, before_epoch, SystemTime::UNIX_EPOCH] {
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| gate.authenticate_at(&c, now)));
         let auth = outcome.expect("a hostile now panicked").unwrap();
         // The token's own rules judge that time: expired in the far future, not yet issued before.

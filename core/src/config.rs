@@ -12,7 +12,7 @@ use std::time::Duration;
 use crate::error::Error;
 use crate::jwks::{Algorithm, JwksOptions};
 use crate::token::{DEFAULT_VERIFIED_TOKEN_CACHE, DEFAULT_VERIFIED_TOKEN_CACHE_BYTES};
-use crate::util::{redact, time};
+use crate::util::{http, redact, time};
 
 /// The default limit on a cookie's length, checked before any crypto.
 pub const DEFAULT_MAX_COOKIE_BYTES: usize = 16 * 1024;
@@ -27,6 +27,14 @@ pub const MAX_LEEWAY: Duration = Duration::from_secs(3600);
 
 /// The WorkOS API, whose `/sso/jwks/{client_id}` serves the access tokens' keys.
 pub const WORKOS_API_BASE: &str = "https://api.workos.com";
+/// How long a refreshed session is remembered for requests still carrying the old cookie.
+pub const DEFAULT_REFRESH_GRACE: Duration = Duration::from_secs(60);
+/// The whole time a refresh may take, retries included.
+pub const DEFAULT_REFRESH_TIMEOUT: Duration = Duration::from_secs(10);
+/// The largest refresh buffer and grace window a gate accepts.
+pub const MAX_REFRESH_WINDOW: Duration = Duration::from_secs(3600);
+/// The largest refresh timeout a gate accepts.
+pub const MAX_REFRESH_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// Where the access token's verification keys come from.
 #[derive(Clone, PartialEq, Eq)]
@@ -118,6 +126,18 @@ pub struct Config {
     /// The verified-token cache's budget: the most bytes of tokens it remembers (default
     /// 16 MiB, at most [`MAX_VERIFIED_TOKEN_CACHE_BYTES`]; 0 disables the cache).
     pub verified_token_cache_bytes: usize,
+    /// The WorkOS API key (`sk_…`): needed to refresh. Never shown by `Debug`.
+    pub api_key: Option<String>,
+    /// The WorkOS API base (default [`WORKOS_API_BASE`]): refresh and logout URLs.
+    pub api_base_url: String,
+    /// Refresh a still-valid token when it expires within this (`None`: authkit-nextjs's
+    /// rule, 60 s, or 30 s for tokens lasting 5 minutes or less; zero disables).
+    pub refresh_buffer: Option<Duration>,
+    /// How long a refreshed session is remembered for the old cookie (default 60 s, never
+    /// past the new access token's expiry; zero disables).
+    pub refresh_grace: Duration,
+    /// The whole time a refresh may take, retries included (default 10 s).
+    pub refresh_timeout: Duration,
 }
 
 impl Config {
@@ -136,6 +156,11 @@ impl Config {
             jwks_options: JwksOptions::default(),
             verified_token_cache: DEFAULT_VERIFIED_TOKEN_CACHE,
             verified_token_cache_bytes: DEFAULT_VERIFIED_TOKEN_CACHE_BYTES,
+            api_key: None,
+            api_base_url: WORKOS_API_BASE.to_owned(),
+            refresh_buffer: None,
+            refresh_grace: DEFAULT_REFRESH_GRACE,
+            refresh_timeout: DEFAULT_REFRESH_TIMEOUT,
         }
     }
 
@@ -163,6 +188,23 @@ impl Config {
                 "verified_token_cache_bytes must be a whole number from 0 to {MAX_VERIFIED_TOKEN_CACHE_BYTES} (0 disables the cache)"
             )));
         }
+        if self.api_key.as_deref().is_some_and(str::is_empty) {
+            return Err(Error::Configuration("api_key is empty: give the WorkOS API key, or leave the option out".into()));
+        }
+        http::check_url(&self.api_base_url, "api_base_url")?;
+        let max = MAX_REFRESH_WINDOW.as_secs();
+        if self.refresh_buffer.is_some_and(|b| b > MAX_REFRESH_WINDOW) {
+            return Err(Error::Configuration(format!("refresh_buffer_seconds must be at most {max} seconds")));
+        }
+        if self.refresh_grace > MAX_REFRESH_WINDOW {
+            return Err(Error::Configuration(format!("refresh_grace_seconds must be at most {max} seconds")));
+        }
+        if self.refresh_timeout.is_zero() || self.refresh_timeout > MAX_REFRESH_TIMEOUT {
+            return Err(Error::Configuration(format!(
+                "refresh_timeout_seconds must be more than 0 and at most {} seconds",
+                MAX_REFRESH_TIMEOUT.as_secs()
+            )));
+        }
         Ok(())
     }
 }
@@ -182,6 +224,11 @@ impl fmt::Debug for Config {
             .field("jwks_options", &self.jwks_options)
             .field("verified_token_cache", &self.verified_token_cache)
             .field("verified_token_cache_bytes", &self.verified_token_cache_bytes)
+            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("api_base_url", &redact::url(&self.api_base_url))
+            .field("refresh_buffer", &self.refresh_buffer)
+            .field("refresh_grace", &self.refresh_grace)
+            .field("refresh_timeout", &self.refresh_timeout)
             .finish()
     }
 }
@@ -217,13 +264,49 @@ pub struct GateOptions {
     pub verified_token_cache: Option<f64>,
     /// The verified-token cache's budget in bytes of tokens (0 to 1 GiB; default 16 MiB).
     pub verified_token_cache_bytes: Option<f64>,
+    /// The WorkOS API key (needed to refresh).
+    pub api_key: Option<String>,
+    /// The WorkOS API base (default `https://api.workos.com`); with no key source given, the
+    /// JWKS is also read from there.
+    pub api_base_url: Option<String>,
+    /// Refresh buffer in seconds (0 to 3600; 0 disables proactive refresh; default 60, or
+    /// 30 for tokens lasting 5 minutes or less).
+    pub refresh_buffer_seconds: Option<f64>,
+    /// Grace window in seconds (0 to 3600, default 60).
+    pub refresh_grace_seconds: Option<f64>,
+    /// Refresh timeout in seconds (more than 0, at most 120; default 10).
+    pub refresh_timeout_seconds: Option<f64>,
 }
 
 impl GateOptions {
     /// The typed configuration, or the configuration error every binding raises for it.
     pub fn into_config(self) -> Result<Config, Error> {
-        let jwks = JwksSource::select(&self.client_id, self.jwks, self.jwks_url, self.discovery_issuer)?;
+        let default_source = self.jwks.is_none() && self.jwks_url.is_none() && self.discovery_issuer.is_none();
+        let jwks = match &self.api_base_url {
+            // WorkOS's JWKS lives beside the API it refreshes through.
+            Some(base) if default_source => JwksSource::workos_at(base, &self.client_id),
+            _ => JwksSource::select(&self.client_id, self.jwks, self.jwks_url, self.discovery_issuer)?,
+        };
         let mut config = Config::new(self.client_id, self.cookie_passwords, jwks);
+        config.api_key = self.api_key;
+        if let Some(base) = self.api_base_url {
+            config.api_base_url = base;
+        }
+        if let Some(buffer) = self.refresh_buffer_seconds {
+            config.refresh_buffer = Some(time::duration_from_seconds("refresh_buffer_seconds", buffer, MAX_REFRESH_WINDOW)?);
+        }
+        if let Some(grace) = self.refresh_grace_seconds {
+            config.refresh_grace = time::duration_from_seconds("refresh_grace_seconds", grace, MAX_REFRESH_WINDOW)?;
+        }
+        if let Some(timeout) = self.refresh_timeout_seconds {
+            config.refresh_timeout = time::duration_from_seconds("refresh_timeout_seconds", timeout, MAX_REFRESH_TIMEOUT)?;
+            if config.refresh_timeout.is_zero() {
+                return Err(Error::Configuration(format!(
+                    "refresh_timeout_seconds must be more than 0 and at most {} seconds",
+                    MAX_REFRESH_TIMEOUT.as_secs()
+                )));
+            }
+        }
         if let Some(issuers) = self.issuers {
             config.issuers = non_empty("issuer", issuers)?;
         }
@@ -277,6 +360,11 @@ impl fmt::Debug for GateOptions {
             .field("algorithms", &self.algorithms)
             .field("verified_token_cache", &self.verified_token_cache)
             .field("verified_token_cache_bytes", &self.verified_token_cache_bytes)
+            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("api_base_url", &url(&self.api_base_url))
+            .field("refresh_buffer_seconds", &self.refresh_buffer_seconds)
+            .field("refresh_grace_seconds", &self.refresh_grace_seconds)
+            .field("refresh_timeout_seconds", &self.refresh_timeout_seconds)
             .finish()
     }
 }
@@ -327,13 +415,41 @@ mod tests {
         assert!(bad(|o| o.algorithms = Some(vec![])).contains("at least one"));
         assert!(bad(|o| o.issuers = Some(vec![])).contains("issuer"));
         assert!(bad(|o| o.audiences = Some(vec![])).contains("audience"));
+        assert!(bad(|o| o.refresh_buffer_seconds = Some(-1.0)).contains("refresh_buffer_seconds"));
+        assert!(bad(|o| o.refresh_buffer_seconds = Some(3601.0)).contains("refresh_buffer_seconds"));
+        assert!(bad(|o| o.refresh_grace_seconds = Some(f64::NAN)).contains("refresh_grace_seconds"));
+        assert!(bad(|o| o.refresh_timeout_seconds = Some(0.0)).contains("refresh_timeout_seconds"));
+        assert!(bad(|o| o.refresh_timeout_seconds = Some(121.0)).contains("refresh_timeout_seconds"));
+        assert!(bad(|o| o.api_key = Some(String::new())).contains("api_key"));
+        assert!(bad(|o| o.api_base_url = Some("http://api.example".into())).contains("api_base_url must use https"));
         let ok = GateOptions { leeway_seconds: Some(30.0), max_cookie_bytes: Some(4096.0), ..options() }.into_config().unwrap();
         assert_eq!((ok.leeway, ok.max_cookie_bytes), (Duration::from_secs(30), 4096));
     }
 
     #[test]
+    fn refresh_defaults_and_the_api_base_names_the_jwks() {
+        let c = options().into_config().unwrap();
+        assert_eq!((c.api_key.as_deref(), c.api_base_url.as_str()), (None, WORKOS_API_BASE));
+        assert_eq!((c.refresh_buffer, c.refresh_grace, c.refresh_timeout), (None, Duration::from_secs(60), Duration::from_secs(10)));
+        let o = GateOptions {
+            jwks: None,
+            api_base_url: Some("http://127.0.0.1:9/".into()),
+            refresh_buffer_seconds: Some(0.0),
+            ..options()
+        };
+        let c = o.into_config().unwrap();
+        assert_eq!(c.jwks, JwksSource::Url("http://127.0.0.1:9/sso/jwks/client_1".into()));
+        assert_eq!(c.refresh_buffer, Some(Duration::ZERO));
+    }
+
+    #[test]
     fn debug_hides_secrets_and_url_credentials() {
-        let o = GateOptions { jwks: None, jwks_url: Some("https://u:s3cr3t@keys/jwks?key=s3cr3t".into()), ..options() };
+        let o = GateOptions {
+            jwks: None,
+            jwks_url: Some("https://u:s3cr3t@keys/jwks?key=s3cr3t".into()),
+            api_key: Some("sk_s3cr3t".into()),
+            ..options()
+        };
         let shown = format!("{o:?} {:?}", o.clone().into_config().unwrap());
         assert!(!shown.contains("s3cr3t") && !shown.contains("a-cookie-password"), "{shown}");
     }

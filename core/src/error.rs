@@ -66,6 +66,9 @@ error_codes! {
     StepUpRequired => ("step_up_required", false),
     /// A bug in sessiongate (e.g. a caught panic in a binding).
     Internal => ("internal_error", false),
+    /// The WorkOS API could not answer a refresh (timeout, connection error, 5xx, 429, a
+    /// broken answer): keep the cookie, answer 503 (with `Retry-After` when known).
+    ApiUnavailable => ("api_unavailable", true),
 }
 
 impl fmt::Display for ErrorCode {
@@ -104,6 +107,16 @@ pub enum Error {
     /// A bug in sessiongate (e.g. a caught panic in a binding). Please report it.
     #[error("internal error: {0}")]
     Internal(String),
+    /// The WorkOS API could not answer (timeout, connection error, 5xx, 429, a malformed
+    /// answer), after the bounded retries. Retryable: keep the cookie, answer 503, do not log
+    /// the user out. `retry_after` is the API's `Retry-After`, when it sent one.
+    #[error("WorkOS API unavailable: {message}")]
+    ApiUnavailable {
+        /// What failed (never a token, key or secret).
+        message: String,
+        /// How long the API asked callers to wait, when it said.
+        retry_after: Option<std::time::Duration>,
+    },
 }
 
 impl Error {
@@ -116,12 +129,22 @@ impl Error {
             Error::Seal(_) => ErrorCode::Seal,
             Error::Unseal(_) => ErrorCode::Unseal,
             Error::Internal(_) => ErrorCode::Internal,
+            Error::ApiUnavailable { .. } => ErrorCode::ApiUnavailable,
         }
     }
 
     /// Whether retrying the same call later may succeed (an outage, not a bad input).
     pub fn is_retryable(&self) -> bool {
         self.code().is_retryable()
+    }
+
+    /// How long to wait before retrying, when the API said (`Retry-After`), for
+    /// [`Error::ApiUnavailable`].
+    pub fn retry_after(&self) -> Option<std::time::Duration> {
+        match self {
+            Error::ApiUnavailable { retry_after, .. } => *retry_after,
+            _ => None,
+        }
     }
 
     /// Why an unseal failed (`mac_mismatch`...), for [`Error::Unseal`].
@@ -140,25 +163,74 @@ pub fn catch_panic<T>(work: impl FnOnce() -> Result<T, Error>) -> Result<T, Erro
         .unwrap_or_else(|_| Err(Error::Internal("a panic was caught inside sessiongate; please report it".into())))
 }
 
-/// The peers' failure reasons (`AuthenticateWithSessionCookieFailureReason`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum FailureReason {
+macro_rules! failure_reasons {
+    ($( $(#[$doc:meta])* $variant:ident => $code:literal, )*) => {
+        /// The peers' failure reasons: `AuthenticateWithSessionCookieFailureReason` for
+        /// `authenticate`, and for `refresh` @workos-inc/node 12's terminal
+        /// `RefreshSessionFailureReason` strings, which are the API's error codes (extended
+        /// to every terminal code the API documents for a refresh).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum FailureReason {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl FailureReason {
+            /// Every reason, in declaration order.
+            pub const ALL: &'static [FailureReason] = &[ $( FailureReason::$variant, )* ];
+
+            /// The peers' string: `no_session_cookie_provided`, `invalid_grant`...
+            pub fn as_str(self) -> &'static str {
+                match self { $( FailureReason::$variant => $code, )* }
+            }
+
+            /// The reason with this string, if any.
+            pub fn from_code(code: &str) -> Option<FailureReason> {
+                match code { $( $code => Some(FailureReason::$variant), )* _ => None }
+            }
+        }
+    };
+}
+
+failure_reasons! {
     /// The cookie was empty or absent.
-    NoSessionCookieProvided,
+    NoSessionCookieProvided => "no_session_cookie_provided",
     /// The cookie could not be opened, or what it holds is not a session.
-    InvalidSessionCookie,
+    InvalidSessionCookie => "invalid_session_cookie",
     /// The access token inside the cookie did not verify.
-    InvalidJwt,
+    InvalidJwt => "invalid_jwt",
+    /// Refresh: the API refused the refresh token (already exchanged, expired, revoked,
+    /// unknown). The session is over.
+    InvalidGrant => "invalid_grant",
+    /// Refresh: the user must enroll in MFA before a session is issued.
+    MfaEnrollment => "mfa_enrollment",
+    /// Refresh: the user must sign in through SSO.
+    SsoRequired => "sso_required",
+    /// Refresh: the organization asked for does not exist.
+    OrganizationNotFound => "organization_not_found",
+    /// Refresh: the user is not a member of the organization asked for.
+    OrganizationMembershipNotFound => "organization_membership_not_found",
+    /// Refresh: the user must pass an MFA challenge.
+    MfaChallenge => "mfa_challenge",
+    /// Refresh: the user must verify their email address.
+    EmailVerificationRequired => "email_verification_required",
+    /// Refresh: the user must choose an organization.
+    OrganizationSelectionRequired => "organization_selection_required",
+    /// Refresh: the organization requires another authentication method.
+    OrganizationAuthenticationMethodsRequired => "organization_authentication_methods_required",
+    /// Refresh: the authentication method is not allowed.
+    AuthenticationMethodNotAllowed => "authentication_method_not_allowed",
+    /// Refresh: WorkOS Radar asks for a challenge.
+    RadarChallenge => "radar_challenge",
+    /// Refresh: the API refused with another client error (4xx) it does not document for a
+    /// refresh. Terminal: the same request would be refused again.
+    RefreshRejected => "refresh_rejected",
 }
 
 impl FailureReason {
-    /// The peers' string: `no_session_cookie_provided`, `invalid_session_cookie`, `invalid_jwt`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FailureReason::NoSessionCookieProvided => "no_session_cookie_provided",
-            FailureReason::InvalidSessionCookie => "invalid_session_cookie",
-            FailureReason::InvalidJwt => "invalid_jwt",
-        }
+    /// Whether this reason comes from a refresh refused by the API (the session is over: clear
+    /// the cookie), rather than from reading the cookie or token.
+    pub fn is_refresh_refusal(self) -> bool {
+        !matches!(self, FailureReason::NoSessionCookieProvided | FailureReason::InvalidSessionCookie | FailureReason::InvalidJwt)
     }
 }
 
@@ -264,6 +336,32 @@ failure_details! {
     AudienceMismatch => (InvalidJwt, "audience_mismatch"),
     /// `sub_type` or `sub_profile` mark an agent or widget token, not a user's session.
     NotUserToken => (InvalidJwt, "not_user_token"),
+    /// Refresh: the sealed session has no refresh token.
+    RefreshTokenMissing => (InvalidSessionCookie, "refresh_token_missing"),
+    /// Refresh: the API answered `invalid_grant`.
+    RefreshTokenRejected => (InvalidGrant, "refresh_token_rejected"),
+    /// Refresh: the API answered `mfa_enrollment`.
+    MfaEnrollment => (MfaEnrollment, "mfa_enrollment"),
+    /// Refresh: the API answered `sso_required`.
+    SsoRequired => (SsoRequired, "sso_required"),
+    /// Refresh: the API answered `organization_not_found`.
+    OrganizationNotFound => (OrganizationNotFound, "organization_not_found"),
+    /// Refresh: the API answered `organization_membership_not_found`.
+    OrganizationMembershipNotFound => (OrganizationMembershipNotFound, "organization_membership_not_found"),
+    /// Refresh: the API answered `mfa_challenge`.
+    MfaChallenge => (MfaChallenge, "mfa_challenge"),
+    /// Refresh: the API answered `email_verification_required`.
+    EmailVerificationRequired => (EmailVerificationRequired, "email_verification_required"),
+    /// Refresh: the API answered `organization_selection_required`.
+    OrganizationSelectionRequired => (OrganizationSelectionRequired, "organization_selection_required"),
+    /// Refresh: the API answered `organization_authentication_methods_required`.
+    OrganizationAuthenticationMethodsRequired => (OrganizationAuthenticationMethodsRequired, "organization_authentication_methods_required"),
+    /// Refresh: the API answered `authentication_method_not_allowed`.
+    AuthenticationMethodNotAllowed => (AuthenticationMethodNotAllowed, "authentication_method_not_allowed"),
+    /// Refresh: the API answered a Radar challenge code (`radar_challenge`, `radar_email_challenge`...).
+    RadarChallenge => (RadarChallenge, "radar_challenge"),
+    /// Refresh: the API answered another client error (4xx, e.g. `invalid_request`).
+    ApiRejected => (RefreshRejected, "api_rejected"),
 }
 
 impl fmt::Display for FailureDetail {
@@ -336,6 +434,24 @@ mod tests {
             assert!(seen.insert(code.as_str()), "duplicate code {code}");
             assert_eq!(ErrorCode::from_code(code.as_str()), Some(*code));
         }
-        assert_eq!(ErrorCode::ALL.iter().filter(|c| c.is_retryable()).count(), 2);
+        assert_eq!(ErrorCode::ALL.iter().filter(|c| c.is_retryable()).count(), 3);
+        let outage = Error::ApiUnavailable { message: "HTTP 503".into(), retry_after: Some(std::time::Duration::from_secs(3)) };
+        assert_eq!((outage.code().as_str(), outage.is_retryable()), ("api_unavailable", true));
+        assert_eq!(outage.retry_after(), Some(std::time::Duration::from_secs(3)));
+        assert_eq!(outage.to_string(), "WorkOS API unavailable: HTTP 503");
+    }
+
+    #[test]
+    fn refresh_reasons_are_node_12_strings_and_each_has_a_detail() {
+        for code in ["invalid_grant", "mfa_enrollment", "sso_required", "organization_not_found", "organization_membership_not_found"] {
+            let reason = FailureReason::from_code(code).unwrap();
+            assert_eq!(reason.as_str(), code);
+            assert!(reason.is_refresh_refusal());
+        }
+        assert!(!FailureReason::InvalidJwt.is_refresh_refusal());
+        for reason in FailureReason::ALL {
+            assert!(FailureDetail::ALL.iter().any(|d| d.reason() == *reason), "{reason} has no detail");
+            assert_eq!(FailureReason::from_code(reason.as_str()), Some(*reason));
+        }
     }
 }

@@ -27,8 +27,9 @@
 //! those before it): [`error`] (the codes shared by every language), `util` (strict base64,
 //! the SDKs' JSON, time, URL redaction), `seal` (the cookie formats), `jwks` (keys, and the
 //! issuer's JWKS over HTTP), `token` (the JWT and claim rules, the verified-token cache),
-//! `config` (options to a [`Config`]), `session` (the [`SessionGate`]), `stepup` (policies and
-//! RFC 9470 challenges).
+//! `config` (options to a [`Config`]), `workos` (the WorkOS API client and the refresh store),
+//! `session` (the [`SessionGate`]), `refresh` (refresh, authenticate-or-refresh, logout URL),
+//! `stepup` (policies and RFC 9470 challenges).
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::panic))]
 
@@ -36,16 +37,20 @@ pub mod error;
 
 mod config;
 mod jwks;
+mod refresh;
 mod seal;
 mod session;
 mod stepup;
 mod token;
 mod util;
+mod workos;
 
 pub use config::{
-    Config, DEFAULT_MAX_COOKIE_BYTES, GateOptions, JwksSource, MAX_COOKIE_BYTES_LIMIT, MAX_LEEWAY, MAX_VERIFIED_TOKEN_CACHE,
+    Config, DEFAULT_MAX_COOKIE_BYTES, DEFAULT_REFRESH_GRACE, DEFAULT_REFRESH_TIMEOUT, GateOptions, JwksSource,
+    MAX_COOKIE_BYTES_LIMIT, MAX_LEEWAY, MAX_REFRESH_TIMEOUT, MAX_REFRESH_WINDOW, MAX_VERIFIED_TOKEN_CACHE,
     MAX_VERIFIED_TOKEN_CACHE_BYTES, WORKOS_API_BASE,
 };
+pub use refresh::{Refresh, SessionRenewal};
 pub use error::{Error, ErrorCode, Failure, FailureDetail, FailureReason, catch_panic};
 pub use jwks::{Algorithm, JwksClock, JwksOptions, JwksStatus};
 pub use seal::{SealFormat, Unsealed, seal_data, unseal_data, unseal_data_at};
@@ -79,4 +84,6 @@ pub mod internals {
     pub use crate::jwks::source::KeyProvider;
     pub use crate::seal::{Secrets, fernet, iron, unseal};
     pub use crate::token::{TokenRules, verify, verify_bytes};
+    pub use crate::util::flight::{Role, SingleFlight};
+    pub use crate::workos::{RETRY_AFTER_CAP, RefreshStore};
 }

@@ -16,6 +16,7 @@ use crate::jwks::{JwksStatus, KeySet};
 use crate::seal::{self, SealFormat, Secrets, Unsealed};
 use crate::token::{self, Claims, TokenRules, TokenVerification, VerifiedCache, VerifiedToken};
 use crate::util::redact;
+use crate::workos::{self, InProcessStore, REMEMBERED_REFRESHES, RefreshSupport, WorkosApi};
 
 /// An authenticated session: the sealed fields, and the verified access token's claims with
 /// the peers' named claims (plus `amr`, `acr`, `auth_time`) read from them on demand, so a
@@ -402,12 +403,14 @@ impl SessionData {
 
 /// Opens WorkOS session cookies and verifies them. Cheap to share across threads.
 pub struct SessionGate {
-    client_id: String,
-    secrets: Secrets,
-    keys: Arc<KeyProvider>,
-    rules: TokenRules,
-    max_cookie_bytes: usize,
-    cache: Option<VerifiedCache>,
+    pub(crate) client_id: String,
+    pub(crate) secrets: Secrets,
+    pub(crate) keys: Arc<KeyProvider>,
+    pub(crate) rules: TokenRules,
+    pub(crate) max_cookie_bytes: usize,
+    pub(crate) cache: Option<VerifiedCache>,
+    /// Refresh through the WorkOS API (`crate::refresh`).
+    pub(crate) refresh: RefreshSupport,
 }
 
 /// Never a secret, a token or URL credentials: counts, names and redacted URLs.
@@ -476,6 +479,17 @@ impl SessionGate {
         };
         let cache = (config.verified_token_cache > 0 && config.verified_token_cache_bytes > 0)
             .then(|| VerifiedCache::new(config.verified_token_cache, config.verified_token_cache_bytes));
+        let refresh = RefreshSupport {
+            api: config
+                .api_key
+                .as_deref()
+                .map(|key| WorkosApi::new(&config.api_base_url, &config.client_id, key, config.refresh_timeout)),
+            api_base: workos::api_base(&config.api_base_url).to_owned(),
+            buffer: config.refresh_buffer,
+            grace: config.refresh_grace,
+            store: Arc::new(InProcessStore::new(REMEMBERED_REFRESHES)),
+        };
+        config.api_key.iter_mut().for_each(Zeroize::zeroize);
         Ok(SessionGate {
             client_id: std::mem::take(&mut config.client_id),
             secrets,
@@ -483,6 +497,7 @@ impl SessionGate {
             rules,
             max_cookie_bytes: config.max_cookie_bytes,
             cache,
+            refresh,
         })
     }
 
@@ -667,17 +682,17 @@ impl SessionGate {
 }
 
 /// The sealed payload's fields, in either naming.
-struct SealedFields {
-    format: SealFormat,
-    access_token: String,
-    refresh_token: Option<String>,
-    user: Option<Value>,
-    impersonator: Option<Value>,
-    authentication_method: Option<String>,
+pub(crate) struct SealedFields {
+    pub(crate) format: SealFormat,
+    pub(crate) access_token: String,
+    pub(crate) refresh_token: Option<String>,
+    pub(crate) user: Option<Value>,
+    pub(crate) impersonator: Option<Value>,
+    pub(crate) authentication_method: Option<String>,
 }
 
 impl SealedFields {
-    fn read(unsealed: Unsealed) -> Result<SealedFields, FailureDetail> {
+    pub(crate) fn read(unsealed: Unsealed) -> Result<SealedFields, FailureDetail> {
         let format = unsealed.format;
         let mut map = match unsealed.data {
             Value::Object(map) => map,
@@ -720,7 +735,7 @@ fn readable(data: &Value) -> Result<(), Error> {
     }
 }
 
-fn session_from(sealed: SealedFields, verified: VerifiedToken) -> Result<Session, FailureDetail> {
+pub(crate) fn session_from(sealed: SealedFields, verified: VerifiedToken) -> Result<Session, FailureDetail> {
     // F5, fail closed: the sealed user must be the token's subject, so a cookie cannot borrow
     // another's token. What the SDKs seal always has `user.id`; the claim rules already
     // refused a token without a string `sub`.

@@ -313,7 +313,7 @@ impl RefreshStore for InProcessStore {
         refresh: &mut dyn FnMut() -> RefreshOutcome,
         remember_until: &dyn Fn(&Refreshed) -> Option<SystemTime>,
     ) -> (RefreshOutcome, Role) {
-        self.flight.run(*key, now, || refresh(), |outcome| match outcome {
+        self.flight.run(*key, now, refresh, |outcome| match outcome {
             Ok(Ok(refreshed)) => remember_until(refreshed),
             _ => None,
         })

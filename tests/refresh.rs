@@ -488,6 +488,23 @@ fn logout_url() {
 }
 
 #[test]
+fn no_secret_in_debug_or_errors() {
+    let s = setup();
+    let cookie = s.cookie(SealFormat::Iron);
+    s.double.set_clock(T0 + 400);
+    let outcome = s.refresh(&cookie, T0 + 400).unwrap();
+    let refresh_token = sealed_refresh_token(&s.gate, outcome.sealed_session().unwrap());
+    let shown = format!("{:?} {outcome:?}", s.gate);
+    for secret in [API_KEY, SECRET, refresh_token.as_str(), outcome.sealed_session().unwrap()] {
+        assert!(!shown.contains(secret), "{secret} shown in {shown}");
+    }
+    s.double.push_faults(Endpoint::Authenticate, vec![Fault::Status { status: 500 }; 3]);
+    let err = s.refresh(outcome.sealed_session().unwrap(), T0 + 401).unwrap_err();
+    let shown = format!("{err} {err:?}");
+    assert!(!shown.contains(API_KEY) && !shown.contains(&refresh_token), "{shown}");
+}
+
+#[test]
 fn without_an_api_key() {
     let s = setup();
     let gate = SessionGate::new(Config { api_key: None, ..config(&s.double) }).unwrap();

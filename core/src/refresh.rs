@@ -17,6 +17,7 @@
 //! grace window, never past the new access token's expiry, so a request still carrying the old
 //! cookie gets the new one without a call.
 
+use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -30,8 +31,9 @@ use crate::token;
 use crate::util::{b64, time};
 use crate::workos::{RefreshOutcome, Refreshed, refresh_key};
 
-/// The outcome of a refresh that reached a decision (an outage is an `Err`).
-#[derive(Debug, Clone, PartialEq)]
+/// The outcome of a refresh that reached a decision (an outage is an `Err`). `Debug` never
+/// shows the new cookie.
+#[derive(Clone, PartialEq)]
 pub enum Refresh {
     /// The API issued new tokens and the new access token verified.
     Refreshed {
@@ -81,8 +83,9 @@ impl Refresh {
     }
 }
 
-/// What [`SessionGate::authenticate_or_refresh`] decided for a request.
-#[derive(Debug, Clone, PartialEq)]
+/// What [`SessionGate::authenticate_or_refresh`] decided for a request. `Debug` never shows
+/// the new cookie.
+#[derive(Clone, PartialEq)]
 pub struct SessionRenewal {
     /// The session to serve the request with, or why there is none.
     pub authentication: Authentication,
@@ -90,6 +93,36 @@ pub struct SessionRenewal {
     pub sealed_session: Option<String>,
     /// Whether to delete the cookie (it cannot become valid again). Never set for an outage.
     pub clear_cookie: bool,
+}
+
+/// How a new cookie is shown: whether there is one, never its value.
+fn shown(sealed: Option<&str>) -> Option<&'static str> {
+    sealed.map(|_| "<redacted>")
+}
+
+impl fmt::Debug for Refresh {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Refresh::Refreshed { session, .. } => {
+                f.debug_struct("Refreshed").field("sealed_session", &"<redacted>").field("session", session).finish()
+            }
+            Refresh::Failed { failure, sealed_session } => f
+                .debug_struct("Failed")
+                .field("failure", failure)
+                .field("sealed_session", &shown(sealed_session.as_deref()))
+                .finish(),
+        }
+    }
+}
+
+impl fmt::Debug for SessionRenewal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionRenewal")
+            .field("authentication", &self.authentication)
+            .field("sealed_session", &shown(self.sealed_session.as_deref()))
+            .field("clear_cookie", &self.clear_cookie)
+            .finish()
+    }
 }
 
 impl SessionRenewal {

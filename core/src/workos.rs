@@ -253,7 +253,6 @@ fn session_from_answer(answer: Value) -> Option<ApiSession> {
 
 /// A refresh the API answered: the new session sealed, and what it was sealed from. Shared by
 /// every caller of one refresh, and remembered for the grace window; wiped when dropped.
-#[derive(Debug)]
 pub struct Refreshed {
     /// The new cookie.
     pub sealed_session: Zeroizing<String>,
@@ -263,6 +262,17 @@ pub struct Refreshed {
     pub session: ApiSession,
     /// The new access token's `exp` (read before verification: only bounds remembering).
     pub expires_at: Option<SystemTime>,
+}
+
+impl fmt::Debug for Refreshed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Refreshed")
+            .field("sealed_session", &"<redacted>")
+            .field("format", &self.format)
+            .field("session", &self.session)
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
 }
 
 /// A refresh's shared outcome: the API's new session, its refusal, or an error.

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use crate::error::Error;
 use crate::jwks::{Algorithm, JwksOptions};
+use crate::seal::SealFormat;
 use crate::token::{DEFAULT_VERIFIED_TOKEN_CACHE, DEFAULT_VERIFIED_TOKEN_CACHE_BYTES};
 use crate::util::{http, redact, time};
 
@@ -138,6 +139,11 @@ pub struct Config {
     pub refresh_grace: Duration,
     /// The whole time a refresh may take, retries included (default 10 s).
     pub refresh_timeout: Duration,
+    /// The seal formats read (default [`SealFormat::DEFAULT`]: every one but `dotnet`).
+    pub formats: Vec<SealFormat>,
+    /// Let secrets shorter than 32 bytes be derived into keys for the formats whose SDKs take
+    /// them (go, php-halite, dotnet, ruby 7.0–8.0.0). Default false.
+    pub allow_weak_secrets: bool,
 }
 
 impl Config {
@@ -161,6 +167,8 @@ impl Config {
             refresh_buffer: None,
             refresh_grace: DEFAULT_REFRESH_GRACE,
             refresh_timeout: DEFAULT_REFRESH_TIMEOUT,
+            formats: SealFormat::DEFAULT.to_vec(),
+            allow_weak_secrets: false,
         }
     }
 
@@ -177,6 +185,9 @@ impl Config {
             return Err(Error::Configuration(format!(
                 "max_cookie_bytes must be a whole number from 1 to {MAX_COOKIE_BYTES_LIMIT}"
             )));
+        }
+        if self.formats.is_empty() {
+            return Err(Error::Configuration("formats: at least one seal format is required".into()));
         }
         if self.verified_token_cache > MAX_VERIFIED_TOKEN_CACHE {
             return Err(Error::Configuration(format!(
@@ -229,6 +240,8 @@ impl fmt::Debug for Config {
             .field("refresh_buffer", &self.refresh_buffer)
             .field("refresh_grace", &self.refresh_grace)
             .field("refresh_timeout", &self.refresh_timeout)
+            .field("formats", &self.formats)
+            .field("allow_weak_secrets", &self.allow_weak_secrets)
             .finish()
     }
 }
@@ -276,6 +289,11 @@ pub struct GateOptions {
     pub refresh_grace_seconds: Option<f64>,
     /// Refresh timeout in seconds (more than 0, at most 120; default 10).
     pub refresh_timeout_seconds: Option<f64>,
+    /// Seal format names read (`iron`, `fernet`, `ruby`, `ruby-legacy`, `go`, `php`,
+    /// `php-halite`, `dotnet`, `react-router`); absent: every one but `dotnet`.
+    pub formats: Option<Vec<String>>,
+    /// Allow secrets under 32 bytes for go, php-halite, dotnet and ruby (default false).
+    pub allow_weak_secrets: Option<bool>,
 }
 
 impl GateOptions {
@@ -331,6 +349,24 @@ impl GateOptions {
         if let Some(bytes) = self.verified_token_cache_bytes {
             config.verified_token_cache_bytes =
                 time::whole_number("verified_token_cache_bytes", bytes, 0, MAX_VERIFIED_TOKEN_CACHE_BYTES)?;
+        }
+        if let Some(names) = self.formats {
+            if names.is_empty() {
+                return Err(Error::Configuration(
+                    "formats: an empty list would read no cookie; leave the option out for the default set".into(),
+                ));
+            }
+            let mut formats = Vec::with_capacity(names.len());
+            for name in &names {
+                let format = SealFormat::from_name(name)?;
+                if !formats.contains(&format) {
+                    formats.push(format);
+                }
+            }
+            config.formats = formats;
+        }
+        if let Some(allow) = self.allow_weak_secrets {
+            config.allow_weak_secrets = allow;
         }
         Ok(config)
     }
@@ -422,8 +458,14 @@ mod tests {
         assert!(bad(|o| o.refresh_timeout_seconds = Some(121.0)).contains("refresh_timeout_seconds"));
         assert!(bad(|o| o.api_key = Some(String::new())).contains("api_key"));
         assert!(bad(|o| o.api_base_url = Some("http://api.example".into())).contains("api_base_url must use https"));
+        assert!(bad(|o| o.formats = Some(vec![])).contains("formats"));
+        assert!(bad(|o| o.formats = Some(vec!["fernet".into(), "rails".into()])).contains("unknown seal format \"rails\""));
         let ok = GateOptions { leeway_seconds: Some(30.0), max_cookie_bytes: Some(4096.0), ..options() }.into_config().unwrap();
         assert_eq!((ok.leeway, ok.max_cookie_bytes), (Duration::from_secs(30), 4096));
+        assert_eq!(ok.formats, SealFormat::DEFAULT.to_vec());
+        let picked = GateOptions { formats: Some(vec!["dotnet".into(), "go".into(), "go".into()]), allow_weak_secrets: Some(true), ..options() };
+        let picked = picked.into_config().unwrap();
+        assert_eq!((picked.formats, picked.allow_weak_secrets), (vec![SealFormat::Dotnet, SealFormat::Go], true));
     }
 
     #[test]

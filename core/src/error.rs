@@ -62,6 +62,10 @@ error_codes! {
     Seal => ("seal_error", false),
     /// The value given to `unseal_data` cannot be opened; the error carries the detail.
     Unseal => ("unseal_error", false),
+    /// A dotnet cookie with a salt whose key is not cached could not be opened now: the
+    /// per-gate budget of PBKDF2 derivations is spent (a flood of new `…~2` cookies). Retry
+    /// (answer 503); never a log-out.
+    KeyDerivationBusy => ("key_derivation_busy", true),
     /// A step-up policy denied: answer 403 (cookies) or 401 (bearer tokens) with the challenge.
     StepUpRequired => ("step_up_required", false),
     /// A bug in sessiongate (e.g. a caught panic in a binding).
@@ -104,6 +108,9 @@ pub enum Error {
     /// The data given to `unseal_data` could not be opened.
     #[error("cannot unseal: {}", .0.code())]
     Unseal(FailureDetail),
+    /// The dotnet key-derivation budget is spent for now; retry later (503, not a log-out).
+    #[error("too many new dotnet cookie salts to derive keys for right now: retry later")]
+    KeyDerivationBusy,
     /// A bug in sessiongate (e.g. a caught panic in a binding). Please report it.
     #[error("internal error: {0}")]
     Internal(String),
@@ -128,6 +135,7 @@ impl Error {
             Error::JwksNotCached => ErrorCode::JwksNotCached,
             Error::Seal(_) => ErrorCode::Seal,
             Error::Unseal(_) => ErrorCode::Unseal,
+            Error::KeyDerivationBusy => ErrorCode::KeyDerivationBusy,
             Error::Internal(_) => ErrorCode::Internal,
             Error::ApiUnavailable { .. } => ErrorCode::ApiUnavailable,
         }
@@ -278,24 +286,29 @@ failure_details! {
     EmptyCookie => (NoSessionCookieProvided, "empty_cookie"),
     /// The cookie is longer than the configured limit; refused before any crypto.
     CookieTooLarge => (InvalidSessionCookie, "cookie_too_large"),
-    /// Not an iron seal nor a Fernet token: wrong prefix, field count, or sizes.
+    /// Not a seal of any format: wrong prefix, field count, or sizes.
     MalformedSeal => (InvalidSessionCookie, "malformed_seal"),
     /// A base64 field is not canonical (bad alphabet, padding, whitespace or trailing bits).
     BadBase64 => (InvalidSessionCookie, "bad_base64"),
     /// The iron expiration field is not a positive integer without leading zeros.
     InvalidExpiration => (InvalidSessionCookie, "invalid_expiration"),
+    /// The cookie is in a seal format this gate does not read (the `formats` option).
+    FormatNotEnabled => (InvalidSessionCookie, "format_not_enabled"),
     /// No configured secret can open this format (e.g. a Fernet cookie, only iron passwords).
     NoKeyForFormat => (InvalidSessionCookie, "no_key_for_format"),
     /// No configured secret produces this MAC: forged, tampered, or sealed with another secret.
     MacMismatch => (InvalidSessionCookie, "mac_mismatch"),
     /// The MAC matched but decryption failed (bad padding).
     DecryptFailed => (InvalidSessionCookie, "decrypt_failed"),
-    /// The iron seal carries an expiration that has passed (60 s skew allowed).
+    /// The seal's own expiration has passed (iron: 60 s skew allowed; php-halite: `expires_at`).
     SealExpired => (InvalidSessionCookie, "seal_expired"),
     /// The sealed plaintext is not JSON.
     PayloadNotJson => (InvalidSessionCookie, "payload_not_json"),
     /// The sealed JSON is not an object (or `null`).
     PayloadNotObject => (InvalidSessionCookie, "payload_not_object"),
+    /// The sealed JSON has a shape no SDK writes (a `user` or `impersonator` that is not an
+    /// object, a Halite envelope without `expires_at` or `data`, a wrapper without `jwt`).
+    PayloadShape => (InvalidSessionCookie, "payload_shape"),
     /// The sealed session has no access token (absent, null or empty).
     AccessTokenMissing => (InvalidSessionCookie, "access_token_missing"),
     /// The token's `sub` is not the sealed `user.id`.

@@ -1,7 +1,8 @@
 //! # sessiongate
 //!
-//! Opens the sealed session cookies written by the WorkOS SDKs (iron `Fe26.2` from
-//! @workos-inc/node and authkit-nextjs, Fernet from workos-python), verifies the access token
+//! Opens the sealed session cookies written by every WorkOS SDK (iron `Fe26.2` from
+//! @workos-inc/node, authkit-* and workos-kotlin, Fernet from workos-python, and the formats of
+//! workos-ruby, workos-go, workos-php, workos-dotnet and authkit-react-router), verifies the access token
 //! inside against the issuer's keys, and returns the session **with `amr`**, `acr`,
 //! `auth_time` and every verified claim, beside the fields the official SDKs return.
 //!
@@ -53,7 +54,7 @@ pub use config::{
 pub use refresh::{Refresh, SessionRenewal};
 pub use error::{Error, ErrorCode, Failure, FailureDetail, FailureReason, catch_panic};
 pub use jwks::{Algorithm, JwksClock, JwksOptions, JwksStatus};
-pub use seal::{SealFormat, Unsealed, seal_data, unseal_data, unseal_data_at};
+pub use seal::{MIN_DERIVED_SECRET_BYTES, SealFormat, Unsealed, seal_data, unseal_data, unseal_data_at};
 pub use session::{Authentication, Impersonator, Session, SessionData, SessionGate, SessionView, User};
 pub use stepup::{
     Challenge, DenialReason, INSUFFICIENT_USER_AUTHENTICATION, StepUpDecision, StepUpDenial, StepUpPolicy,
@@ -82,7 +83,10 @@ pub fn redact_url(url: &str) -> String {
 pub mod internals {
     pub use crate::jwks::KeySet;
     pub use crate::jwks::source::KeyProvider;
-    pub use crate::seal::{Secrets, fernet, iron, unseal};
+    pub use crate::seal::{
+        CookieSecret, Entropy, FixedEntropy, FormatSet, SecretOptions, Secrets, UnsealError, dotnet, fernet, gcm, halite, iron,
+        payload, php, react_router, seal_with, text, unseal,
+    };
     pub use crate::token::{TokenRules, verify, verify_bytes};
     pub use crate::util::flight::{Role, SingleFlight};
     pub use crate::workos::{RETRY_AFTER_CAP, RefreshStore};

@@ -25,7 +25,7 @@ use serde_json::{Map, Value};
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::error::{Error, Failure, FailureDetail, FailureReason};
-use crate::seal::{self, SealFormat};
+use crate::seal::{self, SealFormat, UnsealError};
 use crate::session::{Authentication, SealedFields, Session, SessionData, SessionGate, session_from};
 use crate::token;
 use crate::util::{b64, time};
@@ -188,7 +188,7 @@ impl SessionGate {
             return Err(Error::Configuration("organization_id is empty: leave it out to keep the current organization".into()));
         }
         let failed = |detail: FailureDetail| Ok(Refresh::Failed { failure: detail.into(), sealed_session: None });
-        let sealed = match self.open(cookie, now) {
+        let sealed = match self.open(cookie, now)? {
             Ok(sealed) => sealed,
             Err(detail) => return failed(detail),
         };
@@ -322,19 +322,24 @@ impl SessionGate {
     }
 
     /// [`SessionGate::logout_url_at`] now.
-    pub fn logout_url(&self, cookie: &str, return_to: Option<&str>) -> Result<String, Failure> {
+    pub fn logout_url(&self, cookie: &str, return_to: Option<&str>) -> Result<String, Error> {
         self.logout_url_at(cookie, return_to, SystemTime::now())
     }
 
     /// The WorkOS logout URL for the session in `cookie`:
     /// `{api_base}/user_management/sessions/logout?session_id=…[&return_to=…]`. Works for an
     /// expired session: `sid` is read from the sealed access token, whose cookie's MAC verified
-    /// (as @workos-inc/node 12 does). A cookie that cannot be opened, or holds no `sid`, is a
-    /// [`Failure`].
-    pub fn logout_url_at(&self, cookie: &str, return_to: Option<&str>, now: SystemTime) -> Result<String, Failure> {
-        let sealed = self.open(cookie, now)?;
-        let claims = unverified_claims(&sealed.access_token).ok_or(FailureDetail::MalformedJwt)?;
-        let sid = claims.get("sid").and_then(Value::as_str).filter(|s| !s.is_empty()).ok_or(FailureDetail::SidMissing)?;
+    /// (as @workos-inc/node 12 does). A cookie that cannot be opened, or holds no `sid`, is
+    /// [`Error::Unseal`] with its detail (the SDKs raise here too: there is no session to end);
+    /// a dotnet key derivation that must wait is the retryable [`Error::KeyDerivationBusy`].
+    pub fn logout_url_at(&self, cookie: &str, return_to: Option<&str>, now: SystemTime) -> Result<String, Error> {
+        let sealed = self.open(cookie, now)?.map_err(Error::Unseal)?;
+        let claims = unverified_claims(&sealed.access_token).ok_or(Error::Unseal(FailureDetail::MalformedJwt))?;
+        let sid = claims
+            .get("sid")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .ok_or(Error::Unseal(FailureDetail::SidMissing))?;
         let mut url = format!("{}/user_management/sessions/logout?session_id={}", self.refresh.api_base, form_encode(sid));
         if let Some(return_to) = return_to {
             url.push_str("&return_to=");
@@ -343,15 +348,20 @@ impl SessionGate {
         Ok(url)
     }
 
-    /// Opens a cookie into its sealed fields (size, seal, payload), as `authenticate` does.
-    fn open(&self, cookie: &str, now: SystemTime) -> Result<SealedFields, FailureDetail> {
+    /// Opens a cookie into its sealed fields (size, seal, payload), as `authenticate` does:
+    /// `Ok(Err(detail))` refuses the cookie; `Err` is the retryable key-derivation wait.
+    fn open(&self, cookie: &str, now: SystemTime) -> Result<Result<SealedFields, FailureDetail>, Error> {
         if cookie.is_empty() {
-            return Err(FailureDetail::EmptyCookie);
+            return Ok(Err(FailureDetail::EmptyCookie));
         }
         if cookie.len() > self.max_cookie_bytes {
-            return Err(FailureDetail::CookieTooLarge);
+            return Ok(Err(FailureDetail::CookieTooLarge));
         }
-        SealedFields::read(seal::unseal(cookie, &self.secrets, now)?)
+        match seal::unseal(cookie, &self.secrets, now) {
+            Ok(unsealed) => Ok(SealedFields::read(unsealed)),
+            Err(UnsealError::Refused(detail)) => Ok(Err(detail)),
+            Err(UnsealError::Busy) => Err(Error::KeyDerivationBusy),
+        }
     }
 
     fn seal_api_session(&self, answer: &crate::workos::ApiSession, format: SealFormat) -> Result<String, Error> {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use serde::Serialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use zeroize::Zeroize;
 
@@ -13,7 +13,7 @@ use crate::config::{Config, JwksSource};
 use crate::error::{Error, Failure, FailureDetail};
 use crate::jwks::source::{self, KeyProvider, RemoteSource};
 use crate::jwks::{JwksStatus, KeySet};
-use crate::seal::{self, SealFormat, Secrets, Unsealed};
+use crate::seal::{self, FormatSet, SealFormat, SecretOptions, Secrets, UnsealError, Unsealed};
 use crate::token::{self, Claims, TokenRules, TokenVerification, VerifiedCache, VerifiedToken};
 use crate::util::redact;
 use crate::workos::{self, InProcessStore, REMEMBERED_REFRESHES, RefreshSupport, WorkosApi};
@@ -380,24 +380,18 @@ impl fmt::Debug for SessionData {
 }
 
 impl SessionData {
-    /// The JSON the SDK of `format` writes: camelCase for iron, snake_case for Fernet.
+    /// The JSON the SDK of `format` writes (its naming, key order and quirks: see
+    /// `seal::payload::write`).
     pub fn to_payload(&self, format: SealFormat) -> Value {
-        let camel = format == SealFormat::Iron;
-        let name = |camel_name: &'static str, snake_name: &'static str| if camel { camel_name } else { snake_name };
-        let mut map = Map::new();
-        map.insert(name("accessToken", "access_token").into(), json!(self.access_token));
-        map.insert(name("refreshToken", "refresh_token").into(), json!(self.refresh_token));
-        map.insert("user".into(), self.user.clone());
-        if let Some(impersonator) = &self.impersonator {
-            map.insert("impersonator".into(), impersonator.clone());
-        }
-        if let Some(method) = &self.authentication_method {
-            map.insert(name("authenticationMethod", "authentication_method").into(), json!(method));
-        }
-        if let Some(org) = &self.organization_id {
-            map.insert(name("organizationId", "organization_id").into(), json!(org));
-        }
-        Value::Object(map)
+        seal::payload::write(
+            format,
+            &self.access_token,
+            &self.refresh_token,
+            &self.user,
+            self.impersonator.as_ref(),
+            self.authentication_method.as_deref(),
+            self.organization_id.as_deref(),
+        )
     }
 }
 
@@ -452,7 +446,8 @@ impl SessionGate {
         remote: fn(&RemoteSource, crate::jwks::JwksOptions) -> Result<Arc<KeyProvider>, Error>,
     ) -> Result<SessionGate, Error> {
         config.check()?;
-        let secrets = Secrets::new(&config.cookie_passwords);
+        let options = SecretOptions { formats: FormatSet::of(&config.formats), allow_weak_secrets: config.allow_weak_secrets };
+        let secrets = Secrets::with_options(&config.cookie_passwords, options);
         // The gate keeps its own zeroized copies; wipe the configuration's (I13).
         config.cookie_passwords.iter_mut().for_each(Zeroize::zeroize);
         let secrets = secrets?;
@@ -557,12 +552,12 @@ impl SessionGate {
         self.authenticate_cached_at(cookie, SystemTime::now())
     }
 
-    fn authenticate_with<E>(
+    fn authenticate_with(
         &self,
         cookie: &str,
         now: SystemTime,
-        key_set_for: impl Fn(Option<&str>) -> Result<Arc<KeySet>, E>,
-    ) -> Result<Authentication, E> {
+        key_set_for: impl Fn(Option<&str>) -> Result<Arc<KeySet>, Error>,
+    ) -> Result<Authentication, Error> {
         if cookie.is_empty() {
             return Ok(FailureDetail::EmptyCookie.into());
         }
@@ -571,7 +566,8 @@ impl SessionGate {
         }
         let unsealed = match seal::unseal(cookie, &self.secrets, now) {
             Ok(unsealed) => unsealed,
-            Err(detail) => return Ok(detail.into()),
+            Err(UnsealError::Refused(detail)) => return Ok(detail.into()),
+            Err(UnsealError::Busy) => return Err(Error::KeyDerivationBusy),
         };
         let sealed = match SealedFields::read(unsealed) {
             Ok(sealed) => sealed,
@@ -597,6 +593,35 @@ impl SessionGate {
         self.seal_data(&data.to_payload(format), format)
     }
 
+    /// Moves a session from one SDK's cookie to another's: opens `cookie` (any enabled
+    /// format) and seals the same tokens, user, impersonator and authentication method in
+    /// `format`, as that SDK writes them. The tokens are not verified nor refreshed (a cookie
+    /// this gate can open was sealed with one of its secrets); an unopenable cookie is
+    /// [`Error::Unseal`] with its detail.
+    pub fn reseal_at(&self, cookie: &str, format: SealFormat, now: SystemTime) -> Result<String, Error> {
+        let unsealed = seal::unseal(cookie, &self.secrets, now).map_err(UnsealError::into_error)?;
+        let fields = seal::payload::read(unsealed.format, unsealed.data).map_err(Error::Unseal)?;
+        let data = SessionData {
+            access_token: fields.access_token,
+            refresh_token: fields.refresh_token.unwrap_or_default(),
+            user: fields.user.unwrap_or(Value::Null),
+            impersonator: fields.impersonator,
+            authentication_method: fields.authentication_method,
+            organization_id: None,
+        };
+        self.seal_session(&data, format)
+    }
+
+    /// [`SessionGate::reseal_at`] now.
+    pub fn reseal(&self, cookie: &str, format: SealFormat) -> Result<String, Error> {
+        self.reseal_at(cookie, format, SystemTime::now())
+    }
+
+    /// The seal formats this gate reads.
+    pub fn formats(&self) -> Vec<SealFormat> {
+        self.secrets.formats()
+    }
+
     /// Seals any JSON value with the first cookie password. A value nested deeper than the
     /// gate's own reader accepts is refused (I2: one depth rule, the reader's).
     pub fn seal_data(&self, data: &Value, format: SealFormat) -> Result<String, Error> {
@@ -607,7 +632,7 @@ impl SessionGate {
     /// Opens any sealed value (either format) with the cookie passwords, at `now` (which
     /// matters only for iron seals with an expiration).
     pub fn unseal_data_at(&self, cookie: &str, now: SystemTime) -> Result<Unsealed, Error> {
-        seal::unseal(cookie, &self.secrets, now).map_err(Error::Unseal)
+        seal::unseal(cookie, &self.secrets, now).map_err(UnsealError::into_error)
     }
 
     /// [`SessionGate::unseal_data_at`] now.
@@ -694,35 +719,15 @@ pub(crate) struct SealedFields {
 impl SealedFields {
     pub(crate) fn read(unsealed: Unsealed) -> Result<SealedFields, FailureDetail> {
         let format = unsealed.format;
-        let mut map = match unsealed.data {
-            Value::Object(map) => map,
-            // iron-session reads a sealed `null` as `{}`.
-            Value::Null => Map::new(),
-            _ => return Err(FailureDetail::PayloadNotObject),
-        };
-        // Each SDK's own naming first, then the other's.
-        let mut take = |camel: &str, snake: &str| {
-            let (first, second) = if format == SealFormat::Iron { (camel, snake) } else { (snake, camel) };
-            map.remove(first).filter(|v| !v.is_null()).or_else(|| map.remove(second)).filter(|v| !v.is_null())
-        };
-        let access_token = match take("accessToken", "access_token") {
-            None => return Err(FailureDetail::AccessTokenMissing),
-            Some(Value::String(token)) if token.is_empty() => return Err(FailureDetail::AccessTokenMissing),
-            Some(Value::String(token)) => token,
-            Some(_) => return Err(FailureDetail::MalformedJwt),
-        };
-        let refresh_token = take("refreshToken", "refresh_token").and_then(into_string);
-        let authentication_method = take("authenticationMethod", "authentication_method").and_then(into_string);
-        let user = take("user", "user");
-        let impersonator = take("impersonator", "impersonator");
-        Ok(SealedFields { format, access_token, refresh_token, user, impersonator, authentication_method })
-    }
-}
-
-fn into_string(value: Value) -> Option<String> {
-    match value {
-        Value::String(s) => Some(s),
-        _ => None,
+        let f = seal::payload::read(format, unsealed.data)?;
+        Ok(SealedFields {
+            format,
+            access_token: f.access_token,
+            refresh_token: f.refresh_token,
+            user: f.user,
+            impersonator: f.impersonator,
+            authentication_method: f.authentication_method,
+        })
     }
 }
 
@@ -760,6 +765,7 @@ pub(crate) fn session_from(sealed: SealedFields, verified: VerifiedToken) -> Res
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn user_fields_in_both_namings() {
@@ -929,7 +935,7 @@ mod tests {
         let err = SessionGate::new(Config::new("c", vec!["peer-harness-cookie-password-0123456789".into()], jwks)).unwrap_err();
         assert_eq!(err.code(), "configuration_error");
         let mut config = Config::new("c", vec!["short".into()], JwksSource::Static(String::new()));
-        assert!(SessionGate::new(config.clone()).unwrap_err().to_string().contains("neither an iron password"));
+        assert!(SessionGate::new(config.clone()).unwrap_err().to_string().contains("opens none of the enabled formats"));
         config.cookie_passwords = vec!["peer-harness-cookie-password-0123456789".into()];
         config.max_cookie_bytes = 0;
         assert!(SessionGate::new(config).unwrap_err().to_string().contains("max_cookie_bytes"));

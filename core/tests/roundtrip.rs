@@ -37,7 +37,7 @@ proptest! {
         let data = json!({"accessToken": "a.b.c", "refreshToken": "r", "user": {"id": "user_1", "name": name, "extra": user}});
         for format in [SealFormat::Iron, SealFormat::Fernet] {
             let cookie = seal_data(&data, &[SECRET], format).unwrap();
-            prop_assert_eq!(SealFormat::detect(&cookie), format);
+            prop_assert_eq!(SealFormat::detect(&cookie), Some(format));
             let opened = unseal_data_at(&cookie, &[SECRET], SystemTime::now()).unwrap();
             prop_assert_eq!(opened.format, format);
             prop_assert_eq!(&opened.data, &data);

@@ -19,6 +19,8 @@ use crate::error::{Error, FailureDetail};
 use crate::util::{b64, json};
 
 const VERSION: u8 = 0x80;
+/// What every Fernet token starts with: the version byte and a timestamp below 2^40.
+pub const PREFIX: &str = "gAAAAA";
 const HEADER_BYTES: usize = 1 + 8 + 16;
 const MAC_BYTES: usize = 32;
 

@@ -121,8 +121,14 @@ fn differs(file: &str, name: &str) -> Option<(Option<SealFormat>, &'static str)>
         ("workos-php-4.32.0", "halite_past_expires_at") => (None, "seal_expired"),
         // workos-kotlin rebuilds the MAC base with id "1": iron-webcrypto (and we) refuse it.
         ("workos-kotlin-7.2.0", "password_id_ignored") => (None, "mac_mismatch"),
-        // workos-kotlin checks the iron expiry without skew; this one has passed for everyone.
-        ("workos-kotlin-7.2.0", "iron_expired_ttl") => (None, "seal_expired"),
+        // workos-kotlin checks the iron expiry without skew; iron-webcrypto (and we) allow 60 s,
+        // and the vector's time is 1 s past the expiry.
+        ("workos-kotlin-7.2.0", "iron_expired_ttl") => (Some(SealFormat::Iron), "iron's 60 s skew"),
+        // The inner seal opens, but the wrapper's signature was tampered with.
+        ("authkit-react-router-0.12.2", "tampered_signature") => (None, "mac_mismatch"),
+        // A dotnet body without its `~2` is standard base64 that no other format's key opens
+        // (the SDK refuses it too).
+        ("workos-dotnet-6.2.0", "version_suffix_missing") => (None, "mac_mismatch"),
         // workos-dotnet reads any suffix; only the `~2` it writes is read here.
         ("workos-dotnet-6.2.0", "version_suffix_9") => (None, "malformed_seal"),
         // workos-php reads url-safe-free base64 with a newline; strict base64 here.
@@ -134,6 +140,7 @@ fn differs(file: &str, name: &str) -> Option<(Option<SealFormat>, &'static str)>
 #[test]
 fn every_vector_cookie_opens_as_recorded() {
     let mut total = 0;
+    let mut mismatches = Vec::new();
     for (file, _) in FILES {
         let doc = doc(file);
         let now = at(doc["meta"]["generated_at_unix"].as_f64().unwrap());
@@ -186,7 +193,7 @@ fn every_vector_cookie_opens_as_recorded() {
                     let _ = format;
                     counts.1 += 1;
                 }
-                (outcome, expected) => panic!("{id}: expected {expected:?}, got {outcome:?}"),
+                (outcome, expected) => mismatches.push(format!("{id}: expected {expected:?}, got {outcome:?}")),
             }
             total += 1;
         }
@@ -199,5 +206,6 @@ fn every_vector_cookie_opens_as_recorded() {
         );
         total += counts.2;
     }
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
     assert_eq!(total, 224, "every authenticate vector of the ten files");
 }

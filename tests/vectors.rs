@@ -200,6 +200,8 @@ fn option_parity_rows() {
                 "refresh_buffer_seconds" => o.refresh_buffer_seconds = Some(number(value)),
                 "refresh_grace_seconds" => o.refresh_grace_seconds = Some(number(value)),
                 "refresh_timeout_seconds" => o.refresh_timeout_seconds = Some(number(value)),
+                "formats" => o.formats = Some(strings(value)),
+                "allow_weak_secrets" => o.allow_weak_secrets = value.as_bool(),
                 other => panic!("{id}: unknown option {other}"),
             }
         }

@@ -1,5 +1,5 @@
 //! Property tests: whatever JSON user a session holds (unicode, astral characters, control
-//! characters, nesting), sealing then unsealing gives it back, in both formats.
+//! characters, nesting), sealing then unsealing gives it back, in every format that keeps JSON as is.
 
 #![allow(clippy::unwrap_used)]
 
@@ -35,9 +35,11 @@ proptest! {
     #[test]
     fn seal_then_unseal_gives_the_user_back(user in json_value(), name in any::<String>()) {
         let data = json!({"accessToken": "a.b.c", "refreshToken": "r", "user": {"id": "user_1", "name": name, "extra": user}});
-        for format in [SealFormat::Iron, SealFormat::Fernet] {
+        // (php and php-halite write empty objects as `[]`, as PHP does; dotnet is too slow here.)
+        for format in [SealFormat::Iron, SealFormat::Fernet, SealFormat::Ruby, SealFormat::Go, SealFormat::ReactRouter] {
             let cookie = seal_data(&data, &[SECRET], format).unwrap();
-            prop_assert_eq!(SealFormat::detect(&cookie), Some(format));
+            let shaped = !matches!(format, SealFormat::Ruby | SealFormat::Go);
+            prop_assert_eq!(SealFormat::detect(&cookie), shaped.then_some(format));
             let opened = unseal_data_at(&cookie, &[SECRET], SystemTime::now()).unwrap();
             prop_assert_eq!(opened.format, format);
             prop_assert_eq!(&opened.data, &data);

@@ -26,6 +26,11 @@ impl Contract {
         Some(entry)
     }
 
+    /// The entry every common-schema peer file shares for a vector name (`peer_defaults`).
+    fn default_entry(&self, id: &str) -> Option<Value> {
+        self.doc.get("peer_defaults")?.get(id).cloned()
+    }
+
     fn rule_text(&self, entry: &Value) -> Option<String> {
         let rule = entry.get("rule")?.as_str()?;
         let text = self.doc["rules"][rule].as_str().unwrap_or_else(|| panic!("unknown rule {rule}"));
@@ -34,8 +39,9 @@ impl Contract {
 
     fn unused(&self) -> Vec<String> {
         let mut unused = Vec::new();
-        for file in ["workos-python-10.8.0", "workos-node-11.0.0"] {
-            for id in self.doc[file].as_object().unwrap().keys() {
+        let files = ["workos-python-10.8.0", "workos-node-11.0.0"].into_iter().chain(PEER_FILES.iter().map(|(f, _)| *f));
+        for file in files {
+            for id in self.doc[file].as_object().map(|o| o.keys().collect::<Vec<_>>()).unwrap_or_default() {
                 if !self.used.contains(&(file.to_owned(), id.clone())) {
                     unused.push(format!("{file}/{id}"));
                 }
@@ -58,14 +64,12 @@ fn expectation(
         "authenticated" => Expected::Authenticated { session: session() },
         "configuration_error" => Expected::ConfigurationError,
         "failed" => {
-            let reason = entry
-                .and_then(|e| e["reason"].as_str())
-                .or(peer_reason)
-                .unwrap_or_else(|| panic!("{id}: the peer throws: contract.json must give our outcome"));
             let detail = entry
                 .and_then(|e| e["detail"].as_str())
                 .unwrap_or_else(|| panic!("{id}: contract.json must give the detail code"));
             let known = sessiongate::FailureDetail::from_code(detail).unwrap_or_else(|| panic!("{id}: no detail {detail}"));
+            // The reason: contract.json's, the peer's, or (common-schema files) the detail's.
+            let reason = entry.and_then(|e| e["reason"].as_str()).or(peer_reason).unwrap_or(known.reason().as_str());
             assert_eq!(known.reason().as_str(), reason, "{id}: detail {detail} is not a {reason}");
             Expected::Failed { reason: reason.into(), detail: detail.into() }
         }
@@ -154,6 +158,8 @@ fn python(contract: &mut Contract, jwks: &mut Map<String, Value>, cases: &mut Ve
                 leeway: v["client_options"]["jwt_leeway"].as_f64().unwrap() as u64,
                 require_exp: true,
                 max_cookie_bytes: MAX_COOKIE_BYTES,
+                formats: None,
+                allow_weak_secrets: false,
             },
             now,
             cookie: v["cookie"].as_str().unwrap().into(),
@@ -247,6 +253,8 @@ fn node(contract: &mut Contract, jwks: &mut Map<String, Value>, cases: &mut Vec<
                     leeway: 0,
                     require_exp: true,
                     max_cookie_bytes: MAX_COOKIE_BYTES,
+                    formats: None,
+                    allow_weak_secrets: false,
                 },
                 now,
                 cookie: v["cookie"].as_str().unwrap().into(),
@@ -258,6 +266,167 @@ fn node(contract: &mut Contract, jwks: &mut Map<String, Value>, cases: &mut Vec<
     }
 }
 
+/// The peer files in the common schema (`seal_kats`, `authenticate_vectors`), and the
+/// format each SDK writes.
+pub const PEER_FILES: [(&str, &str); 10] = [
+    ("authkit-react-router-0.12.2", "react-router"),
+    ("authkit-session-0.7.1", "iron"),
+    ("workos-dotnet-6.2.0", "dotnet"),
+    ("workos-go-10.1.1", "go"),
+    ("workos-kotlin-7.2.0", "iron"),
+    ("workos-node-12.3.0", "iron"),
+    ("workos-php-4.32.0", "php-halite"),
+    ("workos-php-9.0.0", "php"),
+    ("workos-ruby-10.2.1", "ruby"),
+    ("workos-ruby-6.2.0", "ruby-legacy"),
+];
+
+/// A vector's `plaintext_opened_as` label as a format name.
+fn label_format(label: &str) -> Option<&'static str> {
+    Some(match label {
+        "iron" => "iron",
+        "rr_wrapped" => "react-router",
+        "ruby_v1" => "ruby",
+        "ruby_legacy" => "ruby-legacy",
+        "go_gcm" => "go",
+        "php_secretbox" => "php",
+        "php_halite" => "php-halite",
+        "dotnet" => "dotnet",
+        _ => return None,
+    })
+}
+
+/// `InvalidJwt`, `INVALID_JWT`, `invalid_jwt` → `invalid_jwt`.
+fn snake(reason: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in reason.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 && !reason.chars().nth(i - 1).is_some_and(|p| p.is_ascii_uppercase() || p == '_') {
+            out.push('_');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
+}
+
+/// One peer file of the common schema. Every vector becomes a case; the peer's verdict is
+/// `inferred_authenticate` (workos-kotlin's authenticate could not run) or `expected`. Where
+/// our outcome or reason differs from the peer's, contract.json must name the rule.
+fn peer_file(contract: &mut Contract, jwks: &mut Map<String, Value>, cases: &mut Vec<Case>, file: &str, own_format: &str) {
+    let doc = read_json(&vectors_dir().join(format!("peers/{file}.json")));
+    jwks.insert(file.into(), doc["jwks"].clone());
+    let now = doc["meta"]["generated_at_unix"].as_f64().unwrap();
+    let package = format!("{}@{}", doc["meta"]["sdk"].as_str().unwrap(), doc["meta"]["version"].as_str().unwrap());
+    // The dotnet format is opt-in: its file's gate reads every format.
+    let formats = (own_format == "dotnet").then(|| sessiongate::SealFormat::ALL.iter().map(|f| f.as_str().to_owned()).collect::<Vec<_>>());
+    for v in doc["authenticate_vectors"].as_array().unwrap() {
+        let name = v["name"].as_str().unwrap();
+        let entry = contract.entry(file, name).or_else(|| contract.default_entry(name));
+        let peer = v.get("inferred_authenticate").unwrap_or(&v["expected"]);
+        let peer_outcome = match peer.get("authenticated").and_then(Value::as_bool) {
+            Some(true) => "authenticated",
+            _ if peer.get("raises").is_some() || peer.get("seal_raises").is_some() => "throws",
+            _ => "failed",
+        };
+        let peer_reason = peer.get("reason").and_then(Value::as_str).filter(|r| !r.is_empty()).map(snake);
+        let format = entry
+            .as_ref()
+            .and_then(|e| e["format"].as_str())
+            .or_else(|| v["plaintext_opened_as"].as_str().and_then(label_format))
+            .unwrap_or(own_format);
+        let session = || {
+            let plaintext = sessiongate::parse_json_lenient(v["plaintext"].as_str().unwrap_or_else(|| panic!("{file}/{name}: no plaintext"))).unwrap();
+            // Halite's envelope: the session is under `data`.
+            let sealed = if format == "php-halite" { plaintext["data"].clone() } else { plaintext };
+            // The token: the vector's, else the sealed one; its claims: the vector's, else decoded.
+            let token = v["access_token"]
+                .as_str()
+                .or_else(|| sealed["accessToken"].as_str())
+                .or_else(|| sealed["access_token"].as_str())
+                .unwrap_or_else(|| panic!("{file}/{name}: no access token"))
+                .to_owned();
+            let claims = v["claims"].as_object().cloned().unwrap_or_else(|| token_claims(&token));
+            let mut s = from_claims(format, &claims, &token);
+            let camel = matches!(format, "iron" | "react-router");
+            let get = |camel_name: &str, snake_name: &str| {
+                let (first, second) = if camel { (camel_name, snake_name) } else { (snake_name, camel_name) };
+                sealed.get(first).filter(|v| !v.is_null()).or_else(|| sealed.get(second)).cloned().unwrap_or(Value::Null)
+            };
+            let mut user = get("user", "user");
+            // php_empty_objects: PHP writes an empty object as [], read as {}.
+            if format.starts_with("php") && let Some(user) = user.as_object_mut() {
+                for value in user.values_mut() {
+                    if value.as_array().is_some_and(Vec::is_empty) {
+                        *value = json!({});
+                    }
+                }
+            }
+            let mut impersonator = get("impersonator", "impersonator");
+            // ruby_legacy_impersonator: workos-ruby 6 writes the string "null" for none.
+            if impersonator == "null" && matches!(format, "ruby-legacy" | "go") {
+                impersonator = Value::Null;
+            }
+            s.insert("user".into(), user);
+            s.insert("impersonator".into(), impersonator);
+            s.insert("authentication_method".into(), get("authenticationMethod", "authentication_method"));
+            if let Some(patch) = entry.as_ref().and_then(|e| e.get("user_patch")) {
+                for (k, val) in patch.as_object().unwrap() {
+                    s["user"][k] = val.clone();
+                }
+            }
+            s
+        };
+        let id = format!("{file}/{name}");
+        let expected = expectation(&id, peer_outcome, None, entry.as_ref(), session);
+        // Our reason (or outcome) differs from the peer's: the contract must say why.
+        let differs = match (&expected, peer_outcome) {
+            (Expected::Authenticated { .. }, "authenticated") => false,
+            (Expected::Failed { reason, .. }, "failed") => peer_reason.as_ref().is_some_and(|r| r != reason),
+            _ => true,
+        };
+        let rule = entry.as_ref().and_then(|e| contract.rule_text(e));
+        assert!(!differs || rule.is_some(), "{id}: we differ from the peer ({peer_outcome} {peer_reason:?}): contract.json must name the rule");
+        let config = CaseConfig {
+            client_id: doc["meta"]["client_id"].as_str().unwrap().into(),
+            cookie_passwords: vec![v["cookie_password"].as_str().unwrap().into()],
+            jwks: file.into(),
+            issuers: vec![],
+            audiences: vec![],
+            leeway: 0,
+            require_exp: true,
+            max_cookie_bytes: MAX_COOKIE_BYTES,
+            formats: formats.clone(),
+            allow_weak_secrets: false,
+        };
+        let case = Case {
+            id: id.clone(),
+            description: v["description"].as_str().unwrap().into(),
+            config: config.clone(),
+            now,
+            cookie: v["cookie"].as_str().unwrap_or_default().into(),
+            expected,
+            peer: json!({"package": package, "expected": v["expected"]}),
+            contract: rule,
+        };
+        // A cookie of another format, which we read: with only the SDK's own format enabled,
+        // it is refused, as the SDK refuses it.
+        if (name.starts_with("foreign_format_") || name == "bare_iron_seal") && format != own_format {
+            let mut own = case.clone();
+            own.id = format!("{id}/formats_{own_format}");
+            own.config = CaseConfig { formats: Some(vec![own_format.to_owned()]), ..config };
+            // The standard-base64 layouts cannot be told apart: the own format's keys are tried
+            // (and fail) where its layout fits the bytes (ruby's needs its version byte).
+            let binary = |f: &str| matches!(f, "ruby-legacy" | "go" | "php" | "ruby");
+            let detail = if binary(format) && binary(own_format) && own_format != "ruby" { "mac_mismatch" } else { "format_not_enabled" };
+            own.expected = Expected::Failed { reason: "invalid_session_cookie".into(), detail: detail.into() };
+            own.contract = None;
+            cases.push(case);
+            cases.push(own);
+        } else {
+            cases.push(case);
+        }
+    }
+}
+
 /// The text `vectors/cases.json` must hold.
 pub fn render() -> String {
     let mut contract = Contract { doc: read_json(&vectors_dir().join("contract.json")), used: BTreeSet::new() };
@@ -265,6 +434,9 @@ pub fn render() -> String {
     let mut cases = Vec::new();
     python(&mut contract, &mut jwks, &mut cases);
     node(&mut contract, &mut jwks, &mut cases);
+    for (file, format) in PEER_FILES {
+        peer_file(&mut contract, &mut jwks, &mut cases, file, format);
+    }
     let unused = contract.unused();
     assert!(unused.is_empty(), "contract.json names vectors that do not exist: {unused:?}");
 

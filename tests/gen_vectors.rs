@@ -62,6 +62,8 @@ fn config(passwords: &[&str]) -> CaseConfig {
         leeway: 0,
         require_exp: true,
         max_cookie_bytes: 16 * 1024,
+        formats: None,
+        allow_weak_secrets: false,
     }
 }
 

@@ -70,6 +70,12 @@ pub struct CaseConfig {
     pub leeway: u64,
     pub require_exp: bool,
     pub max_cookie_bytes: usize,
+    /// Seal format names the gate reads; absent: the default set (every one but dotnet).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub formats: Option<Vec<String>>,
+    /// Let short secrets be derived into keys (go, php-halite, dotnet, ruby); absent: false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_weak_secrets: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -103,6 +109,10 @@ impl Cases {
         c.leeway = Duration::from_secs(config.leeway);
         c.require_exp = config.require_exp;
         c.max_cookie_bytes = config.max_cookie_bytes;
+        if let Some(names) = &config.formats {
+            c.formats = names.iter().map(|n| n.parse()).collect::<Result<_, _>>()?;
+        }
+        c.allow_weak_secrets = config.allow_weak_secrets;
         SessionGate::new(c)
     }
 }

@@ -83,13 +83,15 @@ fn mac(auth_key: &[u8; 32], message: &[u8]) -> Blake2bMac512 {
     mac
 }
 
-/// The decoded message of a cookie (both base64 layers), checked for shape only.
-pub fn decode(cookie: &str) -> Result<Vec<u8>, FailureDetail> {
-    let inner = text::decode_std(cookie)?;
-    let inner = std::str::from_utf8(&inner).map_err(|_| FailureDetail::MalformedSeal)?;
-    if !inner.starts_with(INNER_PREFIX) {
-        return Err(FailureDetail::MalformedSeal);
-    }
+/// The inner text of a cookie whose outer base64 holds Halite's `MUIEA…` text, if it does.
+pub fn inner_text(cookie: &str) -> Option<String> {
+    let inner = text::decode_std(cookie).ok()?;
+    let inner = String::from_utf8(inner).ok()?;
+    inner.starts_with(INNER_PREFIX).then_some(inner)
+}
+
+/// The message of a Halite cookie's inner text, checked for shape only.
+pub fn decode(inner: &str) -> Result<Vec<u8>, FailureDetail> {
     let raw = b64::decode_url_padded(inner)?;
     if raw.len() < MIN_BYTES || raw[..4] != HEADER {
         return Err(FailureDetail::MalformedSeal);

@@ -394,7 +394,7 @@ enum Shape {
     ReactRouter,
     Dotnet,
     Fernet,
-    Halite(Vec<u8>),
+    Halite(String),
     Binary,
 }
 
@@ -409,9 +409,9 @@ impl Shape {
         } else if cookie.starts_with(fernet::PREFIX) {
             Shape::Fernet
         } else if cookie.starts_with(HALITE_OUTER_PREFIX)
-            && let Ok(raw) = halite::decode(cookie)
+            && let Some(inner) = halite::inner_text(cookie)
         {
-            Shape::Halite(raw)
+            Shape::Halite(inner)
         } else {
             Shape::Binary
         }
@@ -432,7 +432,7 @@ pub fn unseal(cookie: &str, secrets: &Secrets, now: SystemTime) -> Result<Unseal
         Shape::Iron => (need(SealFormat::Iron)?, iron::unseal(&cookie, secrets.iron_passwords(SealFormat::Iron), now)?),
         Shape::ReactRouter => (need(SealFormat::ReactRouter)?, unseal_react_router(&cookie, secrets, now)?),
         Shape::Fernet => (need(SealFormat::Fernet)?, fernet::unseal(&cookie, secrets.fernet_keys())?),
-        Shape::Halite(raw) => (need(SealFormat::PhpHalite)?, unseal_halite(&raw, secrets, now)?),
+        Shape::Halite(inner) => (need(SealFormat::PhpHalite)?, unseal_halite(&halite::decode(&inner)?, secrets, now)?),
         Shape::Dotnet => (need(SealFormat::Dotnet)?, unseal_dotnet(&cookie, secrets)?),
         Shape::Binary => unseal_binary(&cookie, secrets)?,
     };

@@ -427,6 +427,104 @@ fn peer_file(contract: &mut Contract, jwks: &mut Map<String, Value>, cases: &mut
     }
 }
 
+/// Random bytes per format, in the sealer's draw order (see `internals::Entropy`), pinned so
+/// that cases.json is reproducible.
+fn pinned_entropy(format: sessiongate::SealFormat, time: u64) -> sessiongate::internals::FixedEntropy {
+    use sessiongate::SealFormat as F;
+    let sizes: &[usize] = match format {
+        F::Iron | F::ReactRouter => &[32, 16, 32],
+        F::Fernet => &[16],
+        F::Ruby | F::RubyLegacy | F::Go => &[12],
+        F::Php => &[24],
+        F::PhpHalite => &[24, 32],
+        F::Dotnet => &[16, 12],
+        _ => &[],
+    };
+    let chunks = sizes.iter().enumerate().map(|(i, n)| vec![0x41 + i as u8; *n]).collect();
+    sessiongate::internals::FixedEntropy { chunks, time }
+}
+
+/// Our own cases for the formats: one session (workos-go's valid_with_amr token and user)
+/// sealed by sessiongate in every format, read back by every binding; and the payload shapes
+/// no SDK writes. The cookies are made with the core's sealer (pinned randomness); the
+/// expectations come from the token's claims and the sealed user, as for the peers.
+fn format_cases(jwks: &Map<String, Value>, cases: &mut Vec<Case>) {
+    use sessiongate::SealFormat;
+    use sessiongate::internals::{FormatSet, SecretOptions, Secrets, seal_with};
+    const FILE: &str = "workos-go-10.1.1";
+    // The base64 of a 32-byte key: a password for every format but ruby-legacy.
+    const KEY: &str = "c2Vzc2lvbmdhdGUtZm9ybWF0LWNhc2VzLWtleS0zMiE=";
+    // Exactly 32 bytes, for ruby-legacy.
+    const RAW_32: &str = "sessiongate-legacy-32-byte-key!!";
+    assert!(jwks.contains_key(FILE));
+    let doc = read_json(&vectors_dir().join(format!("peers/{FILE}.json")));
+    let v = doc["authenticate_vectors"].as_array().unwrap().iter().find(|v| v["name"] == "valid_with_amr").unwrap();
+    let token = v["access_token"].as_str().unwrap();
+    let user = v["seal_input"]["user"].clone();
+    let now = doc["meta"]["generated_at_unix"].as_f64().unwrap();
+    let all: Vec<String> = SealFormat::ALL.iter().map(|f| f.as_str().to_owned()).collect();
+    let config = |password: &str, formats: Option<Vec<String>>| CaseConfig {
+        client_id: doc["meta"]["client_id"].as_str().unwrap().into(),
+        cookie_passwords: vec![password.into()],
+        jwks: FILE.into(),
+        issuers: vec![],
+        audiences: vec![],
+        leeway: 0,
+        require_exp: true,
+        max_cookie_bytes: MAX_COOKIE_BYTES,
+        formats,
+        allow_weak_secrets: false,
+    };
+    let seal = |format: SealFormat, password: &str, payload: &Value| {
+        let secrets = Secrets::with_options([password], SecretOptions { formats: FormatSet::of(&SealFormat::ALL), allow_weak_secrets: false }).unwrap();
+        seal_with(payload, &secrets, format, &mut pinned_entropy(format, now as u64)).unwrap()
+    };
+    let session_data = sessiongate::SessionData {
+        access_token: token.into(),
+        refresh_token: "rt_sessiongate_formats".into(),
+        user: user.clone(),
+        ..Default::default()
+    };
+    let mut push = |id: &str, description: &str, config: CaseConfig, cookie: String, expected: Expected| {
+        cases.push(Case {
+            id: format!("sessiongate-formats/{id}"),
+            description: description.into(),
+            config,
+            now,
+            cookie,
+            expected,
+            peer: Value::Null,
+            contract: None,
+        });
+    };
+    let authenticated = |format: SealFormat| {
+        let mut s = from_claims(format.as_str(), v["claims"].as_object().unwrap(), token);
+        s.insert("user".into(), user.clone());
+        Expected::Authenticated { session: s }
+    };
+    let failed = |detail: &str| Expected::Failed { reason: "invalid_session_cookie".into(), detail: detail.into() };
+    for format in SealFormat::ALL {
+        let password = if format == SealFormat::RubyLegacy { RAW_32 } else { KEY };
+        let cookie = seal(format, password, &session_data.to_payload(format));
+        let formats = (format == SealFormat::Dotnet).then(|| all.clone());
+        push(format.as_str(), &format!("one session sealed by sessiongate as the {format} SDK writes it"), config(password, formats), cookie.clone(), authenticated(format));
+        if format == SealFormat::Dotnet {
+            push("dotnet_not_enabled", "a dotnet cookie at a gate with the default formats (dotnet is opt-in)", config(password, None), cookie.clone(), failed("format_not_enabled"));
+        }
+        if format == SealFormat::Go {
+            let encoded = sessiongate::internals::text::uri_encode_component(&cookie);
+            assert_ne!(encoded, cookie);
+            push("go_uri_encoded", "a go cookie URI-encoded (encodeURIComponent), as a framework may store it: decoded once", config(password, None), encoded, authenticated(format));
+        }
+    }
+    let mut odd_user = session_data.to_payload(SealFormat::Go);
+    odd_user["user"] = json!("user_01NCYZDMD99SDB9732HPAFQYW9");
+    push("user_not_an_object", "a go seal whose user is a string: no SDK writes one", config(KEY, None), seal(SealFormat::Go, KEY, &odd_user), failed("payload_shape"));
+    let mut odd_impersonator = session_data.to_payload(SealFormat::Ruby);
+    odd_impersonator["impersonator"] = json!("null");
+    push("impersonator_string_in_ruby", "a ruby (v1) seal with impersonator \"null\": only workos-ruby 6 writes that string, in its own layout", config(KEY, None), seal(SealFormat::Ruby, KEY, &odd_impersonator), failed("payload_shape"));
+}
+
 /// The text `vectors/cases.json` must hold.
 pub fn render() -> String {
     let mut contract = Contract { doc: read_json(&vectors_dir().join("contract.json")), used: BTreeSet::new() };
@@ -437,6 +535,7 @@ pub fn render() -> String {
     for (file, format) in PEER_FILES {
         peer_file(&mut contract, &mut jwks, &mut cases, file, format);
     }
+    format_cases(&jwks, &mut cases);
     let unused = contract.unused();
     assert!(unused.is_empty(), "contract.json names vectors that do not exist: {unused:?}");
 

@@ -209,3 +209,41 @@ fn every_vector_cookie_opens_as_recorded() {
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
     assert_eq!(total, 224, "every authenticate vector of the ten files");
 }
+
+/// Every authenticate vector of every new peer file is a case of `cases.json` (which every
+/// binding runs), each with an expectation; the count per file is printed.
+#[test]
+fn every_vector_is_a_case_every_binding_runs() {
+    use sessiongate_vectors::{Cases, Expected, observe};
+    let cases = Cases::load();
+    let mut total = 0;
+    for (file, _) in FILES {
+        let doc = doc(file);
+        let vectors = doc["authenticate_vectors"].as_array().unwrap();
+        let (mut authenticated, mut failed, mut config) = (0, 0, 0);
+        for v in vectors {
+            let id = format!("{file}/{}", v["name"].as_str().unwrap());
+            let case = cases.cases.iter().find(|c| c.id == id).unwrap_or_for(&id);
+            assert_eq!(observe(&cases, case), case.expected, "{id}");
+            match case.expected {
+                Expected::Authenticated { .. } => authenticated += 1,
+                Expected::Failed { .. } => failed += 1,
+                Expected::ConfigurationError => config += 1,
+            }
+        }
+        let variants = cases.cases.iter().filter(|c| c.id.starts_with(&format!("{file}/")) && c.id.contains("/formats_")).count();
+        println!("{file}: {} cases ({authenticated} authenticated, {failed} refused, {config} configuration errors) + {variants} own-format variants", vectors.len());
+        total += vectors.len();
+    }
+    assert_eq!(total, 224);
+}
+
+trait FoundOr<'a, T> {
+    fn unwrap_or_for(self, id: &str) -> &'a T;
+}
+
+impl<'a, T> FoundOr<'a, T> for Option<&'a T> {
+    fn unwrap_or_for(self, id: &str) -> &'a T {
+        self.unwrap_or_else(|| panic!("{id}: not a case of cases.json"))
+    }
+}

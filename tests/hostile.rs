@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use base64::Engine;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::{STANDARD, URL_SAFE, URL_SAFE_NO_PAD};
 use serde_json::{Value, json};
 use sessiongate::{Authentication, Config, JwksSource, SealFormat, SessionData, SessionGate};
 use sessiongate_vectors::{at, b64, generate_rsa, public_jwk, sign_rs256};
@@ -266,4 +266,169 @@ fn hostile_cookies_and_tokens_are_refused_quickly() {
 
     println!("refused {} hostile inputs; slowest {:?} ({})", s.ran, s.slowest.0, s.slowest.1);
     assert!(s.ran >= 500, "only {} hostile inputs", s.ran);
+}
+
+/// A password for every format but ruby-legacy (the base64 of a 32-byte key), and one for
+/// ruby-legacy (exactly 32 bytes).
+const ANY_KEY: &str = "aG9zdGlsZS1zdWl0ZS1hbnktZm9ybWF0LWtleS0zMiE=";
+const RAW_32: &str = "hostile-suite-legacy-raw-32-byte";
+
+fn format_gate(jwks: &str, first: &str, formats: &[SealFormat]) -> SessionGate {
+    let second = if first == ANY_KEY { RAW_32 } else { ANY_KEY };
+    let mut config = Config::new("client_h", vec![first.into(), second.into()], JwksSource::Static(jwks.into()));
+    config.formats = formats.to_vec();
+    SessionGate::new(config).unwrap()
+}
+
+/// Refused (never authenticated, never an error, never a panic), in under 1 ms (best of 3).
+fn refuse_quickly(gate: &SessionGate, label: &str, cookie: &str, slowest: &mut (Duration, String)) {
+    let mut best = Duration::MAX;
+    for _ in 0..3 {
+        let started = Instant::now();
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| gate.authenticate_at(cookie, at(NOW))));
+        best = best.min(started.elapsed());
+        match outcome {
+            Ok(Ok(Authentication::Failed(_))) => {}
+            Ok(Ok(Authentication::Authenticated(_))) => panic!("{label}: a hostile cookie authenticated"),
+            Ok(Err(e)) => panic!("{label}: returned Err({e})"),
+            Err(_) => panic!("{label}: panicked"),
+        }
+    }
+    if best > slowest.0 {
+        *slowest = (best, label.to_owned());
+    }
+    assert!(best < LIMIT, "{label}: took {best:?}");
+}
+
+const B64STD: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+#[test]
+fn every_format_refuses_truncations_flips_and_confusions_quickly() {
+    let key = generate_rsa();
+    let jwks = json!({"keys": [public_jwk(&key, "k1")]}).to_string();
+    let token = sign_rs256(&key, &json!({"alg": "RS256", "kid": "k1"}), &Suite::claims());
+    let data = SessionData { access_token: token, refresh_token: "rt".into(), user: json!({"id": "user_h"}), ..Default::default() };
+    let cheap: Vec<SealFormat> = SealFormat::DEFAULT.to_vec();
+    let reader = format_gate(&jwks, ANY_KEY, &cheap);
+    let mut rng = Rng(0x5e55_1079_a7e0_0002);
+    let mut slowest = (Duration::ZERO, String::new());
+    let mut ran = 0;
+    let mut cookies = Vec::new();
+    for format in cheap.iter().copied() {
+        let first = if format == SealFormat::RubyLegacy { RAW_32 } else { ANY_KEY };
+        let cookie = format_gate(&jwks, first, &cheap).seal_session_at(&data, format, at(NOW)).unwrap();
+        // The control authenticates, in its format.
+        let opened = reader.authenticate_at(&cookie, at(NOW)).unwrap();
+        assert_eq!(opened.session().map(|s| s.format), Some(format), "{format} control");
+        cookies.push((format, cookie));
+    }
+    for (format, cookie) in &cookies {
+        // Truncations.
+        for i in 0..40 {
+            let cut = cookie.len() * i / 40;
+            refuse_quickly(&reader, &format!("{format} truncated at {cut}"), &cookie[..cut], &mut slowest);
+            ran += 1;
+        }
+        // One character changed (not iron's `~2` version suffix, outside its MAC, nor newlines).
+        let end = if *format == SealFormat::Iron { cookie.len() - 2 } else { cookie.len() };
+        let alphabet = if matches!(format, SealFormat::Iron | SealFormat::Fernet) { B64URL } else { B64STD };
+        let mut flips = 0;
+        while flips < 60 {
+            let pos = rng.below(end);
+            let old = cookie.as_bytes()[pos];
+            if !alphabet.contains(&old) {
+                continue;
+            }
+            let new = alphabet.iter().copied().filter(|c| *c != old).nth(rng.below(63)).unwrap();
+            let mut bytes = cookie.as_bytes().to_vec();
+            bytes[pos] = new;
+            refuse_quickly(&reader, &format!("{format} char {pos} changed"), &String::from_utf8(bytes).unwrap(), &mut slowest);
+            flips += 1;
+            ran += 1;
+        }
+        // Format confusion: each cookie at a gate reading every other format.
+        for other in cheap.iter().copied().filter(|f| f != format) {
+            let secret = if other == SealFormat::RubyLegacy { RAW_32 } else { ANY_KEY };
+            let mut config = Config::new("client_h", vec![secret.into()], JwksSource::Static(jwks.clone()));
+            config.formats = vec![other];
+            let only = SessionGate::new(config).unwrap();
+            refuse_quickly(&only, &format!("{format} cookie at a {other}-only gate"), cookie, &mut slowest);
+            ran += 1;
+        }
+    }
+    // Layout confusions built from authentic bytes.
+    let std = |s: &str| STANDARD.decode(s.replace('\n', "")).unwrap();
+    let by = |f: SealFormat| cookies.iter().find(|(g, _)| *g == f).unwrap().1.clone();
+    let (ruby, go, php, legacy) = (std(&by(SealFormat::Ruby)), std(&by(SealFormat::Go)), std(&by(SealFormat::Php)), std(&by(SealFormat::RubyLegacy)));
+    let confusions = [
+        ("ruby without its version byte", STANDARD.encode(&ruby[1..])),
+        ("go with a ruby version byte", STANDARD.encode([&[1u8][..], &go].concat())),
+        ("php nonce cut to 12 bytes (go layout)", STANDARD.encode(&php[12..])),
+        ("go cookie with ~2 (dotnet shape)", format!("{}~2", by(SealFormat::Go))),
+        ("iron seal as a react-router value, unsigned", STANDARD.encode(json!({"jwt": by(SealFormat::Iron)}).to_string())),
+        ("react-router value re-signed with nothing", format!("{}.", by(SealFormat::ReactRouter).split('.').next().unwrap())),
+        ("halite inner text without its outer base64", String::from_utf8(std(&by(SealFormat::PhpHalite))).unwrap()),
+        ("fernet bytes in standard base64", STANDARD.encode(URL_SAFE.decode(by(SealFormat::Fernet)).unwrap())),
+        ("iron URI-encoded twice", by(SealFormat::Iron).replace('*', "%252A")),
+    ];
+    for (label, cookie) in &confusions {
+        refuse_quickly(&reader, label, cookie, &mut slowest);
+        ran += 1;
+    }
+    // Re-encodings anyone can make without a key open to the very same session: with the
+    // same key (go's SHA-256 is ruby's), GCM's tag covers the same nonce and ciphertext.
+    // They forge nothing: the session is the one the cookie already held.
+    let same = [
+        ("go bytes in ruby's order", STANDARD.encode([&[1u8][..], &go[..12], &go[go.len() - 16..], &go[12..go.len() - 16]].concat()), SealFormat::Ruby),
+        ("ruby-legacy bytes in one line", STANDARD.encode(&legacy), SealFormat::RubyLegacy),
+    ];
+    for (label, cookie, format) in same {
+        let session = reader.authenticate_at(&cookie, at(NOW)).unwrap();
+        let session = session.session().unwrap_or_else(|| panic!("{label}"));
+        assert_eq!((session.format, session.session_id()), (format, "session_h"), "{label}");
+    }
+    println!("refused {ran} hostile cookies of {} formats; slowest {:?} ({})", cheap.len(), slowest.0, slowest.1);
+}
+
+/// dotnet: a flood of random `…~2` cookies costs at most the derivation budget, then gets
+/// the retryable KeyDerivationBusy quickly; a session whose key is cached still opens.
+#[test]
+fn dotnet_flood_is_bounded() {
+    let key = generate_rsa();
+    let jwks = json!({"keys": [public_jwk(&key, "k1")]}).to_string();
+    let token = sign_rs256(&key, &json!({"alg": "RS256", "kid": "k1"}), &Suite::claims());
+    let data = SessionData { access_token: token, refresh_token: "rt".into(), user: json!({"id": "user_h"}), ..Default::default() };
+    let gate = format_gate(&jwks, ANY_KEY, &[SealFormat::Dotnet]);
+    let cookie = gate.seal_session(&data, SealFormat::Dotnet).unwrap();
+    let started = Instant::now();
+    assert!(gate.authenticate_at(&cookie, at(NOW)).unwrap().is_authenticated(), "the real session");
+    let one = started.elapsed();
+    let mut rng = Rng(0x5e55_1079_a7e0_0003);
+    let (mut refused, mut busy) = (0, 0);
+    let flood = Instant::now();
+    for _ in 0..200 {
+        let raw: Vec<u8> = (0..120).map(|_| rng.next() as u8).collect();
+        match gate.authenticate_at(&format!("{}~2", STANDARD.encode(raw)), at(NOW)) {
+            Ok(Authentication::Failed(f)) => {
+                assert_eq!(f.detail.code(), "mac_mismatch");
+                refused += 1;
+            }
+            Err(e) => {
+                assert_eq!(e.code().as_str(), "key_derivation_busy");
+                assert!(e.is_retryable());
+                busy += 1;
+            }
+            Ok(Authentication::Authenticated(_)) => panic!("a random dotnet cookie authenticated"),
+        }
+    }
+    let spent = flood.elapsed();
+    // Two secrets: each random salt costs up to two derivations from the budget.
+    let budget = sessiongate::internals::dotnet::DERIVATIONS_PER_SECOND as usize;
+    assert!(refused <= budget + 2 * (spent.as_secs() as usize + 1) * budget, "{refused} derivations in {spent:?}");
+    assert!(busy >= 150, "only {busy} of 200 answered busy");
+    // The real session's key is cached: it still opens during the flood, without a derivation.
+    let cached = Instant::now();
+    assert!(gate.authenticate_at(&cookie, at(NOW)).unwrap().is_authenticated());
+    assert!(cached.elapsed() < one / 4 || cached.elapsed() < LIMIT, "cached open took {:?}", cached.elapsed());
+    println!("dotnet: first open {one:?} (one PBKDF2-SHA256 ×100 000); flood of 200: {refused} derived, {busy} busy, in {spent:?}");
 }

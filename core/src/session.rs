@@ -593,6 +593,12 @@ impl SessionGate {
         self.seal_data(&data.to_payload(format), format)
     }
 
+    /// [`SessionGate::seal_session`] at `now`: the time Fernet stamps into its token and
+    /// php-halite's `expires_at` (30 days) counts from.
+    pub fn seal_session_at(&self, data: &SessionData, format: SealFormat, now: SystemTime) -> Result<String, Error> {
+        seal::seal_at(&data.to_payload(format), &self.secrets, format, now)
+    }
+
     /// Moves a session from one SDK's cookie to another's: opens `cookie` (any enabled
     /// format) and seals the same tokens, user, impersonator and authentication method in
     /// `format`, as that SDK writes them. The tokens are not verified nor refreshed (a cookie
@@ -609,7 +615,7 @@ impl SessionGate {
             authentication_method: fields.authentication_method,
             organization_id: None,
         };
-        self.seal_session(&data, format)
+        self.seal_session_at(&data, format, now)
     }
 
     /// [`SessionGate::reseal_at`] now.

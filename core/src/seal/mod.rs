@@ -545,7 +545,13 @@ fn unseal_binary(cookie: &str, secrets: &Secrets) -> Result<(SealFormat, Value),
 
 /// Seals a JSON value with the first secret, in `format`, as that format's SDK does.
 pub fn seal(data: &Value, secrets: &Secrets, format: SealFormat) -> Result<String, Error> {
-    seal_with(data, secrets, format, &mut OsEntropy)
+    seal_with(data, secrets, format, &mut OsEntropy { now: None })
+}
+
+/// [`seal`] at `now` (the time Fernet stamps and php-halite's `expires_at` counts from).
+pub fn seal_at(data: &Value, secrets: &Secrets, format: SealFormat, now: SystemTime) -> Result<String, Error> {
+    let seconds = now.duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    seal_with(data, secrets, format, &mut OsEntropy { now: Some(seconds) })
 }
 
 /// Seals any JSON value with the first of `cookie_passwords`, in `format`, as the SDK of that
@@ -574,7 +580,10 @@ pub trait Entropy {
     fn unix_seconds(&mut self) -> u64;
 }
 
-struct OsEntropy;
+/// The OS's randomness, and the clock (or a given time).
+struct OsEntropy {
+    now: Option<u64>,
+}
 
 impl Entropy for OsEntropy {
     fn fill(&mut self, buf: &mut [u8]) -> Result<(), Error> {
@@ -582,10 +591,9 @@ impl Entropy for OsEntropy {
     }
 
     fn unix_seconds(&mut self) -> u64 {
-        SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0)
+        self.now.unwrap_or_else(|| {
+            SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+        })
     }
 }
 

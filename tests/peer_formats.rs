@@ -247,3 +247,52 @@ impl<'a, T> FoundOr<'a, T> for Option<&'a T> {
         self.unwrap_or_else(|| panic!("{id}: not a case of cases.json"))
     }
 }
+
+/// `reseal`: a real workos-ruby 10 cookie moved into every other format keeps the tokens, the
+/// user and the impersonator, and authenticates in its new format; a cookie the gate cannot
+/// open is an unseal error with its detail.
+#[test]
+fn reseal_moves_a_real_session_between_every_format() {
+    use sessiongate::{Config, JwksSource, SessionGate};
+    let doc = doc("workos-ruby-10.2.1");
+    let v = doc["authenticate_vectors"].as_array().unwrap().iter().find(|v| v["name"] == "impersonated_session").unwrap();
+    let now = at(doc["meta"]["generated_at_unix"].as_f64().unwrap());
+    // The vector's password, plus a 32-byte key for ruby-legacy and the base64 of one for
+    // fernet and php: each target is sealed by a gate whose first secret fits it.
+    let password = v["cookie_password"].as_str().unwrap();
+    let key_b64 = "cmVzZWFsLXRlc3Qta2V5LW9mLTMyLWJ5dGVzLWxvbmc=";
+    let raw_32 = "reseal-test-ruby-legacy-raw-32b!";
+    let gate = |first: &str| {
+        let mut secrets = vec![first.to_owned()];
+        secrets.extend([password, key_b64, raw_32].iter().filter(|s| **s != first).map(|s| (*s).to_owned()));
+        let mut config = Config::new(doc["meta"]["client_id"].as_str().unwrap(), secrets, JwksSource::Static(doc["jwks"].to_string()));
+        config.formats = SealFormat::ALL.to_vec();
+        SessionGate::new(config).unwrap()
+    };
+    let original = gate(password).authenticate_at(v["cookie"].as_str().unwrap(), now).unwrap();
+    let original = original.session().unwrap().clone();
+    assert_eq!(original.format, SealFormat::Ruby);
+    assert!(original.impersonator.is_some());
+    for target in SealFormat::ALL {
+        let first = match target {
+            SealFormat::RubyLegacy => raw_32,
+            SealFormat::Fernet | SealFormat::Php => key_b64,
+            _ => password,
+        };
+        let g = gate(first);
+        let moved = g.reseal_at(v["cookie"].as_str().unwrap(), target, now).unwrap();
+        assert_eq!(SealFormat::detect(&moved).unwrap_or(target), target);
+        let session = g.authenticate_at(&moved, now).unwrap();
+        let session = session.session().unwrap_or_else(|| panic!("{target}: the resealed cookie does not authenticate"));
+        assert_eq!(session.format, target);
+        assert_eq!(session.access_token, original.access_token, "{target}");
+        assert_eq!(session.refresh_token, original.refresh_token, "{target}");
+        assert_eq!(session.user, original.user, "{target}");
+        assert_eq!(session.impersonator, original.impersonator, "{target}");
+        // And back: the move is lossless for what every SDK seals.
+        let back = g.reseal_at(&moved, SealFormat::Ruby, now).unwrap();
+        assert_eq!(g.authenticate_at(&back, now).unwrap().session().map(|s| s.user.clone()), Some(original.user.clone()), "{target} and back");
+    }
+    let err = gate(password).reseal_at("not-a-sealed-session", SealFormat::Iron, now).unwrap_err();
+    assert_eq!((err.code().as_str(), err.detail().map(|d| d.code())), ("unseal_error", Some("malformed_seal")));
+}

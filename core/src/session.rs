@@ -613,7 +613,7 @@ impl SessionGate {
             user: fields.user.unwrap_or(Value::Null),
             impersonator: fields.impersonator,
             authentication_method: fields.authentication_method,
-            organization_id: None,
+            organization_id: fields.organization_id,
         };
         self.seal_session_at(&data, format, now)
     }

@@ -25,6 +25,9 @@ pub struct SessionFields {
     pub user: Option<Value>,
     pub impersonator: Option<Value>,
     pub authentication_method: Option<String>,
+    /// `organizationId` / `organization_id`, where the SDK seals it (the token's `org_id` is
+    /// what the session reports).
+    pub organization_id: Option<String>,
 }
 
 impl std::fmt::Debug for SessionFields {
@@ -64,6 +67,7 @@ pub fn read(format: SealFormat, data: Value) -> Result<SessionFields, FailureDet
     };
     let refresh_token = take("refreshToken", "refresh_token").and_then(into_string);
     let authentication_method = take("authenticationMethod", "authentication_method").and_then(into_string);
+    let organization_id = take("organizationId", "organization_id").and_then(into_string);
     let user = match take("user", "user") {
         None => None,
         Some(Value::Object(mut user)) => {
@@ -86,7 +90,7 @@ pub fn read(format: SealFormat, data: Value) -> Result<SessionFields, FailureDet
         Some(empty) if is_php(format) && empty_array(&empty) => None,
         Some(_) => return Err(FailureDetail::PayloadShape),
     };
-    Ok(SessionFields { access_token, refresh_token, user, impersonator, authentication_method })
+    Ok(SessionFields { access_token, refresh_token, user, impersonator, authentication_method, organization_id })
 }
 
 fn into_string(value: Value) -> Option<String> {

@@ -168,7 +168,8 @@ impl KeyCache {
         }
     }
 
-    pub fn len(&self) -> usize {
+    /// How many keys are cached.
+    pub fn cached(&self) -> usize {
         self.state.lock().map(|s| s.keys.len()).unwrap_or(0)
     }
 }
@@ -181,6 +182,6 @@ impl Default for KeyCache {
 
 impl std::fmt::Debug for KeyCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KeyCache").field("keys", &self.len()).finish_non_exhaustive()
+        f.debug_struct("KeyCache").field("keys", &self.cached()).finish_non_exhaustive()
     }
 }

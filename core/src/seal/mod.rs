@@ -517,7 +517,9 @@ fn unseal_binary(cookie: &str, secrets: &Secrets) -> Result<(SealFormat, Value),
         return Err(FailureDetail::FormatNotEnabled);
     }
     let mut any_key = false;
-    let mut attempt = |format: SealFormat, open: &dyn Fn(&CookieSecret) -> Option<Option<Zeroizing<Vec<u8>>>>| {
+    // `open` answers None when the secret has no key for the format, else the trial's result.
+    type Trial<'a> = &'a dyn Fn(&CookieSecret) -> Option<Option<Zeroizing<Vec<u8>>>>;
+    let mut attempt = |format: SealFormat, open: Trial| {
         secrets.secrets.iter().find_map(|secret| {
             let opened = open(secret)?;
             any_key = true;

@@ -11,8 +11,10 @@ export type SessionGateErrorCode =
   | 'ERR_SESSIONGATE_JWKS_NOT_CACHED'
   | 'ERR_SESSIONGATE_SEAL'
   | 'ERR_SESSIONGATE_UNSEAL'
+  | 'ERR_SESSIONGATE_KEY_DERIVATION_BUSY'
   | 'ERR_SESSIONGATE_STEP_UP_REQUIRED'
   | 'ERR_SESSIONGATE_INTERNAL'
+  | 'ERR_SESSIONGATE_API_UNAVAILABLE'
 
 /**
  * The core's code of an error (`coreCode`): the same string in Python (`code`), Swift
@@ -24,8 +26,10 @@ export type CoreErrorCode =
   | 'jwks_not_cached'
   | 'seal_error'
   | 'unseal_error'
+  | 'key_derivation_busy'
   | 'step_up_required'
   | 'internal_error'
+  | 'api_unavailable'
 
 /**
  * Base class of every sessiongate error. A bad cookie or token is never an error: see
@@ -73,6 +77,31 @@ export declare class UnsealError extends SessionGateError {
   readonly detail: string | undefined
 }
 /**
+ * A dotnet cookie whose key is not cached could not be opened now: the gate's budget of key
+ * derivations is spent (a flood of new cookie salts). Retryable: answer 503, never log the user
+ * out (`ERR_SESSIONGATE_KEY_DERIVATION_BUSY`, `key_derivation_busy`).
+ */
+export declare class KeyDerivationBusyError extends SessionGateError {
+  readonly code: 'ERR_SESSIONGATE_KEY_DERIVATION_BUSY'
+  readonly coreCode: 'key_derivation_busy'
+}
+/**
+ * The WorkOS API could not answer a refresh (timeout, connection error, 5xx, 429, a broken
+ * answer) after the bounded retries (`ERR_SESSIONGATE_API_UNAVAILABLE`, `api_unavailable`).
+ * Retryable: keep the cookie, answer 503 (with `Retry-After: retryAfter` when known); nobody
+ * is logged out by an outage. Also exported as `RefreshUnavailableError`.
+ */
+export declare class ApiUnavailableError extends SessionGateError {
+  constructor(message: string, retryAfter?: number)
+  readonly code: 'ERR_SESSIONGATE_API_UNAVAILABLE'
+  readonly coreCode: 'api_unavailable'
+  /** The API's `Retry-After`, in seconds, when it sent one. */
+  readonly retryAfter: number | undefined
+}
+/** `ApiUnavailableError`, under the name of the Python binding (the same class). */
+export declare const RefreshUnavailableError: typeof ApiUnavailableError
+export type RefreshUnavailableError = ApiUnavailableError
+/**
  * Thrown by `gate.require()` when a step-up policy denies (`ERR_SESSIONGATE_STEP_UP_REQUIRED`,
  * `step_up_required`): answer `status` (403 for a cookie session, 401 with `WWW-Authenticate:
  * wwwAuthenticate` for a bearer token) and `toJSON()`.
@@ -97,7 +126,7 @@ export declare class InternalError extends SessionGateError {
 }
 
 /** Why a step-up policy denied. */
-export type StepUpReason = 'mfa_required' | 'authentication_too_old' | 'acr_insufficient' | 'claims_missing'
+export type StepUpReason = 'mfa_required' | 'authentication_too_old' | 'authentication_in_future' | 'acr_insufficient' | 'claims_missing'
 
 /** The SDKs' reason for a refused cookie. */
 export type FailureReason = 'no_session_cookie_provided' | 'invalid_session_cookie' | 'invalid_jwt'
@@ -142,7 +171,52 @@ export interface SessionGateOptions {
    * claims are re-checked every time). Default 4096; 0 disables the cache.
    */
   verifiedTokenCache?: number
+  /** The verified-token cache's budget, in bytes of tokens (default 16 MiB, at most 1 GiB; 0 disables the cache). */
+  verifiedTokenCacheBytes?: number
+  /** The WorkOS API key (`sk_…`): needed by `refresh` and `authenticateOrRefresh`. Never shown. */
+  apiKey?: string
+  /**
+   * The WorkOS API base (default `https://api.workos.com`; plain http only to loopback): refresh
+   * and logout URLs, and, with no key source given, the JWKS.
+   */
+  apiBaseUrl?: string
+  /**
+   * `authenticateOrRefresh` refreshes a still-valid token expiring within this many seconds
+   * (default: 60, or 30 for tokens lasting 5 minutes or less, as authkit-nextjs; 0 disables;
+   * at most 3600).
+   */
+  refreshBufferSeconds?: number
+  /**
+   * How long a refreshed session is remembered for requests still carrying the old cookie, in
+   * seconds (default 60, never past the new token's expiry; 0 disables; at most 3600).
+   */
+  refreshGraceSeconds?: number
+  /** The whole time a refresh may take, retries included, in seconds (default 10, at most 120). */
+  refreshTimeoutSeconds?: number
+  /** The seal formats read (default: every one but `'dotnet'`). An empty list is refused. */
+  formats?: SealFormatName[]
+  /**
+   * Let secrets shorter than 32 bytes be derived into keys for the formats whose SDKs take them
+   * (go, php-halite, dotnet, ruby 7.0–8.0.0). Default false; iron always needs 32 characters.
+   */
+  allowWeakSecrets?: boolean
 }
+
+/**
+ * A seal format: `iron` (@workos-inc/node, authkit-*), `fernet` (workos-python), `ruby`,
+ * `ruby-legacy` (workos-ruby), `go` (workos-go), `php`, `php-halite` (workos-php), `dotnet`
+ * (workos-dotnet, opt-in), `react-router` (authkit-react-router).
+ */
+export type SealFormatName =
+  | 'iron'
+  | 'fernet'
+  | 'ruby'
+  | 'ruby-legacy'
+  | 'go'
+  | 'php'
+  | 'php-halite'
+  | 'dotnet'
+  | 'react-router'
 
 /** Options of the calls that take a time. */
 export interface AuthenticateOptions {
@@ -152,8 +226,8 @@ export interface AuthenticateOptions {
 
 /** Options of `sealSession` and `sealData`. */
 export interface SealOptions {
-  /** `'iron'` (@workos-inc/node, authkit-nextjs; the default) or `'fernet'` (workos-python). */
-  format?: 'iron' | 'fernet'
+  /** The format to seal in: `'iron'` (@workos-inc/node, authkit-nextjs; the default), `'fernet'` (workos-python), or any other `SealFormatName`. */
+  format?: SealFormatName
 }
 
 /** What `sealSession` seals: the SDKs' session payload. */
@@ -179,6 +253,8 @@ export interface StepUpPolicyOptions {
   maxAge?: number
   /** Accepted `acr` values, any one (default: not checked). */
   acrValues?: string[]
+  /** How far in the future `auth_time` may be (clock skew), in seconds (default 0, at most 3600). */
+  leewaySeconds?: number
 }
 
 /**
@@ -215,7 +291,7 @@ export interface AuthenticateSuccess {
   authTime: number | undefined
   /** Every claim of the verified access token (parsed on first read). */
   claims: Record<string, unknown>
-  format: 'iron' | 'fernet'
+  format: SealFormatName
 }
 
 /** A refused cookie: the SDKs' `reason`, and a stable `detail` code for logs. Test `.authenticated`. */
@@ -228,6 +304,83 @@ export interface AuthenticateFailure {
 
 /** What `authenticate` resolves to: a plain object, always truthy; test `.authenticated`. */
 export type AuthenticateResult = AuthenticateSuccess | AuthenticateFailure
+
+/**
+ * Why a refresh was refused: a cookie that cannot be refreshed (`FailureReason`), or the API's
+ * terminal refusal (@workos-inc/node 12's `RefreshSessionFailureReason` strings, extended to
+ * every code the API documents for a refresh). The session is over: clear the cookie.
+ */
+export type RefreshFailureReason =
+  | FailureReason
+  | 'invalid_grant'
+  | 'mfa_enrollment'
+  | 'sso_required'
+  | 'organization_not_found'
+  | 'organization_membership_not_found'
+  | 'mfa_challenge'
+  | 'email_verification_required'
+  | 'organization_selection_required'
+  | 'organization_authentication_methods_required'
+  | 'authentication_method_not_allowed'
+  | 'radar_challenge'
+  | 'refresh_rejected'
+
+/** Options of `refresh`. Unknown keys are refused. */
+export interface RefreshOptions {
+  /** Switch to this organization (default: the current access token's `org_id`). */
+  organizationId?: string
+  /** The time to use: seconds since the epoch, or a `Date` (default: now). */
+  now?: number | Date
+}
+
+/**
+ * A refreshed session, as @workos-inc/node 12's `refresh()`: set `sealedSession` as the
+ * cookie. `util.inspect` and `JSON.stringify` never show the cookie or the access token.
+ */
+export interface RefreshSuccess {
+  authenticated: true
+  /** The new cookie, in the format of the one refreshed. */
+  sealedSession: string
+  /** The new session (`amr` and `authTime` unchanged by a refresh); `gate.check` accepts it. */
+  session: AuthenticateSuccess
+}
+
+/**
+ * A refused refresh: clear the cookie, unless `sealedSession` is present (the API rotated the
+ * tokens but the new access token did not verify: set that cookie, it holds the new refresh
+ * token).
+ */
+export interface RefreshFailure {
+  authenticated: false
+  reason: RefreshFailureReason
+  /** E.g. `refresh_token_rejected`, `sso_required`, `unknown_kid`, `refresh_token_missing`. */
+  detail: string
+  sealedSession?: string
+}
+
+/** What `refresh` resolves to (an outage rejects with `ApiUnavailableError`): test `.authenticated`. */
+export type RefreshResult = RefreshSuccess | RefreshFailure
+
+/**
+ * What `authenticateOrRefresh` resolves to. `util.inspect` and `JSON.stringify` never show the
+ * cookie or the access token.
+ */
+export interface SessionRenewal {
+  /** The session to serve the request with, or why there is none. */
+  auth: AuthenticateResult
+  /** The cookie to set on the response (after a refresh), or `undefined`: keep the cookie. */
+  sealedSession: string | undefined
+  /** Whether to delete the cookie (it cannot become valid again). Never for an outage. */
+  clearCookie: boolean
+}
+
+/** Options of `getLogoutUrl`. Unknown keys are refused. */
+export interface LogoutUrlOptions {
+  /** Where WorkOS sends the browser after logging out. */
+  returnTo?: string
+  /** The time to use: seconds since the epoch, or a `Date` (default: now). */
+  now?: number | Date
+}
 
 /**
  * A verified bearer or ID token: its subject, `amr` (normalized), `acr`, `authTime`, and
@@ -272,6 +425,11 @@ export interface JwksStatus {
   failures: number
   /** The last failure, if the last fetch failed. */
   lastError: string | undefined
+  /**
+   * Keys of the current document not used: unusable ones, and any past the 64th usable key
+   * (non-zero is worth a look).
+   */
+  skippedKeys: number
 }
 
 /**
@@ -337,6 +495,30 @@ export declare class SessionGate {
   verifyIdToken(token: string, options?: AuthenticateOptions): Promise<VerifyResult>
   /** The remote key cache's state (for health endpoints), or `null` for a static key set. */
   jwksStatus(): JwksStatus | null
+  /**
+   * Refreshes the session through the WorkOS API (`apiKey` required), as @workos-inc/node
+   * 12's `refresh()`, off the event loop. Resolves `{ authenticated: true, sealedSession,
+   * session }` (the new cookie, in the format of the one given) or `{ authenticated: false,
+   * reason, detail, sealedSession? }` (a terminal refusal: clear the cookie, unless
+   * `sealedSession` is set: the API rotated the tokens but the new token did not verify, set
+   * it). Rejects with the retryable `ApiUnavailableError` (`retryAfter`) for an outage: keep
+   * the cookie, answer 503.
+   */
+  refresh(sessionData: string | null | undefined, options?: RefreshOptions): Promise<RefreshResult>
+  /**
+   * Authenticates, and refreshes (off the event loop) when the token has expired or expires
+   * within `refreshBufferSeconds`, as authkit-nextjs's middleware. Resolves `{ auth,
+   * sealedSession, clearCookie }`: the session to serve (or why there is none), the new
+   * cookie to set (or `undefined`: keep it), whether to delete the cookie. Rejects (retryable)
+   * only when no valid session can be served during an outage.
+   */
+  authenticateOrRefresh(sessionData: string | null | undefined, options?: AuthenticateOptions): Promise<SessionRenewal>
+  /**
+   * The WorkOS logout URL of the session in the cookie (`…/user_management/sessions/logout
+   * ?session_id=…[&return_to=…]`), also for an expired session. Throws an `UnsealError`
+   * (with its `detail`) for a cookie that cannot be opened or holds no session id.
+   */
+  getLogoutUrl(sessionData: string | null | undefined, options?: LogoutUrlOptions): string
   /** Like @workos-inc/node's `userManagement.loadSealedSession`, with this gate's secrets and keys. */
   loadSealedSession(options: { sessionData: string | null | undefined }): CookieSession
   /**
@@ -346,6 +528,15 @@ export declare class SessionGate {
   sealSession(session: SessionInput, options?: SealOptions): string
   /** Seals any JSON-serializable value with the first cookie password. */
   sealData(data: unknown, options?: SealOptions): string
+  /**
+   * Moves a session from one SDK's cookie to another's: opens the cookie (any enabled format)
+   * and seals the same tokens, user, impersonator and authentication method in `format`, as
+   * that SDK writes them (tokens neither verified nor refreshed). An unopenable cookie
+   * throws an `UnsealError` with its `detail`; an unknown format name a `ConfigurationError`.
+   */
+  reseal(sessionData: string, format: SealFormatName, options?: AuthenticateOptions): string
+  /** The seal formats this gate reads (the `formats` option, or the default set). */
+  formats(): SealFormatName[]
   /** Opens a sealed value (either format); an `UnsealError`'s `detail` says why it cannot. */
   unsealData(sealed: string, options?: AuthenticateOptions): Unsealed
 }
@@ -399,7 +590,7 @@ export declare function errorCodes(): Array<ErrorCodeInfo>
  * environment, the error constructors and result builders the native side calls.
  */
 export interface NativeRuntime {
-  error: (arg0: string, arg1: string, arg2?: string | undefined | null) => object
+  error: (arg0: string, arg1: string, arg2?: string | undefined | null, arg3?: number | undefined | null) => object
   stepUp: (arg0: string, arg1: string, arg2: number, arg3: ChallengeInfo) => object
   invalidArgument: (arg: string) => object
   session: (arg0: string, arg1: string, arg2: string) => object
@@ -407,6 +598,9 @@ export interface NativeRuntime {
   token: (arg: string) => object
   tokenFailure: (arg0: string, arg1: string) => object
   jwksStatus: (arg: string) => object
+  refreshed: (arg0: string, arg1: unknown) => object
+  refreshFailure: (arg0: string, arg1: string, arg2?: string | undefined | null) => object
+  renewal: (arg0: unknown, arg1: string | undefined | null, arg2: boolean) => object
 }
 
 /**
@@ -421,6 +615,6 @@ export interface StepUpDecision {
 
 /** What `unsealData` returns. */
 export interface Unsealed {
-  format: 'iron' | 'fernet'
+  format: SealFormatName
   data: any
 }

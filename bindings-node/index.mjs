@@ -14,7 +14,10 @@ export const {
   JwksNotCachedError,
   SealError,
   UnsealError,
+  KeyDerivationBusyError,
   StepUpRequiredError,
   InternalError,
+  ApiUnavailableError,
+  RefreshUnavailableError,
 } = sessiongate
 export default sessiongate

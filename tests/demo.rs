@@ -1,6 +1,8 @@
 //! `cargo xtask demo`, Rust part: generate a key pair and JWKS, seal one MFA session and one
 //! password-only session in both formats, authenticate all four, apply the MFA step-up
-//! policy, and write `target/demo/fixture.json` for the bindings' demos.
+//! policy, then keep a session alive: an expired MFA session refreshed through the WorkOS API
+//! double (on 127.0.0.1) with its `amr` kept, and its logout URL; write
+//! `target/demo/fixture.json` for the bindings' demos.
 
 #![allow(clippy::unwrap_used, clippy::panic)]
 
@@ -8,7 +10,8 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use sessiongate::{Authentication, Config, JwksSource, SealFormat, SessionData, SessionGate, StepUpDecision, StepUpPolicy};
-use sessiongate_vectors::{generate_rsa, public_jwk, sign_rs256, unix_now};
+use sessiongate_vectors::double::{self, Double, Endpoint, NewSession};
+use sessiongate_vectors::{at, generate_rsa, public_jwk, sign_rs256, unix_now};
 
 const CLIENT_ID: &str = "client_01DEMO";
 /// A Fernet key is also a valid iron password: one secret seals both formats.
@@ -74,8 +77,67 @@ fn main() {
     if let Some(header) = denied_header {
         println!("\nA denied request gets 401 with\n  WWW-Authenticate: {header}\n(or 403 with the same fields as JSON for cookie apps)");
     }
+    refresh_demo(&policy);
     let fixture = json!({"client_id": CLIENT_ID, "cookie_passwords": [COOKIE_PASSWORD], "jwks": jwks, "now": now, "sessions": sessions});
     let path = std::path::Path::new(&out);
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(path, serde_json::to_string_pretty(&fixture).unwrap()).unwrap();
+}
+
+/// A session that expires and is refreshed through the API double, as a request would see it.
+fn refresh_demo(policy: &StepUpPolicy) {
+    let api = Double::start(double::Options::default());
+    let mut config = Config::new(double::CLIENT_ID, vec![COOKIE_PASSWORD.into()], JwksSource::Url(api.jwks_url()));
+    config.api_key = Some(double::API_KEY.into());
+    config.api_base_url = api.url().to_owned();
+    let gate = SessionGate::new(config).unwrap();
+    let signed_in = unix_now();
+    api.set_clock(signed_in);
+    let issued = api.create_session_with(NewSession {
+        user: json!({"object": "user", "id": "user_01ADA", "email": "ada@example.com"}),
+        organization_id: Some("org_01DEMO".into()),
+        amr: vec!["pwd".into(), "mfa".into()],
+        auth_time: Some(signed_in),
+        authentication_method: Some("Password".into()),
+        ..NewSession::default()
+    });
+    let data = SessionData {
+        access_token: issued.access_token,
+        refresh_token: issued.refresh_token,
+        user: issued.user,
+        authentication_method: Some("Password".into()),
+        organization_id: Some("org_01DEMO".into()),
+        ..SessionData::default()
+    };
+    let cookie = gate.seal_session(&data, SealFormat::Iron).unwrap();
+    // Six minutes later the five-minute access token has expired.
+    let later = signed_in + 360;
+    api.set_clock(later);
+    println!("\nKeeping a session alive (WorkOS API double on {}):", api.url());
+    match gate.authenticate_at(&cookie, at(later as f64)).unwrap() {
+        Authentication::Failed(failure) => println!("  6 min later, authenticate:   {failure}"),
+        Authentication::Authenticated(_) => panic!("the demo token should have expired"),
+    }
+    let renewal = gate.authenticate_or_refresh_at(&cookie, at(later as f64)).unwrap();
+    let Authentication::Authenticated(session) = &renewal.authentication else { panic!("refresh failed: {renewal:?}") };
+    let decision = match policy.check(session) {
+        StepUpDecision::Allowed => "allowed".to_string(),
+        StepUpDecision::Denied(denial) => format!("denied: {}", denial.reason),
+    };
+    println!(
+        "  authenticate_or_refresh:     refreshed, new cookie {} ({} bytes), amr {:?}, auth_time kept ({}), step-up {decision}",
+        renewal.sealed_session.as_deref().map_or("none", |c| if c.starts_with("Fe26.2") { "iron" } else { "other" }),
+        renewal.sealed_session.as_deref().map_or(0, str::len),
+        session.amr().unwrap_or_default(),
+        session.auth_time() == i64::try_from(signed_in).ok(),
+    );
+    // The same old cookie again (a parallel request): served from the grace memory, no call.
+    let again = gate.authenticate_or_refresh_at(&cookie, at(later as f64)).unwrap();
+    println!(
+        "  the old cookie again:        same new cookie: {}; WorkOS API calls: {}",
+        again.sealed_session == renewal.sealed_session,
+        api.stats().get(Endpoint::Authenticate)
+    );
+    let url = gate.logout_url(renewal.sealed_session.as_deref().unwrap(), Some("https://app.example/")).unwrap();
+    println!("  log out:                     {url}");
 }

@@ -52,6 +52,21 @@ class UnsealError extends SessionGateError {
   }
 }
 
+/** @extends {SessionGateError<'ERR_SESSIONGATE_KEY_DERIVATION_BUSY', 'key_derivation_busy'>} */
+class KeyDerivationBusyError extends SessionGateError {}
+
+/** @extends {SessionGateError<'ERR_SESSIONGATE_API_UNAVAILABLE', 'api_unavailable'>} */
+class ApiUnavailableError extends SessionGateError {
+  /**
+   * @param {string} message
+   * @param {number} [retryAfter] the API's `Retry-After`, in seconds, when it sent one
+   */
+  constructor(message, retryAfter) {
+    super(message)
+    this.retryAfter = retryAfter
+  }
+}
+
 /** @extends {SessionGateError<'ERR_SESSIONGATE_STEP_UP_REQUIRED', 'step_up_required'>} */
 class StepUpRequiredError extends SessionGateError {
   /**
@@ -103,8 +118,10 @@ const BY_CORE_CODE = new Map([
   row('jwks_not_cached', JwksNotCachedError, 'ERR_SESSIONGATE_JWKS_NOT_CACHED'),
   row('seal_error', SealError, 'ERR_SESSIONGATE_SEAL'),
   row('unseal_error', UnsealError, 'ERR_SESSIONGATE_UNSEAL'),
+  row('key_derivation_busy', KeyDerivationBusyError, 'ERR_SESSIONGATE_KEY_DERIVATION_BUSY'),
   row('step_up_required', StepUpRequiredError, 'ERR_SESSIONGATE_STEP_UP_REQUIRED'),
   row('internal_error', InternalError, 'ERR_SESSIONGATE_INTERNAL'),
+  row('api_unavailable', ApiUnavailableError, 'ERR_SESSIONGATE_API_UNAVAILABLE'),
 ])
 Object.defineProperty(SessionGateError.prototype, 'name', { value: 'SessionGateError', writable: true, configurable: true })
 
@@ -123,14 +140,18 @@ function configure(codes) {
 /** What the native side calls to make the errors it throws. */
 const builders = {
   /**
-   * The error of a core error code, with the core's message (and an unseal error's detail).
+   * The error of a core error code, with the core's message (and an unseal error's detail,
+   * an API outage's `Retry-After` in seconds).
    * @param {string} coreCode
    * @param {string} message
    * @param {string | null} [detail]
+   * @param {number | null} [retryAfter]
    */
-  error(coreCode, message, detail) {
+  error(coreCode, message, detail, retryAfter) {
     const cls = BY_CORE_CODE.get(coreCode) ?? InternalError
-    return cls === UnsealError ? new UnsealError(message, detail ?? undefined) : new cls(message)
+    if (cls === UnsealError) return new UnsealError(message, detail ?? undefined)
+    if (cls === ApiUnavailableError) return new ApiUnavailableError(message, retryAfter ?? undefined)
+    return new cls(message)
   },
   /**
    * The core's denial: its message, reason, status and challenge.
@@ -159,8 +180,12 @@ const classes = {
   JwksNotCachedError,
   SealError,
   UnsealError,
+  KeyDerivationBusyError,
   StepUpRequiredError,
   InternalError,
+  ApiUnavailableError,
+  // The name of the Python binding and of issue 15: the same class.
+  RefreshUnavailableError: ApiUnavailableError,
 }
 
 module.exports = { classes, configure, builders }

@@ -13,6 +13,62 @@
 /** @type {Map<string, string>} */
 const names = new Map()
 
+// Node's `util.inspect.custom`, without a dependency on node:util's types.
+const INSPECT = Symbol.for('nodejs.util.inspect.custom')
+const REDACTED = '[redacted]'
+/** The members `inspect` (and a refresh result's `toJSON`) never show. */
+const SECRET_MEMBERS = new Set(['accessToken', 'sealedSession'])
+
+/**
+ * A copy of a result for display: the access token and the cookie replaced (also in the
+ * session or result it holds).
+ * @param {Record<string, unknown>} object
+ * @returns {Record<string, unknown>}
+ */
+function redacted(object) {
+  /** @type {Record<string, unknown>} */
+  const copy = {}
+  for (const key of Object.keys(object)) {
+    const value = object[key]
+    if (SECRET_MEMBERS.has(key) && value !== undefined) copy[key] = REDACTED
+    else if ((key === 'session' || key === 'auth') && value !== null && typeof value === 'object') copy[key] = redacted(/** @type {Record<string, unknown>} */ (value))
+    else copy[key] = value
+  }
+  return copy
+}
+
+/**
+ * `util.inspect` (console.log) shows the result without its token or cookie: a hidden method,
+ * so the result's keys are unchanged.
+ * @template {object} T
+ * @param {T} object
+ * @param {boolean} [json] also for `JSON.stringify` (results that carry a cookie)
+ * @returns {T}
+ */
+function hideSecrets(object, json = false) {
+  /**
+   * @this {Record<string, unknown>}
+   * @param {number} _depth
+   * @param {object} options
+   * @param {(value: unknown, options: object) => string} inspect
+   */
+  function show(_depth, options, inspect) {
+    return inspect(redacted(this), options)
+  }
+  Object.defineProperty(object, INSPECT, { value: show, configurable: true, writable: true })
+  if (json) {
+    Object.defineProperty(object, 'toJSON', {
+      /** @this {Record<string, unknown>} */
+      value() {
+        return redacted(this)
+      },
+      configurable: true,
+      writable: true,
+    })
+  }
+  return object
+}
+
 /**
  * The binding's one naming rule: a core field name (`auth_time`) in camelCase (`authTime`).
  * @param {string} name
@@ -70,7 +126,7 @@ function lazyClaims(object, json) {
 function session(json, accessToken, claims) {
   const object = fromView(json, { authenticated: true })
   object.accessToken = accessToken
-  return /** @type {AuthenticateSuccess} */ (/** @type {unknown} */ (lazyClaims(object, claims)))
+  return /** @type {AuthenticateSuccess} */ (/** @type {unknown} */ (hideSecrets(lazyClaims(object, claims))))
 }
 
 /**
@@ -99,4 +155,37 @@ const tokenFailure = (reason, detail) => ({ valid: false, reason: /** @type {'in
  */
 const jwksStatus = (json) => /** @type {import('../index').JwksStatus} */ (/** @type {unknown} */ (fromView(json, {})))
 
-module.exports = { session, failure, token, tokenFailure, jwksStatus }
+/**
+ * A refreshed session: the new cookie and the session (as @workos-inc/node 12's `refresh()`).
+ * @param {string} sealedSession
+ * @param {unknown} session an `AuthenticateSuccess` this module built
+ * @returns {import('../index').RefreshSuccess}
+ */
+const refreshed = (sealedSession, session) =>
+  hideSecrets({ authenticated: /** @type {const} */ (true), sealedSession, session: /** @type {AuthenticateSuccess} */ (session) }, true)
+
+/**
+ * A refused refresh; `sealedSession` only when the API rotated the tokens (set that cookie).
+ * @param {string} reason the core's `FailureReason`
+ * @param {string} detail
+ * @param {string | null} [sealedSession]
+ * @returns {import('../index').RefreshFailure}
+ */
+function refreshFailure(reason, detail, sealedSession) {
+  /** @type {import('../index').RefreshFailure} */
+  const result = { authenticated: false, reason: /** @type {import('../index').RefreshFailureReason} */ (reason), detail }
+  if (sealedSession != null) result.sealedSession = sealedSession
+  return hideSecrets(result, true)
+}
+
+/**
+ * What `authenticateOrRefresh` decided.
+ * @param {unknown} auth an `AuthenticateResult` this module built
+ * @param {string | null | undefined} sealedSession
+ * @param {boolean} clearCookie
+ * @returns {import('../index').SessionRenewal}
+ */
+const renewal = (auth, sealedSession, clearCookie) =>
+  hideSecrets({ auth: /** @type {import('../index').AuthenticateResult} */ (auth), sealedSession: sealedSession ?? undefined, clearCookie }, true)
+
+module.exports = { session, failure, token, tokenFailure, jwksStatus, refreshed, refreshFailure, renewal }

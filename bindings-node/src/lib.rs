@@ -21,8 +21,8 @@ use napi::{Env, JsDate, Task};
 use napi_derive::napi;
 use serde_json::Value;
 use sessiongate::{
-    Authentication, Error, ErrorCode, FailureDetail, GateOptions, SealFormat, SessionData, StepUpDecision as CoreDecision,
-    TokenVerification, catch_panic, now_or,
+    Authentication, Error, ErrorCode, FailureDetail, GateOptions, Refresh, SealFormat, SessionData, SessionRenewal,
+    StepUpDecision as CoreDecision, TokenVerification, catch_panic, now_or,
 };
 
 use crate::runtime::{Ready, Verified};
@@ -101,7 +101,8 @@ pub(crate) fn to_json(env: &Env, value: Unknown, what: &str, err: fn(String) -> 
 }
 
 const GATE_OPTIONS: &str = "clientId cookiePassword jwks jwksUrl discoveryIssuer issuer audience leeway requireExp \
-                            maxCookieBytes algorithms verifiedTokenCache";
+                            maxCookieBytes algorithms verifiedTokenCache verifiedTokenCacheBytes apiKey apiBaseUrl \
+                            refreshBufferSeconds refreshGraceSeconds refreshTimeoutSeconds formats allowWeakSecrets";
 
 /// The constructor's options as the core's flat [`GateOptions`] (the core decides the rest).
 fn gate_options(env: &Env, options: Arg) -> CoreResult<GateOptions> {
@@ -126,12 +127,24 @@ fn gate_options(env: &Env, options: Arg) -> CoreResult<GateOptions> {
         max_cookie_bytes: o.get("maxCookieBytes", "a number")?,
         algorithms: o.get("algorithms", "an array of strings")?,
         verified_token_cache: o.get("verifiedTokenCache", "a number")?,
+        verified_token_cache_bytes: o.get("verifiedTokenCacheBytes", "a number")?,
+        api_key: o.get("apiKey", "a string")?,
+        api_base_url: o.get("apiBaseUrl", "a string")?,
+        refresh_buffer_seconds: o.get("refreshBufferSeconds", "a number of seconds")?,
+        refresh_grace_seconds: o.get("refreshGraceSeconds", "a number of seconds")?,
+        refresh_timeout_seconds: o.get("refreshTimeoutSeconds", "a number of seconds")?,
+        formats: o.get("formats", "an array of format names")?,
+        allow_weak_secrets: o.get("allowWeakSecrets", "a boolean")?,
     })
 }
 
 /// `options.now` (seconds since the epoch, or a `Date`) by the core's time rule; absent: now.
 pub(crate) fn read_now(options: Arg) -> CoreResult<SystemTime> {
-    let o = Options::new(options, "options", "now", Error::Configuration)?;
+    now_of(&Options::new(options, "options", "now", Error::Configuration)?)
+}
+
+/// The `now` member of options that may hold others.
+fn now_of(o: &Options) -> CoreResult<SystemTime> {
     let seconds = o.get::<Either<f64, JsDate>>("now", "a number of seconds or a Date")?.map(|now| match now {
         Either::A(seconds) => seconds,
         Either::B(date) => date.value_of().unwrap_or(f64::NAN) / 1000.0,
@@ -164,6 +177,34 @@ fn verify_at(gate: &sessiongate::SessionGate, id_token: bool, token: Option<&str
     })
 }
 
+/// What a non-string cookie is read as by the calls that may refresh: base64 of three bytes,
+/// which no format can hold, so the core answers for it as for any malformed cookie (its
+/// reason, the `malformed_seal` that `authenticate` gives a non-string, its `clear_cookie`).
+const NOT_A_COOKIE: &str = "AAAA";
+
+/// Refreshes through the WorkOS API (an HTTP call: only ever on the libuv pool).
+fn refresh_at(gate: &sessiongate::SessionGate, cookie: Option<&str>, organization_id: Option<&str>, now: SystemTime) -> CoreResult<Ready> {
+    catch_panic(|| match gate.refresh_at(cookie.unwrap_or(NOT_A_COOKIE), organization_id, now)? {
+        Refresh::Refreshed { sealed_session, session } => {
+            Ok(Ready::Refreshed { sealed_session, session: Box::new(Ready::session(session)?) })
+        }
+        Refresh::Failed { failure, sealed_session } => Ok(Ready::RefreshFailed { failure, sealed_session }),
+    })
+}
+
+/// Authenticates, refreshing when the core says to (an HTTP call: only ever on the libuv pool).
+fn renew_at(gate: &sessiongate::SessionGate, cookie: Option<&str>, now: SystemTime) -> CoreResult<Ready> {
+    catch_panic(|| {
+        let SessionRenewal { authentication, sealed_session, clear_cookie } =
+            gate.authenticate_or_refresh_at(cookie.unwrap_or(NOT_A_COOKIE), now)?;
+        let auth = match authentication {
+            Authentication::Authenticated(session) => Ready::session(session)?,
+            Authentication::Failed(failure) => Ready::Refused(failure),
+        };
+        Ok(Ready::Renewal { auth: Box::new(auth), sealed_session, clear_cookie })
+    })
+}
+
 /// A call that may need a key fetch, on the libuv thread pool.
 pub struct Work {
     gate: Arc<sessiongate::SessionGate>,
@@ -173,6 +214,8 @@ pub struct Work {
 pub enum Job {
     Authenticate(Option<String>, SystemTime),
     Verify { id_token: bool, token: Option<String>, now: SystemTime },
+    Refresh { cookie: Option<String>, organization_id: Option<String>, now: SystemTime },
+    Renew { cookie: Option<String>, now: SystemTime },
 }
 
 impl Task for Work {
@@ -183,6 +226,10 @@ impl Task for Work {
         Ok(match &self.job {
             Ok(Job::Authenticate(cookie, now)) => authenticate_at(&self.gate, cookie.as_deref(), *now, false),
             Ok(Job::Verify { id_token, token, now }) => verify_at(&self.gate, *id_token, token.as_deref(), *now),
+            Ok(Job::Refresh { cookie, organization_id, now }) => {
+                refresh_at(&self.gate, cookie.as_deref(), organization_id.as_deref(), *now)
+            }
+            Ok(Job::Renew { cookie, now }) => renew_at(&self.gate, cookie.as_deref(), *now),
             Err(e) => Err(e.clone()),
         })
     }
@@ -293,6 +340,51 @@ impl SessionGate {
         self.inner.jwks_status().map(|status| runtime::jwks_status(&env, &status)).transpose()
     }
 
+    /// Refreshes the session through the WorkOS API (`apiKey` required), as @workos-inc/node
+    /// 12's `refresh()`, off the event loop. Resolves `{ authenticated: true, sealedSession,
+    /// session }` (the new cookie, in the format of the one given) or `{ authenticated: false,
+    /// reason, detail, sealedSession? }` (a terminal refusal: clear the cookie, unless
+    /// `sealedSession` is set: the API rotated the tokens but the new token did not verify, set
+    /// it). Rejects with the retryable `ApiUnavailableError` (`retryAfter`) for an outage: keep
+    /// the cookie, answer 503.
+    #[napi(ts_args_type = "sessionData: string | null | undefined, options?: RefreshOptions", ts_return_type = "Promise<RefreshResult>")]
+    pub fn refresh(&self, session_data: Option<Either<String, Unknown>>, options: Arg) -> AsyncTask<Work> {
+        let job = || {
+            let o = Options::new(options, "refresh options", "organizationId now", Error::Configuration)?;
+            let organization_id = o.get::<String>("organizationId", "a string")?;
+            Ok(Job::Refresh { cookie: cookie_of(session_data), organization_id, now: now_of(&o)? })
+        };
+        AsyncTask::new(Work { gate: Arc::clone(&self.inner), job: job() })
+    }
+
+    /// Authenticates, and refreshes (off the event loop) when the token has expired or expires
+    /// within `refreshBufferSeconds`, as authkit-nextjs's middleware. Resolves `{ auth,
+    /// sealedSession, clearCookie }`: the session to serve (or why there is none), the new
+    /// cookie to set (or `undefined`: keep it), whether to delete the cookie. Rejects (retryable)
+    /// only when no valid session can be served during an outage.
+    #[napi(ts_args_type = "sessionData: string | null | undefined, options?: AuthenticateOptions", ts_return_type = "Promise<SessionRenewal>")]
+    pub fn authenticate_or_refresh(&self, session_data: Option<Either<String, Unknown>>, options: Arg) -> AsyncTask<Work> {
+        let job = read_now(options).map(|now| Job::Renew { cookie: cookie_of(session_data), now });
+        AsyncTask::new(Work { gate: Arc::clone(&self.inner), job })
+    }
+
+    /// The WorkOS logout URL of the session in the cookie (`…/user_management/sessions/logout
+    /// ?session_id=…[&return_to=…]`), also for an expired session. Throws an `UnsealError`
+    /// (with its `detail`) for a cookie that cannot be opened or holds no session id.
+    #[napi(ts_args_type = "sessionData: string | null | undefined, options?: LogoutUrlOptions")]
+    pub fn get_logout_url(&self, env: Env, session_data: Option<Either<String, Unknown>>, options: Arg) -> napi::Result<String> {
+        catch_panic(|| {
+            let o = Options::new(options, "getLogoutUrl options", "returnTo now", Error::Configuration)?;
+            let return_to = o.get::<String>("returnTo", "a string")?;
+            let now = now_of(&o)?;
+            match cookie_of(session_data) {
+                Some(cookie) => self.inner.logout_url_at(&cookie, return_to.as_deref(), now),
+                None => Err(Error::Unseal(FailureDetail::MalformedSeal)),
+            }
+        })
+        .map_err(|e| runtime::to_js(&env, &e))
+    }
+
     /// Like @workos-inc/node's `userManagement.loadSealedSession`, with this gate's secrets and keys.
     #[napi(ts_args_type = "options: { sessionData: string | null | undefined }")]
     pub fn load_sealed_session(&self, env: Env, options: Arg) -> napi::Result<CookieSession> {
@@ -314,6 +406,31 @@ impl SessionGate {
     pub fn seal_data(&self, env: Env, data: Unknown, options: Arg) -> napi::Result<String> {
         catch_panic(|| self.inner.seal_data(&to_json(&env, data, "data", Error::Seal)?, seal_format(options)?))
             .map_err(|e| runtime::to_js(&env, &e))
+    }
+
+    /// Moves a session from one SDK's cookie to another's: opens the cookie (any enabled format)
+    /// and seals the same tokens, user, impersonator and authentication method in `format`, as
+    /// that SDK writes them (tokens neither verified nor refreshed). An unopenable cookie
+    /// throws an `UnsealError` with its `detail`; an unknown format name a `ConfigurationError`.
+    #[napi(ts_args_type = "sessionData: string, format: SealFormatName, options?: AuthenticateOptions")]
+    pub fn reseal(&self, env: Env, session_data: Option<Either<String, Unknown>>, format: Option<Either<String, Unknown>>, options: Arg) -> napi::Result<String> {
+        catch_panic(|| {
+            let Some(Either::A(format)) = format else {
+                return Err(Error::Configuration("format must be a seal format name".into()));
+            };
+            let (format, now) = (SealFormat::from_name(&format)?, read_now(options)?);
+            match session_data {
+                Some(Either::A(cookie)) => self.inner.reseal_at(&cookie, format, now),
+                _ => Err(Error::Unseal(FailureDetail::MalformedSeal)),
+            }
+        })
+        .map_err(|e| runtime::to_js(&env, &e))
+    }
+
+    /// The seal formats this gate reads (the `formats` option, or the default set).
+    #[napi(ts_return_type = "SealFormatName[]")]
+    pub fn formats(&self) -> Vec<&'static str> {
+        self.inner.formats().into_iter().map(SealFormat::as_str).collect()
     }
 
     /// Opens a sealed value (either format); an `UnsealError`'s `detail` says why it cannot.
@@ -339,17 +456,22 @@ impl SessionGate {
 /// What `unsealData` returns.
 #[napi(object, object_from_js = false)]
 pub struct Unsealed {
-    #[napi(ts_type = "'iron' | 'fernet'")]
+    #[napi(ts_type = "SealFormatName")]
     pub format: String,
     pub data: Value,
 }
 
+/// A format name by the core's rule, its error as a seal error (the argument of a seal call).
+fn format_named(name: &str) -> CoreResult<SealFormat> {
+    SealFormat::from_name(name).map_err(|e| match e {
+        Error::Configuration(message) => Error::Seal(message),
+        other => other,
+    })
+}
+
 fn seal_format(options: Arg) -> CoreResult<SealFormat> {
     let o = Options::new(options, "seal options", "format", Error::Seal)?;
-    match o.get::<String>("format", "'iron' or 'fernet'")? {
-        None => Ok(SealFormat::Iron),
-        Some(name) => SealFormat::parse(&name).ok_or_else(|| Error::Seal("format must be 'iron' or 'fernet'".into())),
-    }
+    o.get::<String>("format", "a seal format name")?.map_or(Ok(SealFormat::Iron), |name| format_named(&name))
 }
 
 fn read_session_input(env: &Env, session: Arg) -> CoreResult<SessionData> {

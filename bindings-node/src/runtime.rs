@@ -18,7 +18,7 @@ use crate::stepup::ChallengeInfo;
 /// environment, the error constructors and result builders the native side calls.
 #[napi(object, object_to_js = false)]
 pub struct NativeRuntime {
-    pub error: FunctionRef<FnArgs<(&'static str, String, Option<&'static str>)>, Object<'static>>,
+    pub error: FunctionRef<FnArgs<(&'static str, String, Option<&'static str>, Option<f64>)>, Object<'static>>,
     pub step_up: FunctionRef<FnArgs<(String, &'static str, u32, ChallengeInfo)>, Object<'static>>,
     pub invalid_argument: FunctionRef<String, Object<'static>>,
     pub session: FunctionRef<FnArgs<(String, String, String)>, Object<'static>>,
@@ -26,6 +26,9 @@ pub struct NativeRuntime {
     pub token: FunctionRef<String, Object<'static>>,
     pub token_failure: FunctionRef<FnArgs<(&'static str, &'static str)>, Object<'static>>,
     pub jwks_status: FunctionRef<String, Object<'static>>,
+    pub refreshed: FunctionRef<FnArgs<(String, Unknown<'static>)>, Object<'static>>,
+    pub refresh_failure: FunctionRef<FnArgs<(&'static str, &'static str, Option<String>)>, Object<'static>>,
+    pub renewal: FunctionRef<FnArgs<(Unknown<'static>, Option<String>, bool)>, Object<'static>>,
 }
 
 /// What the core verified, wrapped onto the result object built from it.
@@ -55,6 +58,12 @@ pub enum Ready {
     Token { view: String, token: VerifiedToken },
     Refused(Failure),
     TokenRefused(Failure),
+    /// A refresh: the new cookie and the session (a `Ready::Session`).
+    Refreshed { sealed_session: String, session: Box<Ready> },
+    /// A refused refresh, with the rotated cookie when the API did rotate.
+    RefreshFailed { failure: Failure, sealed_session: Option<String> },
+    /// What `authenticateOrRefresh` decided: the result to serve, the cookie to set, whether to clear it.
+    Renewal { auth: Box<Ready>, sealed_session: Option<String>, clear_cookie: bool },
 }
 
 impl Ready {
@@ -78,6 +87,18 @@ impl Ready {
             Ready::Token { view, token } => (build(env, |r| &r.token, view)?, Verified::Token(token)),
             Ready::Refused(f) => return Ok(build(env, |r| &r.failure, (f.reason.as_str(), f.detail.code()).into())?.to_unknown()),
             Ready::TokenRefused(f) => return Ok(build(env, |r| &r.token_failure, (f.reason.as_str(), f.detail.code()).into())?.to_unknown()),
+            Ready::Refreshed { sealed_session, session } => {
+                let session = session.into_js(env)?;
+                return Ok(build(env, |r| &r.refreshed, FnArgs::from((sealed_session, session)))?.to_unknown());
+            }
+            Ready::RefreshFailed { failure: f, sealed_session } => {
+                let args = FnArgs::from((f.reason.as_str(), f.detail.code(), sealed_session));
+                return Ok(build(env, |r| &r.refresh_failure, args)?.to_unknown());
+            }
+            Ready::Renewal { auth, sealed_session, clear_cookie } => {
+                let auth = auth.into_js(env)?;
+                return Ok(build(env, |r| &r.renewal, FnArgs::from((auth, sealed_session, clear_cookie)))?.to_unknown());
+            }
         };
         object.wrap(verified, None)?;
         Ok(object.to_unknown())
@@ -99,15 +120,16 @@ fn thrown(made: napi::Result<Object<'static>>) -> napi::Error {
     made.map_or_else(|e| e, |error| napi::Error::from(error.to_unknown()))
 }
 
-/// The JavaScript error for a core error: the class of its code, with the core's message and
-/// (for an unseal error) its detail.
+/// The JavaScript error for a core error: the class of its code, with the core's message,
+/// (for an unseal error) its detail and (for an API outage) its `Retry-After` in seconds.
 pub fn to_js(env: &Env, e: &Error) -> napi::Error {
-    error(env, e.code(), e.to_string(), e.detail().map(|detail| detail.code()))
+    let retry_after = e.retry_after().map(|wait| wait.as_secs_f64());
+    thrown(build(env, |r| &r.error, FnArgs::from((e.code().as_str(), e.to_string(), e.detail().map(|d| d.code()), retry_after))))
 }
 
 /// The error class of `code`, with this message.
 pub fn error(env: &Env, code: ErrorCode, message: String, detail: Option<&'static str>) -> napi::Error {
-    thrown(build(env, |r| &r.error, FnArgs::from((code.as_str(), message, detail))))
+    thrown(build(env, |r| &r.error, FnArgs::from((code.as_str(), message, detail, None))))
 }
 
 /// A `StepUpRequiredError`: the core's message, reason, status and challenge.

@@ -71,13 +71,14 @@ impl StepUpPolicy {
     #[napi(constructor, ts_args_type = "options?: StepUpPolicyOptions")]
     pub fn new(env: Env, options: Arg) -> napi::Result<Self> {
         let policy = || {
-            let o = Options::new(options, "StepUpPolicy options", "amrAnyOf amrAllOf maxAge acrValues", Error::Configuration)?;
+            let o = Options::new(options, "StepUpPolicy options", "amrAnyOf amrAllOf maxAge acrValues leewaySeconds", Error::Configuration)?;
             let list = "an array of strings";
             CorePolicy::from_options(StepUpPolicyOptions {
                 amr_any_of: o.get("amrAnyOf", list)?,
                 amr_all_of: o.get("amrAllOf", list)?,
                 max_age_seconds: o.get("maxAge", "a number of seconds")?,
                 acr_values: o.get("acrValues", list)?,
+                leeway_seconds: o.get("leewaySeconds", "a number of seconds")?,
             })
         };
         policy().map(|inner| StepUpPolicy { inner }).map_err(|e| runtime::to_js(&env, &e))

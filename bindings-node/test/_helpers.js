@@ -88,6 +88,8 @@ function caseGateOptions(config, jwks) {
     leeway: config.leeway,
     requireExp: config.require_exp,
     maxCookieBytes: config.max_cookie_bytes,
+    formats: config.formats,
+    allowWeakSecrets: config.allow_weak_secrets,
   }
 }
 

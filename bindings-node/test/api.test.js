@@ -30,8 +30,10 @@ const CLASSES = {
   jwks_not_cached: ['JwksNotCachedError', 'ERR_SESSIONGATE_JWKS_NOT_CACHED'],
   seal_error: ['SealError', 'ERR_SESSIONGATE_SEAL'],
   unseal_error: ['UnsealError', 'ERR_SESSIONGATE_UNSEAL'],
+  key_derivation_busy: ['KeyDerivationBusyError', 'ERR_SESSIONGATE_KEY_DERIVATION_BUSY'],
   step_up_required: ['StepUpRequiredError', 'ERR_SESSIONGATE_STEP_UP_REQUIRED'],
   internal_error: ['InternalError', 'ERR_SESSIONGATE_INTERNAL'],
+  api_unavailable: ['ApiUnavailableError', 'ERR_SESSIONGATE_API_UNAVAILABLE'],
 }
 
 describe('errors', () => {
@@ -46,7 +48,11 @@ describe('errors', () => {
       assert.ok(e instanceof SessionGateError && e instanceof Error, name)
       assert.deepEqual([e.name, e.code, e.coreCode, e.retryable], [name, nodeCode, code, retryable], code)
     }
-    assert.deepEqual(codes.filter((c) => c.retryable).map((c) => c.code), ['jwks_unavailable', 'jwks_not_cached'])
+    assert.deepEqual(codes.filter((c) => c.retryable).map((c) => c.code), ['jwks_unavailable', 'jwks_not_cached', 'key_derivation_busy', 'api_unavailable'])
+    assert.equal(sg.RefreshUnavailableError, sg.ApiUnavailableError, 'the issue\'s name is an alias')
+    const outage = new sg.ApiUnavailableError('m', 3)
+    assert.deepEqual([outage.retryAfter, new sg.RefreshUnavailableError('m').retryAfter], [3, undefined])
+    assert.ok(outage instanceof sg.RefreshUnavailableError && outage.retryable)
   })
   it('every class is exported, with its code', () => {
     const codes = {
@@ -56,6 +62,8 @@ describe('errors', () => {
       UnsealError: 'ERR_SESSIONGATE_UNSEAL',
       InternalError: 'ERR_SESSIONGATE_INTERNAL',
       JwksNotCachedError: 'ERR_SESSIONGATE_JWKS_NOT_CACHED',
+      KeyDerivationBusyError: 'ERR_SESSIONGATE_KEY_DERIVATION_BUSY',
+      ApiUnavailableError: 'ERR_SESSIONGATE_API_UNAVAILABLE',
     }
     for (const [name, code] of Object.entries(codes)) {
       const e = new sg[name]('m')
@@ -114,7 +122,7 @@ describe('errors', () => {
     // A bad cookie is still a refusal, not an outage (no key is needed to refuse it).
     assert.equal((await down.authenticate('not a cookie')).authenticated, false)
     const status = down.jwksStatus()
-    assert.deepEqual([status.fetches, status.kids, status.stale, typeof status.lastError], [0, [], true, 'string'])
+    assert.deepEqual([status.fetches, status.kids, status.stale, typeof status.lastError, status.skippedKeys], [0, [], true, 'string', 0])
     assert.ok(status.failures >= 1)
   })
   it('the default key set is WorkOS\'s for the client (constructs without jwks)', () => {
@@ -170,7 +178,15 @@ describe('options.json: the option parity table', () => {
     leeway: 'leeway',
     max_cookie_bytes: 'maxCookieBytes',
     verified_token_cache: 'verifiedTokenCache',
+    verified_token_cache_bytes: 'verifiedTokenCacheBytes',
     algorithms: 'algorithms',
+    api_key: 'apiKey',
+    api_base_url: 'apiBaseUrl',
+    refresh_buffer_seconds: 'refreshBufferSeconds',
+    refresh_grace_seconds: 'refreshGraceSeconds',
+    refresh_timeout_seconds: 'refreshTimeoutSeconds',
+    formats: 'formats',
+    allow_weak_secrets: 'allowWeakSecrets',
   }
   const value = (v) => (v === 'NaN' ? NaN : v === 'Infinity' ? Infinity : v)
   it(`every row gives the core's code (${cases.length} rows)`, async () => {

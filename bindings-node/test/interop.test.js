@@ -146,3 +146,68 @@ describe('interop with @workos-inc/node 11.0.0 and iron-session 8.0.4', () => {
     assert.equal((await both.authenticate(iron)).authenticated, true)
   })
 })
+
+describe('refresh interop with @workos-inc/node 11.0.0, against the WorkOS API double', () => {
+  const { startDouble } = require('./_double')
+  const PASSWORD = 'an-iron-cookie-password-for-the-refresh-interop'
+  let double
+  let workos
+  let gate
+  before(async () => {
+    double = await startDouble()
+    // Real time: the SDK verifies tokens against the clock.
+    await double.clock(null)
+    const { port } = new URL(double.url)
+    workos = new WorkOS(double.apiKey, { clientId: double.clientId, apiHostname: '127.0.0.1', https: false, port: Number(port) })
+    gate = new SessionGate({ clientId: double.clientId, cookiePassword: PASSWORD, apiKey: double.apiKey, apiBaseUrl: double.url })
+  })
+  after(() => double?.stop())
+
+  const loadSealed = (cookie) => workos.userManagement.loadSealedSession({ sessionData: cookie, cookiePassword: PASSWORD })
+
+  /** A signed-in session with MFA, sealed in iron by sessiongate. */
+  async function signedIn() {
+    const issued = await double.post('/_double/sessions', {
+      user: { object: 'user', id: 'user_01INTEROP', email: 'ada@example.com' },
+      organization_id: 'org_01INTEROP',
+      amr: ['pwd', 'mfa'],
+      auth_time: Math.floor(Date.now() / 1000) - 60,
+    })
+    const cookie = gate.sealSession({ accessToken: issued.access_token, refreshToken: issued.refresh_token, user: issued.user, authenticationMethod: 'Password' })
+    return { cookie, issued }
+  }
+
+  it('a cookie refreshed by sessiongate opens in the SDK (loadSealedSession().authenticate())', async () => {
+    const { cookie, issued } = await signedIn()
+    const refreshed = await gate.refresh(cookie)
+    assert.equal(refreshed.authenticated, true, `${refreshed.reason} (${refreshed.detail})`)
+    assert.match(refreshed.sealedSession, /^Fe26\.2\*1\*/)
+    const theirs = await loadSealed(refreshed.sealedSession).authenticate()
+    assert.equal(theirs.authenticated, true, `SDK refused: ${theirs.reason}`)
+    assert.deepStrictEqual(pick(await gate.authenticate(refreshed.sealedSession)), theirs)
+    assert.equal(theirs.sessionId, issued.session_id)
+    assert.equal(theirs.accessToken, refreshed.session.accessToken)
+    assert.notEqual(theirs.accessToken, issued.access_token, 'the new token')
+    assert.deepEqual(refreshed.session.amr, ['pwd', 'mfa'])
+    // The SDK can refresh what sessiongate refreshed (the rotated refresh token is in it).
+    const again = await loadSealed(refreshed.sealedSession).refresh()
+    assert.equal(again.authenticated, true, `SDK refresh refused: ${again.reason}`)
+  })
+
+  it('a cookie the SDK refreshed (session.refresh()) opens in sessiongate, amr kept', async () => {
+    const { cookie, issued } = await signedIn()
+    const before = (await double.get('/_double/stats')).authenticate
+    const theirs = await loadSealed(cookie).refresh()
+    assert.equal(theirs.authenticated, true, `SDK refresh refused: ${theirs.reason}`)
+    assert.equal((await double.get('/_double/stats')).authenticate, before + 1)
+    const ours = await gate.authenticate(theirs.sealedSession)
+    assert.equal(ours.authenticated, true, `${ours.reason} (${ours.detail})`)
+    assert.equal(ours.format, 'iron')
+    assert.equal(ours.sessionId, issued.session_id)
+    assert.deepEqual(ours.amr, ['pwd', 'mfa'])
+    assert.equal(ours.user.id, 'user_01INTEROP')
+    // And sessiongate refreshes it in turn.
+    const next = await gate.refresh(theirs.sealedSession)
+    assert.equal(next.authenticated, true, `${next.reason} (${next.detail})`)
+  })
+})

@@ -100,6 +100,7 @@ it('a real fetch from a 127.0.0.1 JWKS server, off the event loop; then inline a
     fetches: 1,
     failures: 0,
     lastError: undefined,
+    skippedKeys: 0,
   })
   assert.ok(Math.abs(status.fetchedAt - Date.now() / 1000) < 60)
   assert.equal(sealer.jwksStatus(), null, 'null for a static key set')

@@ -10,7 +10,7 @@ const { SessionGate, StepUpPolicy, Challenge, StepUpRequiredError, SessionGateEr
 
 /** The row's policy: an absent key is no requirement of that kind. */
 const policyOf = (p) =>
-  new StepUpPolicy({ amrAnyOf: p.amr_any_of ?? [], amrAllOf: p.amr_all_of ?? [], maxAge: p.max_age, acrValues: p.acr_values ?? [] })
+  new StepUpPolicy({ amrAnyOf: p.amr_any_of ?? [], amrAllOf: p.amr_all_of ?? [], maxAge: p.max_age, acrValues: p.acr_values ?? [], leewaySeconds: p.leeway })
 
 describe('stepup.json', () => {
   const { cases } = h.readJson('stepup.json')
@@ -19,7 +19,7 @@ describe('stepup.json', () => {
     console.log(`# sessiongate stepup.json: ${ran} of ${cases.length} rows ran`)
     assert.equal(ran, cases.length, 'every row must run')
   })
-  assert.equal(cases.length, 24)
+  assert.equal(cases.length, 30)
   for (const row of cases) {
     it(row.id, () => {
       ran += 1

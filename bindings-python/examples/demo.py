@@ -25,7 +25,7 @@ def main(path: str) -> int:
                          "yes" if gate.check(auth, mfa, now=fixture["now"]).allowed else "no"))
         else:
             failures += 1
-            rows.append(("python", entry["format"], f"{entry['label']}: REFUSED", auth.reason.value, auth.detail, ""))
+            rows.append(("python", entry["format"], f"{entry['label']}: REFUSED", str(auth.reason), auth.detail, ""))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for n, row in enumerate(rows):
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())

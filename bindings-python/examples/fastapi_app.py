@@ -53,7 +53,7 @@ def create_app(gate: sessiongate.SessionGate, cookie_name: str = COOKIE_NAME,
             # An outage of the key server is not a bad session: do not log the user out.
             raise HTTPException(status_code=503, detail="authentication temporarily unavailable") from None
         if not isinstance(auth, Session):
-            raise HTTPException(status_code=401, detail={"reason": auth.reason.value, "detail": auth.detail})
+            raise HTTPException(status_code=401, detail={"reason": str(auth.reason), "detail": auth.detail})
         return auth
 
     def bearer_token(request: Request) -> VerifiedToken:

@@ -1,5 +1,6 @@
 //! The core's errors as the exception classes of `sessiongate._errors`, chosen by `ErrorCode`.
-//! Messages are the core's, which never contain cookie, token, claim or key bytes.
+//! Messages are the core's, which never contain cookie, token, claim or key bytes. The
+//! parity test checks that every `ErrorCode` has its class (`class_name`) and no class lacks a code.
 
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
@@ -17,6 +18,10 @@ fn class_name(code: ErrorCode) -> &'static str {
         ErrorCode::Seal => "SealError",
         ErrorCode::Unseal => "UnsealError",
         ErrorCode::StepUpRequired => "StepUpRequiredError",
+        ErrorCode::KeyDerivationBusy => "KeyDerivationBusyError",
+        // Only a refresh talks to the WorkOS API: its outage is `RefreshUnavailableError`, a
+        // subclass of `ApiUnavailableError` (the code's class).
+        ErrorCode::ApiUnavailable => "RefreshUnavailableError",
         // `ErrorCode` is non-exhaustive: a code this binding does not know yet is a bug to report.
         _ => "InternalError",
     }
@@ -43,6 +48,7 @@ fn raised(made: PyResult<Bound<'_, PyAny>>) -> PyErr {
 pub fn to_py_err(py: Python<'_>, err: &Error) -> PyErr {
     raised(class(py, err.code()).and_then(|class| match err {
         Error::Unseal(detail) => class.call1((err.to_string(), detail.code())),
+        Error::ApiUnavailable { retry_after, .. } => class.call1((err.to_string(), retry_after.map(|d| d.as_secs_f64()))),
         _ => class.call1((err.to_string(),)),
     }))
 }

@@ -1,9 +1,11 @@
 //! `sessiongate._sessiongate`: the native module behind the `sessiongate` Python package.
 //!
 //! It converts Python values to the core's types and back and maps errors (`error.rs`); every
-//! rule (options, time, step-up, codes, the session fields) is the core's. Core calls run in
-//! `catch_panic`, the crypto and network ones detached from the interpreter (the GIL is
-//! released), so threads authenticate in parallel. Share one `SessionGate` across threads.
+//! rule (options, time, step-up, codes, the session fields, refresh and its outcomes) is the
+//! core's. Core calls run in `catch_panic`, the crypto and network ones (authenticate, refresh)
+//! detached from the interpreter (the GIL is released), so threads authenticate and refresh in
+//! parallel. Share one `SessionGate` across threads. Cookies and tokens reach the core as bytes
+//! (`host_bytes`): a str with lone surrogates is the core's failure, never an exception.
 
 mod convert;
 mod error;
@@ -13,12 +15,13 @@ use std::time::SystemTime;
 
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::pyclass_init::PyClassInitializer;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyDict, PyString, PyTuple};
+use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
 use serde_json::{Map, Value};
 use sessiongate::{
-    Authentication, Challenge, Error, ErrorCode, Failure, FailureDetail, GateOptions, SealFormat, Session, SessionData,
-    StepUpDecision, StepUpPolicy, StepUpPolicyOptions, TokenVerification, VerifiedToken, catch_panic, now_or,
+    Authentication, Challenge, Error, ErrorCode, Failure, FailureDetail, GateOptions, Refresh, SealFormat, Session, SessionData,
+    SessionRenewal, StepUpDecision, StepUpPolicy, StepUpPolicyOptions, TokenVerification, VerifiedToken, catch_panic, now_or,
 };
 
 use crate::convert::{Num, json_to_py, object_to_py, py_to_json, str_or_strings, type_name};
@@ -44,17 +47,28 @@ fn time(py: Python<'_>, now: Option<Num>) -> PyResult<SystemTime> {
 }
 
 fn seal_format(py: Python<'_>, name: &str) -> PyResult<SealFormat> {
-    core(py, || SealFormat::parse(name).ok_or_else(|| Error::Configuration("format must be \"fernet\" or \"iron\"".into())))
+    core(py, || SealFormat::from_name(name))
 }
 
 fn seal_input(py: Python<'_>, obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Value> {
     core(py, || py_to_json(obj, 0).map_err(|e| Error::Seal(format!("{what}: {e}"))))
 }
 
-/// A cookie as text: None is the empty cookie; `None` back when the str is not valid UTF-8
-/// (lone surrogates), which is refused as a malformed seal rather than raised.
-fn cookie_text(data: Option<&Bound<'_, PyString>>) -> Option<String> {
-    data.map_or(Some(String::new()), |s| s.to_cow().ok().map(Cow::into_owned))
+/// A str as the bytes the core's byte entry points take: its UTF-8, or for a str with lone
+/// surrogates their `surrogatepass` encoding, which is not UTF-8, so the core refuses it (a
+/// failure, never an exception). None is the empty cookie.
+fn host_bytes(data: Option<&Bound<'_, PyString>>) -> PyResult<Vec<u8>> {
+    let Some(text) = data else { return Ok(Vec::new()) };
+    if let Ok(text) = text.to_cow() {
+        return Ok(text.into_owned().into_bytes());
+    }
+    Ok(text.call_method1("encode", ("utf-8", "surrogatepass"))?.cast_into::<PyBytes>()?.as_bytes().to_vec())
+}
+
+/// A cookie for the core calls without a byte entry point (refresh, logout, reseal): a byte
+/// that is not UTF-8 becomes U+FFFD, which no seal format contains, so the core refuses it.
+fn cookie_text(bytes: &[u8]) -> Cow<'_, str> {
+    String::from_utf8_lossy(bytes)
 }
 
 fn sealed_text<'a>(py: Python<'_>, sealed: &'a Bound<'_, PyString>) -> PyResult<Cow<'a, str>> {
@@ -94,7 +108,7 @@ fn view_repr(py: Python<'_>, class: &str, flag: &str, mut view: Map<String, Valu
 /// A verified session: workos-python's `AuthenticateWithSessionCookieSuccessResponse`
 /// attributes plus ours (the core's `SessionView`). It keeps the verified Rust session, which
 /// is what step-up policies judge. Immutable; lists and dicts are fresh copies on each access.
-#[pyclass(frozen, module = "sessiongate", name = "AuthenticateWithSessionCookieSuccessResponse")]
+#[pyclass(frozen, subclass, module = "sessiongate", name = "AuthenticateWithSessionCookieSuccessResponse")]
 #[derive(Debug)]
 struct SuccessResponse {
     session: Box<Session>,
@@ -136,8 +150,9 @@ impl SuccessResponse {
 }
 
 /// A refused cookie or token: `authenticated` is False, `reason` one of the peers' reasons (a
-/// str enum), `detail` a stable code for logs (e.g. `mac_mismatch`, `expired`, `unknown_kid`).
-#[pyclass(frozen, module = "sessiongate", name = "AuthenticateWithSessionCookieErrorResponse")]
+/// str enum; a plain str for a refresh the API refused, see `reason`), `detail` a stable code
+/// for logs (e.g. `mac_mismatch`, `expired`, `unknown_kid`, `refresh_token_rejected`).
+#[pyclass(frozen, subclass, module = "sessiongate", name = "AuthenticateWithSessionCookieErrorResponse")]
 #[derive(Debug)]
 struct ErrorResponse {
     failure: Failure,
@@ -146,10 +161,16 @@ struct ErrorResponse {
 #[pymethods]
 impl ErrorResponse {
     #[getter] fn authenticated(&self) -> bool { false }
+    /// workos-python's enum member for the three reasons of reading a cookie; for a refresh the
+    /// API refused, the core's (@workos-inc/node 12's) reason string, e.g. `invalid_grant`.
     #[getter]
     fn reason<'py>(&self, py: Python<'py>) -> PyAnyResult<'py> {
+        let reason = self.failure.reason;
+        if reason.is_refresh_refusal() {
+            return Ok(PyString::new(py, reason.as_str()).into_any());
+        }
         let class = FAILURE_REASON.import(py, "sessiongate._reason", "AuthenticateWithSessionCookieFailureReason")?;
-        class.call1((self.failure.reason.as_str(),))
+        class.call1((reason.as_str(),))
     }
     #[getter] fn detail(&self) -> &'static str { self.failure.detail.code() }
 
@@ -169,6 +190,131 @@ impl ErrorResponse {
         let Failure { reason, detail } = self.failure;
         format!("AuthenticateWithSessionCookieErrorResponse(authenticated=False, reason='{reason}', detail='{detail}')")
     }
+}
+
+/// A refreshed session (workos-python's `RefreshWithSessionCookieSuccessResponse`): an
+/// authenticated session (every attribute of `AuthenticateWithSessionCookieSuccessResponse`,
+/// with `amr` and `auth_time` unchanged by the refresh) plus `sealed_session`, the new cookie
+/// to set. `repr` never shows the cookie.
+#[pyclass(frozen, extends = SuccessResponse, module = "sessiongate", name = "RefreshWithSessionCookieSuccessResponse")]
+struct RefreshSuccess {
+    sealed_session: String,
+}
+
+/// The new cookie is never shown.
+impl std::fmt::Debug for RefreshSuccess {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RefreshSuccess").field("sealed_session", &"<redacted>").finish()
+    }
+}
+
+#[pymethods]
+impl RefreshSuccess {
+    #[getter] fn sealed_session(&self) -> &str { &self.sealed_session }
+
+    /// The session's `to_dict()` plus `sealed_session`.
+    fn to_dict<'py>(slf: &Bound<'py, Self>) -> PyDictResult<'py> {
+        let dict = slf.as_super().get().to_dict(slf.py())?;
+        dict.set_item("sealed_session", &slf.get().sealed_session)?;
+        Ok(dict)
+    }
+
+    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        let session = slf.as_super().get().__repr__(slf.py())?;
+        let fields = session.strip_prefix("AuthenticateWithSessionCookieSuccessResponse(").unwrap_or(&session);
+        Ok(format!("RefreshWithSessionCookieSuccessResponse(sealed_session=<redacted>, {fields}"))
+    }
+}
+
+/// A refresh that did not produce a verified session (workos-python's
+/// `RefreshWithSessionCookieErrorResponse`): `authenticated` False, `reason` and `detail` as
+/// for `authenticate` (or the API's refusal: `invalid_grant`, `mfa_enrollment`...), and
+/// `sealed_session`: None, or the new cookie when the API rotated the tokens but the new access
+/// token did not verify (set it anyway: it holds the new refresh token). `repr` never shows it.
+#[pyclass(frozen, extends = ErrorResponse, module = "sessiongate", name = "RefreshWithSessionCookieErrorResponse")]
+struct RefreshFailure {
+    sealed_session: Option<String>,
+}
+
+impl std::fmt::Debug for RefreshFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RefreshFailure").field("sealed_session", &self.sealed_session.as_ref().map(|_| "<redacted>")).finish()
+    }
+}
+
+#[pymethods]
+impl RefreshFailure {
+    #[getter] fn sealed_session(&self) -> Option<&str> { self.sealed_session.as_deref() }
+
+    /// `{"authenticated": False, "reason": ..., "detail": ..., "sealed_session": ...}`.
+    fn to_dict<'py>(slf: &Bound<'py, Self>) -> PyDictResult<'py> {
+        let dict = slf.as_super().get().to_dict(slf.py())?;
+        dict.set_item("sealed_session", slf.get().sealed_session.as_deref())?;
+        Ok(dict)
+    }
+
+    fn __repr__(slf: &Bound<'_, Self>) -> String {
+        let Failure { reason, detail } = slf.as_super().get().failure;
+        let sealed = if slf.get().sealed_session.is_some() { "<redacted>" } else { "None" };
+        format!("RefreshWithSessionCookieErrorResponse(authenticated=False, reason='{reason}', detail='{detail}', sealed_session={sealed})")
+    }
+}
+
+fn refresh_to_py(py: Python<'_>, refresh: Refresh) -> PyResult<Py<PyAny>> {
+    Ok(match refresh {
+        Refresh::Refreshed { sealed_session, session } => {
+            let init = PyClassInitializer::from(SuccessResponse { session }).add_subclass(RefreshSuccess { sealed_session });
+            Py::new(py, init)?.into_any()
+        }
+        Refresh::Failed { failure, sealed_session } => {
+            let init = PyClassInitializer::from(ErrorResponse { failure }).add_subclass(RefreshFailure { sealed_session });
+            Py::new(py, init)?.into_any()
+        }
+    })
+}
+
+/// What `authenticate_or_refresh` decided for a request: `auth` (the session to serve, or the
+/// failure response), `sealed_session` (a new cookie to set, or None: keep the cookie) and
+/// `clear_cookie` (delete the cookie: it cannot become valid again; never for an outage, which
+/// raises). Truthy exactly when `auth` is authenticated. `repr` never shows the cookie.
+#[pyclass(frozen, module = "sessiongate", name = "SessionRenewal")]
+struct PySessionRenewal {
+    auth: Py<PyAny>,
+    authenticated: bool,
+    sealed_session: Option<String>,
+    clear_cookie: bool,
+}
+
+impl std::fmt::Debug for PySessionRenewal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionRenewal")
+            .field("authenticated", &self.authenticated)
+            .field("sealed_session", &self.sealed_session.as_ref().map(|_| "<redacted>"))
+            .field("clear_cookie", &self.clear_cookie)
+            .finish()
+    }
+}
+
+#[pymethods]
+impl PySessionRenewal {
+    #[getter] fn auth(&self, py: Python<'_>) -> Py<PyAny> { self.auth.clone_ref(py) }
+    #[getter] fn sealed_session(&self) -> Option<&str> { self.sealed_session.as_deref() }
+    #[getter] fn clear_cookie(&self) -> bool { self.clear_cookie }
+
+    fn __bool__(&self) -> bool { self.authenticated }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let auth = self.auth.bind(py).repr()?;
+        let sealed = if self.sealed_session.is_some() { "<redacted>" } else { "None" };
+        let clear = if self.clear_cookie { "True" } else { "False" };
+        Ok(format!("SessionRenewal(auth={auth}, sealed_session={sealed}, clear_cookie={clear})"))
+    }
+}
+
+fn renewal_to_py(py: Python<'_>, renewal: SessionRenewal) -> PyResult<PySessionRenewal> {
+    let SessionRenewal { authentication, sealed_session, clear_cookie } = renewal;
+    let authenticated = authentication.is_authenticated();
+    Ok(PySessionRenewal { auth: authentication_to_py(py, authentication)?, authenticated, sealed_session, clear_cookie })
 }
 
 fn failure_to_py(py: Python<'_>, failure: Failure) -> PyResult<Py<PyAny>> {
@@ -236,16 +382,22 @@ struct PyStepUpPolicy {
 #[pymethods]
 impl PyStepUpPolicy {
     #[new]
-    #[pyo3(signature = (amr_any_of=None, amr_all_of=None, max_age=None, acr_values=Vec::new()))]
+    #[pyo3(signature = (amr_any_of=None, amr_all_of=None, max_age=None, acr_values=Vec::new(), leeway=None))]
     fn new(
         py: Python<'_>,
         amr_any_of: Option<Vec<String>>,
         amr_all_of: Option<Vec<String>>,
         max_age: Option<Num>,
         acr_values: Vec<String>,
+        leeway: Option<Num>,
     ) -> PyResult<Self> {
-        let max_age_seconds = max_age.map(|n| n.0);
-        let options = StepUpPolicyOptions { amr_any_of, amr_all_of, max_age_seconds, acr_values: Some(acr_values) };
+        let options = StepUpPolicyOptions {
+            amr_any_of,
+            amr_all_of,
+            max_age_seconds: max_age.map(|n| n.0),
+            acr_values: Some(acr_values),
+            leeway_seconds: leeway.map(|n| n.0),
+        };
         core(py, || StepUpPolicy::from_options(options)).map(|policy| PyStepUpPolicy { policy })
     }
 
@@ -253,6 +405,7 @@ impl PyStepUpPolicy {
     #[getter] fn amr_all_of<'py>(&self, py: Python<'py>) -> PyTupleResult<'py> { PyTuple::new(py, &self.policy.amr_all_of) }
     #[getter] fn max_age(&self) -> Option<u64> { self.policy.max_age.map(|d| d.as_secs()) }
     #[getter] fn acr_values<'py>(&self, py: Python<'py>) -> PyTupleResult<'py> { PyTuple::new(py, &self.policy.acr_values) }
+    #[getter] fn leeway(&self) -> f64 { self.policy.leeway.as_secs_f64() }
 
     /// Evaluates the policy on raw token claims the caller verified (a dict), as for a bearer
     /// token, at `now` (seconds since the epoch) or the current time.
@@ -269,7 +422,8 @@ impl PyStepUpPolicy {
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         let (any_of, all_of, acr) = (self.amr_any_of(py)?.repr()?, self.amr_all_of(py)?.repr()?, self.acr_values(py)?.repr()?);
         let max_age = self.max_age().into_pyobject(py)?.repr()?;
-        Ok(format!("StepUpPolicy(amr_any_of={any_of}, amr_all_of={all_of}, max_age={max_age}, acr_values={acr})"))
+        let leeway = self.leeway().into_pyobject(py)?.repr()?;
+        Ok(format!("StepUpPolicy(amr_any_of={any_of}, amr_all_of={all_of}, max_age={max_age}, acr_values={acr}, leeway={leeway})"))
     }
 }
 
@@ -322,8 +476,8 @@ impl PyChallenge {
     /// Parses a `WWW-Authenticate` value; None unless it is a Bearer challenge with
     /// `error="insufficient_user_authentication"` (or the str is not valid UTF-8).
     #[staticmethod]
-    fn parse(header: &Bound<'_, PyString>) -> Option<PyChallenge> {
-        Challenge::parse(&header.to_cow().ok()?).map(|challenge| PyChallenge { challenge })
+    fn parse(header: &Bound<'_, PyString>) -> PyResult<Option<PyChallenge>> {
+        Ok(Challenge::parse_bytes(&host_bytes(Some(header))?).map(|challenge| PyChallenge { challenge }))
     }
 
     #[getter] fn error_description(&self) -> Option<&str> { self.challenge.error_description.as_deref() }
@@ -361,8 +515,12 @@ fn decide(auth: &Bound<'_, PyAny>, policy: &PyStepUpPolicy, now: Option<Num>) ->
 // ---------------------------------------------------------------------------------------------
 // The gate
 
-/// Opens WorkOS sealed session cookies (iron and Fernet), verifies the access token and
-/// returns the session with `amr`. Thread-safe: create one and share it.
+/// Opens the sealed session cookies of every WorkOS SDK (`formats()`), verifies the access
+/// token and returns the session with `amr`; with `api_key`, refreshes sessions through the
+/// WorkOS API. Every keyword is a core option of the same name (`options.json`), except
+/// `cookie_password`/`issuer`/`audience` (a str or a list) and `shared_key_cache` (use the
+/// process-wide key cache of this key source, for gates built per call). Thread-safe: create
+/// one and share it.
 #[pyclass(frozen, module = "sessiongate", name = "SessionGate")]
 #[derive(Debug)]
 struct PySessionGate {
@@ -374,18 +532,29 @@ struct PySessionGate {
 }
 
 impl PySessionGate {
-    fn authenticate_cookie(&self, py: Python<'_>, cookie: Option<&str>, now: Option<Num>) -> PyResult<Py<PyAny>> {
+    fn authenticate_cookie(&self, py: Python<'_>, cookie: &[u8], now: Option<Num>) -> PyResult<Py<PyAny>> {
         let now = time(py, now)?;
-        let Some(cookie) = cookie else { return failure_to_py(py, FailureDetail::MalformedSeal.into()) };
-        authentication_to_py(py, detached(py, || self.gate.authenticate_at(cookie, now))?)
+        authentication_to_py(py, detached(py, || self.gate.authenticate_bytes_at(cookie, now))?)
+    }
+
+    fn refresh_cookie(&self, py: Python<'_>, cookie: &[u8], organization_id: Option<&str>, now: Option<Num>) -> PyResult<Py<PyAny>> {
+        let now = time(py, now)?;
+        let cookie = cookie_text(cookie);
+        refresh_to_py(py, detached(py, || self.gate.refresh_at(&cookie, organization_id, now))?)
+    }
+
+    fn logout_url(&self, py: Python<'_>, cookie: &[u8], return_to: Option<&str>, now: Option<Num>) -> PyResult<String> {
+        let now = time(py, now)?;
+        let cookie = cookie_text(cookie);
+        detached(py, || self.gate.logout_url_at(&cookie, return_to, now))
     }
 
     fn verify(&self, py: Python<'_>, token: &Bound<'_, PyString>, now: Option<Num>, id_token: bool) -> PyResult<Py<PyAny>> {
         let now = time(py, now)?;
-        let Ok(token) = token.to_cow() else { return failure_to_py(py, FailureDetail::MalformedJwt.into()) };
+        let token = host_bytes(Some(token))?;
         let verification = detached(py, || match id_token {
-            true => self.gate.verify_id_token_at(&token, now),
-            false => self.gate.verify_access_token_at(&token, now),
+            true => self.gate.verify_id_token_bytes_at(&token, now),
+            false => self.gate.verify_access_token_bytes_at(&token, now),
         })?;
         match verification {
             TokenVerification::Verified(token) => Ok(Py::new(py, PyVerifiedToken { token })?.into_any()),
@@ -410,8 +579,11 @@ impl PySessionGate {
     #[new]
     #[pyo3(signature = (*, client_id, cookie_password, jwks=None, jwks_url=None, issuer=None, audience=None,
                         leeway=None, require_exp=true, max_cookie_bytes=None, algorithms=None,
-                        verified_token_cache=None, discovery_issuer=None))]
-    #[allow(clippy::too_many_arguments)]
+                        verified_token_cache=None, discovery_issuer=None, verified_token_cache_bytes=None,
+                        api_key=None, api_base_url=None, refresh_buffer_seconds=None, refresh_grace_seconds=None,
+                        refresh_timeout_seconds=None, formats=None, allow_weak_secrets=None, shared_key_cache=false))]
+    // `..GateOptions::default()`: an option added to the core keeps its default until exposed.
+    #[allow(clippy::too_many_arguments, clippy::needless_update)]
     fn new(
         py: Python<'_>,
         client_id: String,
@@ -426,6 +598,15 @@ impl PySessionGate {
         algorithms: Option<&Bound<'_, PyAny>>,
         verified_token_cache: Option<Num>,
         discovery_issuer: Option<String>,
+        verified_token_cache_bytes: Option<Num>,
+        api_key: Option<String>,
+        api_base_url: Option<String>,
+        refresh_buffer_seconds: Option<Num>,
+        refresh_grace_seconds: Option<Num>,
+        refresh_timeout_seconds: Option<Num>,
+        formats: Option<&Bound<'_, PyAny>>,
+        allow_weak_secrets: Option<bool>,
+        shared_key_cache: bool,
     ) -> PyResult<Self> {
         let strings = |value: Option<&Bound<'_, PyAny>>, what| value.map(|v| str_or_strings(v, what)).transpose();
         let options = GateOptions {
@@ -441,12 +622,25 @@ impl PySessionGate {
             max_cookie_bytes: max_cookie_bytes.map(|n| n.0),
             algorithms: strings(algorithms, "algorithms")?,
             verified_token_cache: verified_token_cache.map(|n| n.0),
+            verified_token_cache_bytes: verified_token_cache_bytes.map(|n| n.0),
+            api_key,
+            api_base_url,
+            refresh_buffer_seconds: refresh_buffer_seconds.map(|n| n.0),
+            refresh_grace_seconds: refresh_grace_seconds.map(|n| n.0),
+            refresh_timeout_seconds: refresh_timeout_seconds.map(|n| n.0),
+            formats: strings(formats, "formats")?,
+            allow_weak_secrets,
+            ..GateOptions::default()
         };
         let passwords = options.cookie_passwords.len();
         let (gate, jwks) = detached(py, || {
             let config = options.into_config()?;
             let jwks = config.jwks.describe();
-            Ok((sessiongate::SessionGate::new(config)?, jwks))
+            let gate = match shared_key_cache {
+                true => sessiongate::SessionGate::shared(config)?,
+                false => sessiongate::SessionGate::new(config)?,
+            };
+            Ok((gate, jwks))
         })?;
         Ok(PySessionGate { gate, client_id, passwords, jwks })
     }
@@ -455,12 +649,78 @@ impl PySessionGate {
     /// `AuthenticateWithSessionCookieErrorResponse`. Raises `JwksUnavailableError` on an outage.
     #[pyo3(signature = (session_data, now=None))]
     fn authenticate(&self, py: Python<'_>, session_data: Option<&Bound<'_, PyString>>, now: Option<Num>) -> PyResult<Py<PyAny>> {
-        self.authenticate_cookie(py, cookie_text(session_data).as_deref(), now)
+        self.authenticate_cookie(py, &host_bytes(session_data)?, now)
+    }
+
+    /// Refreshes the session in the cookie through the WorkOS API (needs `api_key`), scoped to
+    /// `organization_id` (default: the current token's organization; another one switches).
+    /// Returns a `RefreshWithSessionCookieSuccessResponse` (set its `sealed_session`) or a
+    /// `RefreshWithSessionCookieErrorResponse` (clear the cookie, unless it carries a
+    /// `sealed_session`: then set that one). Raises `RefreshUnavailableError` (retryable: keep
+    /// the cookie, answer 503) on an outage. Concurrent refreshes of one cookie make one call.
+    #[pyo3(signature = (session_data, organization_id=None, now=None))]
+    fn refresh(
+        &self,
+        py: Python<'_>,
+        session_data: Option<&Bound<'_, PyString>>,
+        organization_id: Option<String>,
+        now: Option<Num>,
+    ) -> PyResult<Py<PyAny>> {
+        self.refresh_cookie(py, &host_bytes(session_data)?, organization_id.as_deref(), now)
+    }
+
+    /// Authenticates the cookie, refreshing it when its token expired or expires within the
+    /// refresh buffer. Returns a `SessionRenewal`: serve `.auth`, set `.sealed_session` when
+    /// not None, delete the cookie when `.clear_cookie`. Raises `RefreshUnavailableError` or
+    /// `JwksUnavailableError` (retryable) only when no valid session can be served.
+    #[pyo3(signature = (session_data, now=None))]
+    fn authenticate_or_refresh(
+        &self,
+        py: Python<'_>,
+        session_data: Option<&Bound<'_, PyString>>,
+        now: Option<Num>,
+    ) -> PyResult<PySessionRenewal> {
+        let now = time(py, now)?;
+        let cookie = host_bytes(session_data)?;
+        let cookie = cookie_text(&cookie);
+        renewal_to_py(py, detached(py, || self.gate.authenticate_or_refresh_at(&cookie, now))?)
+    }
+
+    /// The WorkOS logout URL for the session in the cookie (`return_to` optional); works for an
+    /// expired session. Raises `UnsealError` (with `detail`) for a cookie that cannot be opened
+    /// or holds no session id.
+    #[pyo3(signature = (session_data, return_to=None, now=None))]
+    fn get_logout_url(
+        &self,
+        py: Python<'_>,
+        session_data: Option<&Bound<'_, PyString>>,
+        return_to: Option<String>,
+        now: Option<Num>,
+    ) -> PyResult<String> {
+        self.logout_url(py, &host_bytes(session_data)?, return_to.as_deref(), now)
     }
 
     /// The cookie bound to this gate, as workos-python's `load_sealed_session` returns it.
-    fn load_sealed_session(slf: Py<Self>, session_data: Option<&Bound<'_, PyString>>) -> SealedSession {
-        SealedSession { gate: slf, session_data: cookie_text(session_data) }
+    fn load_sealed_session(slf: Py<Self>, session_data: Option<&Bound<'_, PyString>>) -> PyResult<SealedSession> {
+        Ok(SealedSession { gate: slf, session_data: host_bytes(session_data)? })
+    }
+
+    /// The seal formats this gate reads (`"iron"`, `"fernet"`, `"ruby"`...), in the core's order.
+    fn formats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        PyList::new(py, self.gate.formats().into_iter().map(SealFormat::as_str))
+    }
+
+    /// Moves a session from one SDK's cookie to another's: opens the cookie (any enabled
+    /// format) and seals the same session in `format`, as that SDK writes it, with the first
+    /// cookie password. Nothing is verified or refreshed. Raises `UnsealError` for a cookie that
+    /// cannot be opened.
+    #[pyo3(signature = (session_data, format, now=None))]
+    fn reseal(&self, py: Python<'_>, session_data: &Bound<'_, PyString>, format: &str, now: Option<Num>) -> PyResult<String> {
+        let now = time(py, now)?;
+        let format = seal_format(py, format)?;
+        let cookie = host_bytes(Some(session_data))?;
+        let cookie = cookie_text(&cookie);
+        detached(py, || self.gate.reseal_at(&cookie, format, now))
     }
 
     /// Seals a session as the SDK of `format` writes it (`"fernet"`: workos-python, snake_case;
@@ -556,11 +816,17 @@ impl PySessionGate {
 
 /// A cookie bound to a gate (workos-python's `Session` shape): call `.authenticate()`.
 #[pyclass(frozen, module = "sessiongate", name = "SealedSession")]
-#[derive(Debug)]
 struct SealedSession {
     gate: Py<PySessionGate>,
-    /// `None` when the str given was not valid UTF-8.
-    session_data: Option<String>,
+    /// The cookie's bytes (see `host_bytes`).
+    session_data: Vec<u8>,
+}
+
+/// Never the cookie.
+impl std::fmt::Debug for SealedSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SealedSession").field("session_data", &format_args!("<{} bytes>", self.session_data.len())).finish()
+    }
 }
 
 #[pymethods]
@@ -568,11 +834,24 @@ impl SealedSession {
     /// Same as `SessionGate.authenticate(session_data, now)`.
     #[pyo3(signature = (now=None))]
     fn authenticate(&self, py: Python<'_>, now: Option<Num>) -> PyResult<Py<PyAny>> {
-        self.gate.get().authenticate_cookie(py, self.session_data.as_deref(), now)
+        self.gate.get().authenticate_cookie(py, &self.session_data, now)
+    }
+
+    /// Same as `SessionGate.refresh(session_data, organization_id, now)` (workos-python's
+    /// `Session.refresh()`); the gate needs an `api_key`.
+    #[pyo3(signature = (*, organization_id=None, now=None))]
+    fn refresh(&self, py: Python<'_>, organization_id: Option<String>, now: Option<Num>) -> PyResult<Py<PyAny>> {
+        self.gate.get().refresh_cookie(py, &self.session_data, organization_id.as_deref(), now)
+    }
+
+    /// Same as `SessionGate.get_logout_url(session_data, return_to, now)`.
+    #[pyo3(signature = (return_to=None, now=None))]
+    fn get_logout_url(&self, py: Python<'_>, return_to: Option<String>, now: Option<Num>) -> PyResult<String> {
+        self.gate.get().logout_url(py, &self.session_data, return_to.as_deref(), now)
     }
 
     fn __repr__(&self) -> String {
-        let chars = self.session_data.as_deref().map_or(0, |s| s.chars().count());
+        let chars = cookie_text(&self.session_data).chars().count();
         format!("SealedSession(session_data=<{chars} chars, redacted>)")
     }
 }
@@ -618,6 +897,9 @@ fn _sessiongate(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<SealedSession>()?;
     m.add_class::<SuccessResponse>()?;
     m.add_class::<ErrorResponse>()?;
+    m.add_class::<RefreshSuccess>()?;
+    m.add_class::<RefreshFailure>()?;
+    m.add_class::<PySessionRenewal>()?;
     m.add_class::<PyVerifiedToken>()?;
     m.add_class::<PyStepUpPolicy>()?;
     m.add_class::<PyStepUpDecision>()?;

@@ -132,3 +132,64 @@ class Peer:
             "updated_at": "2024-05-01T12:00:00.000Z",
             "metadata": {"tier": "gold"},
         }
+
+
+class WorkosDouble:
+    """The WorkOS API double (tests/double), spawned from ``SESSIONGATE_WORKOS_DOUBLE`` (set by
+    ``cargo xtask test python``). It prints one JSON line and exits when its stdin closes, so a
+    dying test never leaves it running. A missing binary fails the test (never a skip)."""
+
+    def __init__(self, *args: str) -> None:
+        import os
+        import subprocess
+
+        binary = os.environ.get("SESSIONGATE_WORKOS_DOUBLE")
+        assert binary, "SESSIONGATE_WORKOS_DOUBLE is not set: run the suite with `cargo xtask test python`"
+        self._proc = subprocess.Popen([binary, *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert self._proc.stdout is not None
+        info = json.loads(self._proc.stdout.readline())
+        self.url: str = info["url"]
+        self.client_id: str = info["client_id"]
+        self.api_key: str = info["api_key"]
+        self.jwks_url: str = info["jwks_url"]
+
+    def call(self, method: str, path: str, body: Optional[Dict[str, Any]] = None) -> Any:
+        import urllib.request
+
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.url + path, data=data, method=method,
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return json.loads(answer.read())
+
+    def create_session(self, user: Dict[str, Any], **fields: Any) -> Dict[str, Any]:
+        """``POST /_double/sessions``: ``{access_token, refresh_token, session_id, user}``."""
+        result: Dict[str, Any] = self.call("POST", "/_double/sessions", {"user": user, **fields})
+        return result
+
+    def faults(self, *faults: Dict[str, Any], endpoint: str = "authenticate") -> None:
+        self.call("POST", "/_double/faults", {"endpoint": endpoint, "faults": list(faults)})
+
+    def calls(self, endpoint: str = "authenticate") -> int:
+        count: int = self.call("GET", "/_double/stats").get(endpoint, 0)
+        return count
+
+    def requests(self) -> List[Dict[str, Any]]:
+        recorded: List[Dict[str, Any]] = self.call("GET", "/_double/requests")
+        return recorded
+
+    def set_clock(self, now: Optional[float]) -> None:
+        self.call("POST", "/_double/clock", {"now": now})
+
+    def close(self) -> None:
+        assert self._proc.stdin is not None
+        self._proc.stdin.close()
+        self._proc.wait(timeout=30)
+        if self._proc.stdout is not None:
+            self._proc.stdout.close()
+
+    def __enter__(self) -> "WorkosDouble":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()

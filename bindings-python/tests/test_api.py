@@ -147,9 +147,17 @@ def test_error_classes() -> None:
     assert sessiongate.SealError.code == "seal_error"
     assert sessiongate.UnsealError.code == "unseal_error"
     assert sessiongate.InternalError.code == "internal_error"
+    assert (sessiongate.ApiUnavailableError.code, sessiongate.ApiUnavailableError.retryable) == ("api_unavailable", True)
+    assert sessiongate.RefreshUnavailableError.code == "api_unavailable" and sessiongate.RefreshUnavailableError.retryable
+    assert issubclass(sessiongate.RefreshUnavailableError, sessiongate.ApiUnavailableError)
+    assert sessiongate.RefreshUnavailableError("x", 1.5).retry_after == 1.5
+    assert sessiongate.RefreshUnavailableError("x").retry_after is None
+    assert sessiongate.KeyDerivationBusyError.code == "key_derivation_busy"
+    assert sessiongate.KeyDerivationBusyError.retryable is True
     for cls in (sessiongate.ConfigurationError, sessiongate.JwksUnavailableError, sessiongate.JwksNotCachedError,
                 sessiongate.SealError, sessiongate.UnsealError, sessiongate.StepUpRequiredError,
-                sessiongate.InternalError):
+                sessiongate.InternalError, sessiongate.ApiUnavailableError, sessiongate.RefreshUnavailableError,
+                sessiongate.KeyDerivationBusyError):
         assert issubclass(cls, sessiongate.SessionGateError) and issubclass(cls, Exception)
         assert cls.__module__ == "sessiongate"
     # Bad arguments (an option, a negative now) stay catchable as ValueError.
@@ -160,14 +168,18 @@ def test_error_classes() -> None:
 def test_every_core_error_code_has_its_class() -> None:
     """The parity test: the core's list of codes (ErrorCode::ALL) against the exported classes."""
     codes = sessiongate.error_codes()
-    assert len(codes) == len({code for code, _ in codes}) >= 7
+    assert len(codes) == len({code for code, _ in codes}) >= 9
+    assert {"api_unavailable", "key_derivation_busy"} <= {code for code, _ in codes}
     exported = [getattr(sessiongate, name) for name in sessiongate.__all__]
     classes = [c for c in exported if isinstance(c, type) and issubclass(c, sessiongate.SessionGateError)
                and c is not sessiongate.SessionGateError]
     for code, retryable in codes:
-        (cls,) = [c for c in classes if c.code == code]
+        with_code = [c for c in classes if c.code == code]
+        # One class per code; a subclass of it may narrow it (RefreshUnavailableError).
+        (cls,) = [c for c in with_code if not any(c is not o and issubclass(c, o) for o in with_code)]
+        assert all(issubclass(c, cls) and c.retryable is retryable for c in with_code), code
         assert cls.retryable is retryable, code
-    assert sorted(c.code for c in classes) == sorted(code for code, _ in codes), "a class without a core code"
+    assert sorted({c.code for c in classes}) == sorted(code for code, _ in codes), "a class without a core code"
 
 
 def test_seal_and_unseal_errors(peer: Peer, gate: sessiongate.SessionGate) -> None:
@@ -275,7 +287,8 @@ def test_remote_jwks_fetch_smoke(peer: Peer, gate: sessiongate.SessionGate) -> N
         assert ticks > 50, f"the main thread ran only {ticks} times during a 0.5 s fetch: the GIL was held"
         status = remote.jwks_status()
         assert status is not None
-        assert list(status) == ["url", "fetched_at", "kids", "stale", "fetches", "failures", "last_error"]
+        assert list(status) == ["url", "fetched_at", "kids", "stale", "fetches", "failures", "last_error", "skipped_keys"]
+        assert status["skipped_keys"] == 0
         assert status["url"] == server.jwks_url and status["fetches"] == 1 and server.fetches == 1
         assert peer.kid in status["kids"] and abs(status["fetched_at"] - time.time()) < 30
 
@@ -350,3 +363,23 @@ def test_numbers_are_the_cores_to_judge(peer: Peer, gate: sessiongate.SessionGat
     with pytest.raises(TypeError):
         gate.authenticate("x", now="1700000000")  # type: ignore[arg-type]
     assert gate.authenticate("x", now=True).authenticated is False  # a bool is an int in Python
+
+
+def test_jwks_status_counts_the_keys_it_skipped(peer: Peer, gate: sessiongate.SessionGate) -> None:
+    """Issue 14: unusable keys (``use`` not ``sig``, ``key_ops`` without verify) are skipped and
+    counted in ``skipped_keys``; the usable one still verifies."""
+    (good,) = peer.jwks["keys"]
+    jwks = {"keys": [good, {**good, "kid": "enc_key", "use": "enc"},
+                     {**good, "kid": "wrap_key", "key_ops": ["wrapKey"]}]}
+    cookie, _, _ = sealed(peer, gate)
+    with JwksServer(jwks, peer.client_id, lifetime=60) as server:
+        remote = sessiongate.SessionGate(client_id=peer.client_id, cookie_password=peer.cookie_password,
+                                         jwks_url=server.jwks_url)
+        assert remote.authenticate(cookie).authenticated is True
+        status = remote.jwks_status()
+        assert status is not None
+        assert (status["kids"], status["skipped_keys"]) == ([peer.kid], 2)
+    # A static set is checked at construction: a document whose every key is unusable is refused.
+    with pytest.raises(sessiongate.ConfigurationError):
+        sessiongate.SessionGate(client_id=peer.client_id, cookie_password=peer.cookie_password,
+                                jwks={"keys": jwks["keys"][1:]})

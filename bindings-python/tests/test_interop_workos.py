@@ -1,11 +1,13 @@
-"""Interop with the real workos 10.8.0 (PyPI): cookies go both ways, the JWKS is served on 127.0.0.1."""
+"""Interop with the real workos 10.8.0 (PyPI): cookies go both ways, the JWKS is served on 127.0.0.1;
+refreshed cookies go both ways too, against the WorkOS API double (tests/double)."""
 
 from __future__ import annotations
 
+import time
 from typing import Any, Dict
 
 import pytest
-from support import JwksServer, Peer
+from support import JwksServer, Peer, WorkosDouble
 from workos import WorkOSClient
 from workos import session as workos_session
 
@@ -145,3 +147,70 @@ def test_iron_cookie_round_trip(peer: Peer) -> None:
     other = sessiongate.SessionGate(client_id=peer.client_id, cookie_password="x" * 40, jwks=peer.jwks)
     refused = other.authenticate(cookie)
     assert refused.authenticated is False and refused.detail == "mac_mismatch"
+
+
+# --- refresh against the WorkOS API double, both ways ------------------------------------------
+
+REFRESH_KEY = "cmVmcmVzaC1zdWl0ZS1jb29raWUtc2VjcmV0LTMyYiE="  # a Fernet key (and an iron password)
+
+
+@pytest.fixture
+def double() -> Any:
+    with WorkosDouble() as d:
+        # Frozen 10 s in the past: workos-python checks exp against the real clock, and a token
+        # whose iat is a fraction of a second ahead of ours would be iat_in_future (leeway 0).
+        d.set_clock(int(time.time()) - 10)
+        yield d
+
+
+def double_session(double: WorkosDouble, user_id: str) -> Dict[str, Any]:
+    user = {"object": "user", "id": user_id, "email": "ada@example.com", "first_name": "Ada", "last_name": None}
+    issued: Dict[str, Any] = double.create_session(user, organization_id="org_01INTEROP", amr=["pwd", "mfa"])
+    return issued
+
+
+def double_client(double: WorkosDouble) -> WorkOSClient:
+    return WorkOSClient(api_key=double.api_key, client_id=double.client_id, base_url=double.url)
+
+
+def test_a_cookie_sessiongate_refreshed_opens_in_workos(double: WorkosDouble) -> None:
+    gate = sessiongate.SessionGate(client_id=double.client_id, cookie_password=REFRESH_KEY, api_key=double.api_key,
+                                   api_base_url=double.url)
+    issued = double_session(double, "user_01OURREFRESH")
+    old = gate.seal_session(access_token=issued["access_token"], refresh_token=issued["refresh_token"],
+                            user=issued["user"], format="fernet")
+    ours = gate.refresh(old)
+    assert isinstance(ours, sessiongate.RefreshWithSessionCookieSuccessResponse), ours
+    assert ours.access_token != issued["access_token"] and ours.amr == ["pwd", "mfa"]
+    theirs = workos_authenticate(double_client(double), ours.sealed_session, REFRESH_KEY)
+    assert theirs.authenticated is True, theirs
+    assert double.calls("jwks") >= 2  # workos fetched the double's key set itself
+    for field in WORKOS_FIELDS:
+        assert getattr(ours, field) == getattr(theirs, field), field
+    unsealed = workos_session.unseal_data(ours.sealed_session, REFRESH_KEY)
+    assert unsealed["access_token"] == ours.access_token and unsealed["refresh_token"] != issued["refresh_token"]
+    assert unsealed["user"] == issued["user"]
+
+
+def test_a_cookie_workos_refreshed_opens_in_sessiongate(double: WorkosDouble) -> None:
+    issued = double_session(double, "user_01THEIRREFRESH")
+    old = workos_session.seal_session_from_auth_response(
+        access_token=issued["access_token"], refresh_token=issued["refresh_token"], user=issued["user"],
+        impersonator=None, cookie_password=REFRESH_KEY,
+    )
+    session = double_client(double).user_management.load_sealed_session(session_data=old, cookie_password=REFRESH_KEY)
+    theirs = session.refresh()
+    assert isinstance(theirs, workos_session.RefreshWithSessionCookieSuccessResponse), theirs
+    assert double.calls() == 1
+    gate = sessiongate.SessionGate(client_id=double.client_id, cookie_password=REFRESH_KEY, jwks_url=double.jwks_url)
+    ours = gate.authenticate(theirs.sealed_session)
+    assert isinstance(ours, sessiongate.AuthenticateWithSessionCookieSuccessResponse), ours
+    for field in WORKOS_FIELDS:
+        assert getattr(ours, field) == getattr(theirs, field), field
+    assert ours.amr == ["pwd", "mfa"]  # what workos cannot tell you
+    assert ours.format == "fernet" and ours.session_id == theirs.session_id
+    # And sessiongate refreshes the cookie workos wrote (the rotated refresh token inside it).
+    again = sessiongate.SessionGate(client_id=double.client_id, cookie_password=REFRESH_KEY, api_key=double.api_key,
+                                    api_base_url=double.url).refresh(theirs.sealed_session)
+    assert isinstance(again, sessiongate.RefreshWithSessionCookieSuccessResponse), again
+    assert double.calls() == 2 and again.session_id == theirs.session_id

@@ -17,7 +17,7 @@ from sessiongate import Challenge, StepUpPolicy, StepUpRequiredError
 
 STEPUP = load_json(VECTORS / "stepup.json")
 ROWS: List[Dict[str, Any]] = STEPUP["cases"]
-POLICY_KEYS = {"amr_any_of", "amr_all_of", "max_age", "acr_values"}
+POLICY_KEYS = {"amr_any_of", "amr_all_of", "max_age", "acr_values", "leeway"}
 MFA_HEADER = ('Bearer error="insufficient_user_authentication", '
               'error_description="Multi-factor authentication is required"')
 MFA_BODY = {"error": "insufficient_user_authentication", "error_description": "Multi-factor authentication is required"}
@@ -33,11 +33,13 @@ def policy_from(row_policy: Dict[str, Any]) -> StepUpPolicy:
         amr_all_of=row_policy.get("amr_all_of", ()),
         max_age=row_policy.get("max_age"),
         acr_values=row_policy.get("acr_values", ()),
+        leeway=row_policy.get("leeway"),
     )
 
 
 def test_stepup_table_is_complete() -> None:
-    assert len(ROWS) == 24
+    assert len(ROWS) == 30
+    assert sum("leeway" in row["policy"] for row in ROWS) == 2
     assert len({row["id"] for row in ROWS}) == len(ROWS)
     print(f"{len(ROWS)} step-up rows")
 
@@ -72,7 +74,11 @@ def test_stepup_row(row: Dict[str, Any]) -> None:
 def test_policy_defaults_and_validation() -> None:
     policy = StepUpPolicy()
     assert (policy.amr_any_of, policy.amr_all_of, policy.max_age, policy.acr_values) == (("mfa",), (), None, ())
-    assert repr(policy) == "StepUpPolicy(amr_any_of=('mfa',), amr_all_of=(), max_age=None, acr_values=())"
+    assert policy.leeway == 0
+    assert repr(policy) == "StepUpPolicy(amr_any_of=('mfa',), amr_all_of=(), max_age=None, acr_values=(), leeway=0.0)"
+    assert StepUpPolicy(leeway=30).leeway == 30
+    with pytest.raises(ValueError, match="leeway"):
+        StepUpPolicy(leeway=3601)
     assert StepUpPolicy(amr_any_of=(), amr_all_of=["pwd", "hwk"]).amr_all_of == ("pwd", "hwk")
     # The core's one default: naming either amr list replaces ("mfa",); both may be set.
     only_all = StepUpPolicy(amr_all_of=["hwk"])
@@ -89,6 +95,15 @@ def test_policy_defaults_and_validation() -> None:
         StepUpPolicy().check_claims({"amr": float("nan")})
     with pytest.raises(ValueError, match="now"):
         StepUpPolicy().check_claims({}, now=-1)
+
+
+def test_policy_leeway_lets_auth_time_run_ahead() -> None:
+    """An auth_time ahead of the clock is refused (authentication_in_future) unless within leeway."""
+    claims = {"amr": ["mfa"], "auth_time": 1_000_010}
+    strict = StepUpPolicy(max_age=600).check_claims(claims, now=1_000_000)
+    assert not strict.allowed and strict.reason == "authentication_in_future"
+    assert StepUpPolicy(max_age=600, leeway=10).check_claims(claims, now=1_000_000).allowed
+    assert StepUpPolicy(max_age=600, leeway=9).check_claims(claims, now=1_000_000).reason == "authentication_in_future"
 
 
 def test_check_claims_uses_the_clock_when_now_is_omitted() -> None:

@@ -13,7 +13,7 @@ import sessiongate
 CASES_FILE = VECTORS / "cases.json"
 CONFIG_KEYS = {
     "client_id", "cookie_passwords", "jwks", "issuers", "audiences", "leeway", "require_exp",
-    "max_cookie_bytes", "algorithms",
+    "max_cookie_bytes", "algorithms", "formats", "allow_weak_secrets",
 }
 
 
@@ -44,8 +44,9 @@ def make_gate(config: Dict[str, Any]) -> sessiongate.SessionGate:
     unknown = set(config) - CONFIG_KEYS
     assert not unknown, f"config keys this runner does not know: {unknown}"
     kwargs: Dict[str, Any] = {}
-    if "algorithms" in config:
-        kwargs["algorithms"] = config["algorithms"]
+    for optional in ("algorithms", "formats", "allow_weak_secrets"):
+        if optional in config:
+            kwargs[optional] = config[optional]
     return sessiongate.SessionGate(
         client_id=config["client_id"],
         cookie_password=config["cookie_passwords"],

@@ -1,6 +1,8 @@
 //! `SessionGateError`: one case per core [`ErrorCode`], mapped from the core's `Error` variants
 //! and `StepUpDenial`, with the core's codes, retryability and (secret-free) messages.
 
+use std::time::Duration;
+
 use sessiongate::{DenialReason, ErrorCode, StepUpDenial};
 
 pub(crate) type Result<T> = std::result::Result<T, SessionGateError>;
@@ -24,12 +26,21 @@ pub enum SessionGateError {
     /// `unseal_error`: `unsealData` could not open it; `detail` says why (`mac_mismatch`…).
     #[error("{message}")]
     Unseal { message: String, detail: String },
+    /// `key_derivation_busy`: too many new dotnet cookie salts to derive keys for right now.
+    /// Retryable (answer 503; never a log-out).
+    #[error("{message}")]
+    KeyDerivationBusy { message: String },
     /// `step_up_required` (`require`): answer `status` with `wwwAuthenticate` and/or `bodyJson`.
     #[error("{message}")]
     StepUpRequired { message: String, reason: DenialReason, status: u16, www_authenticate: String, body_json: String },
     /// `internal_error`: a bug in sessiongate (a caught panic…). Please report it.
     #[error("{message}")]
     Internal { message: String },
+    /// `api_unavailable`: the WorkOS API could not answer a refresh (timeout, connection error,
+    /// 5xx, 429, a broken answer) after the bounded retries. Retryable: keep the cookie, answer
+    /// 503 (with `Retry-After: retryAfter` when the API said how long to wait).
+    #[error("{message}")]
+    ApiUnavailable { message: String, retry_after: Option<Duration> },
 }
 
 impl SessionGateError {
@@ -41,7 +52,9 @@ impl SessionGateError {
             SessionGateError::Seal { .. } => ErrorCode::Seal,
             SessionGateError::Unseal { .. } => ErrorCode::Unseal,
             SessionGateError::StepUpRequired { .. } => StepUpDenial::CODE,
+            SessionGateError::KeyDerivationBusy { .. } => ErrorCode::KeyDerivationBusy,
             SessionGateError::Internal { .. } => ErrorCode::Internal,
+            SessionGateError::ApiUnavailable { .. } => ErrorCode::ApiUnavailable,
         }
     }
 }
@@ -74,7 +87,9 @@ impl From<sessiongate::Error> for SessionGateError {
             E::JwksNotCached => SessionGateError::JwksNotCached { message },
             E::Seal(_) => SessionGateError::Seal { message },
             E::Unseal(detail) => SessionGateError::Unseal { message, detail: detail.code().to_owned() },
+            E::KeyDerivationBusy => SessionGateError::KeyDerivationBusy { message },
             E::Internal(_) => SessionGateError::Internal { message },
+            E::ApiUnavailable { retry_after, .. } => SessionGateError::ApiUnavailable { message, retry_after },
             // `Error` is non-exhaustive: a variant not mapped yet is a bug of this binding.
             _ => SessionGateError::Internal { message: format!("internal error: unmapped {}: {message}", error.code()) },
         }
@@ -121,14 +136,17 @@ mod tests {
     fn core_errors_keep_code_message_and_detail_and_panics_are_internal() {
         let x = || "x".to_owned();
         let unseal = Error::Unseal(FailureDetail::MacMismatch);
-        for core in [Error::Configuration(x()), Error::JwksUnavailable(x()), Error::JwksNotCached, Error::Seal(x()), unseal] {
+        let api = Error::ApiUnavailable { message: x(), retry_after: Some(std::time::Duration::from_secs(7)) };
+        let cores = [Error::Configuration(x()), Error::JwksUnavailable(x()), Error::JwksNotCached, Error::Seal(x()), unseal];
+        for core in cores.into_iter().chain([Error::KeyDerivationBusy, Error::Internal(x()), api]) {
             let ours = SessionGateError::from(core.clone());
             assert_eq!((ours.code(), ours.message()), (core.code().as_str().to_owned(), core.to_string()));
             assert_eq!(ours.is_retryable(), core.is_retryable());
             assert_eq!(
-                matches!(ours, SessionGateError::Unseal { detail, .. } if detail == "mac_mismatch"),
+                matches!(ours, SessionGateError::Unseal { ref detail, .. } if detail == "mac_mismatch"),
                 core.detail().is_some()
             );
+            assert_eq!(matches!(ours, SessionGateError::ApiUnavailable { retry_after, .. } if retry_after == core.retry_after()), core.retry_after().is_some());
         }
         assert_eq!(guard(|| -> Result<()> { panic!("boom") }).map_err(|e| e.code()), Err("internal_error".to_owned()));
     }

@@ -56,21 +56,72 @@ pub struct GateOptions {
     /// Verified tokens remembered, a whole number (default 4096; 0 disables the cache).
     #[uniffi(default = None)]
     pub verified_token_cache: Option<f64>,
+    /// The verified-token cache's budget in bytes of tokens, a whole number (default 16 MiB).
+    #[uniffi(default = None)]
+    pub verified_token_cache_bytes: Option<f64>,
+    /// The WorkOS API key: needed to refresh (a secret: never printed).
+    #[uniffi(default = None)]
+    pub api_key: Option<String>,
+    /// The WorkOS API base (default `https://api.workos.com`); with no key source given, the
+    /// JWKS is read from there too.
+    #[uniffi(default = None)]
+    pub api_base_url: Option<String>,
+    /// Refresh this long before the token expires, in seconds (0 disables; default 60, or 30
+    /// for tokens lasting 5 minutes or less).
+    #[uniffi(default = None)]
+    pub refresh_buffer_seconds: Option<f64>,
+    /// How long a refresh's result is handed to requests still carrying the old cookie, in
+    /// seconds (default 60).
+    #[uniffi(default = None)]
+    pub refresh_grace_seconds: Option<f64>,
+    /// The whole refresh's time limit, retries included, in seconds (default 10).
+    #[uniffi(default = None)]
+    pub refresh_timeout_seconds: Option<f64>,
+    /// Seal format names read (`iron`, `fernet`, `ruby`, `ruby-legacy`, `go`, `php`,
+    /// `php-halite`, `dotnet`, `react-router`; default: every one but `dotnet`).
+    #[uniffi(default = None)]
+    pub formats: Option<Vec<String>>,
+    /// Allow secrets under 32 bytes for go, php-halite, dotnet and ruby (default false).
+    #[uniffi(default = None)]
+    pub allow_weak_secrets: Option<bool>,
 }
 
-/// A cookie's SDK format: `.iron` (@workos-inc/node, authkit-nextjs), `.fernet` (workos-python).
+/// A cookie's SDK format: `.iron` (@workos-inc/node, authkit-nextjs), `.fernet` (workos-python),
+/// `.ruby`, `.rubyLegacy` (workos-ruby), `.go` (workos-go), `.php`, `.phpHalite` (workos-php),
+/// `.dotnet` (workos-dotnet; opt-in), `.reactRouter` (authkit-react-router, authkit-remix).
 #[uniffi::remote(Enum)]
+#[non_exhaustive]
 pub enum SealFormat {
     Iron,
     Fernet,
+    Ruby,
+    RubyLegacy,
+    Go,
+    Php,
+    PhpHalite,
+    Dotnet,
+    ReactRouter,
 }
 
-/// Why a cookie was refused (`description`: the peers' string, `invalid_jwt`…).
+/// Why a cookie was refused or a refresh failed (`description`: the peers' string,
+/// `invalid_jwt`, `invalid_grant`…; the refresh ones are @workos-inc/node 12's).
 #[uniffi::remote(Enum)]
 pub enum FailureReason {
     NoSessionCookieProvided,
     InvalidSessionCookie,
     InvalidJwt,
+    InvalidGrant,
+    MfaEnrollment,
+    SsoRequired,
+    OrganizationNotFound,
+    OrganizationMembershipNotFound,
+    MfaChallenge,
+    EmailVerificationRequired,
+    OrganizationSelectionRequired,
+    OrganizationAuthenticationMethodsRequired,
+    AuthenticationMethodNotAllowed,
+    RadarChallenge,
+    RefreshRejected,
 }
 
 // The core's strings for types uniffi can only mirror (`#[uniffi::remote]`): Swift's
@@ -256,6 +307,8 @@ pub struct JwksStatus {
     pub fetches: u64,
     pub failures: u64,
     pub last_error: Option<String>,
+    /// Keys of the current document not used (unusable, or past the 64th usable key).
+    pub skipped_keys: u64,
 }
 
 /// Opens WorkOS session cookies (iron and Fernet) and verifies their access token. Thread-safe.

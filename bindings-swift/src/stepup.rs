@@ -15,6 +15,7 @@ pub enum DenialReason {
     AuthenticationTooOld,
     AcrInsufficient,
     ClaimsMissing,
+    AuthenticationInFuture,
 }
 
 #[uniffi::export] // `DenialReason.description`, like `seal_format_name`.
@@ -36,6 +37,9 @@ pub struct StepUpPolicyOptions {
     pub max_age_seconds: Option<f64>,
     #[uniffi(default = None)]
     pub acr_values: Option<Vec<String>>,
+    /// How far in the future `auth_time` may be, in seconds (default 0).
+    #[uniffi(default = None)]
+    pub leeway_seconds: Option<f64>,
 }
 
 /// `policy.checkClaims(claimsJson:now:)` (StepUpPolicy+MFA.swift): the policy, as for a bearer

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use crate::error::Error;
 use crate::jwks::{Algorithm, JwksOptions};
+use crate::fleet::{self, DEFAULT_COORDINATOR_TIMEOUT, MAX_COORDINATOR_TIMEOUT};
 use crate::seal::SealFormat;
 use crate::token::{DEFAULT_VERIFIED_TOKEN_CACHE, DEFAULT_VERIFIED_TOKEN_CACHE_BYTES};
 use crate::util::{http, redact, time};
@@ -139,6 +140,12 @@ pub struct Config {
     pub refresh_grace: Duration,
     /// The whole time a refresh may take, retries included (default 10 s).
     pub refresh_timeout: Duration,
+    /// A Redis (or Valkey) URL, `redis://` or `rediss://`, to share refreshes across
+    /// processes (`None`: in this process only). Never shown by `Debug` beyond its redacted
+    /// form. Every process must have the same first cookie password.
+    pub refresh_coordinator: Option<String>,
+    /// The bound on each Redis command (default 50 ms, at most 5 s).
+    pub refresh_coordinator_timeout: Duration,
     /// The seal formats read (default [`SealFormat::DEFAULT`]: every one but `dotnet`).
     pub formats: Vec<SealFormat>,
     /// Let secrets shorter than 32 bytes be derived into keys for the formats whose SDKs take
@@ -167,6 +174,8 @@ impl Config {
             refresh_buffer: None,
             refresh_grace: DEFAULT_REFRESH_GRACE,
             refresh_timeout: DEFAULT_REFRESH_TIMEOUT,
+            refresh_coordinator: None,
+            refresh_coordinator_timeout: DEFAULT_COORDINATOR_TIMEOUT,
             formats: SealFormat::DEFAULT.to_vec(),
             allow_weak_secrets: false,
         }
@@ -210,6 +219,15 @@ impl Config {
         if self.refresh_grace > MAX_REFRESH_WINDOW {
             return Err(Error::Configuration(format!("refresh_grace_seconds must be at most {max} seconds")));
         }
+        if let Some(url) = &self.refresh_coordinator {
+            fleet::check_url(url)?;
+        }
+        if self.refresh_coordinator_timeout.is_zero() || self.refresh_coordinator_timeout > MAX_COORDINATOR_TIMEOUT {
+            return Err(Error::Configuration(format!(
+                "refresh_coordinator_timeout_seconds must be more than 0 and at most {} seconds",
+                MAX_COORDINATOR_TIMEOUT.as_secs()
+            )));
+        }
         if self.refresh_timeout.is_zero() || self.refresh_timeout > MAX_REFRESH_TIMEOUT {
             return Err(Error::Configuration(format!(
                 "refresh_timeout_seconds must be more than 0 and at most {} seconds",
@@ -240,6 +258,8 @@ impl fmt::Debug for Config {
             .field("refresh_buffer", &self.refresh_buffer)
             .field("refresh_grace", &self.refresh_grace)
             .field("refresh_timeout", &self.refresh_timeout)
+            .field("refresh_coordinator", &self.refresh_coordinator.as_deref().map(redact::url))
+            .field("refresh_coordinator_timeout", &self.refresh_coordinator_timeout)
             .field("formats", &self.formats)
             .field("allow_weak_secrets", &self.allow_weak_secrets)
             .finish()

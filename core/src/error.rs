@@ -447,7 +447,8 @@ mod tests {
             assert!(seen.insert(code.as_str()), "duplicate code {code}");
             assert_eq!(ErrorCode::from_code(code.as_str()), Some(*code));
         }
-        assert_eq!(ErrorCode::ALL.iter().filter(|c| c.is_retryable()).count(), 3);
+        let retryable: Vec<&str> = ErrorCode::ALL.iter().filter(|c| c.is_retryable()).map(|c| c.as_str()).collect();
+        assert_eq!(retryable, ["jwks_unavailable", "jwks_not_cached", "key_derivation_busy", "api_unavailable"]);
         let outage = Error::ApiUnavailable { message: "HTTP 503".into(), retry_after: Some(std::time::Duration::from_secs(3)) };
         assert_eq!((outage.code().as_str(), outage.is_retryable()), ("api_unavailable", true));
         assert_eq!(outage.retry_after(), Some(std::time::Duration::from_secs(3)));

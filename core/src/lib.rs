@@ -37,6 +37,7 @@
 pub mod error;
 
 mod config;
+mod fleet;
 mod jwks;
 mod refresh;
 mod seal;
@@ -51,6 +52,7 @@ pub use config::{
     MAX_COOKIE_BYTES_LIMIT, MAX_LEEWAY, MAX_REFRESH_TIMEOUT, MAX_REFRESH_WINDOW, MAX_VERIFIED_TOKEN_CACHE,
     MAX_VERIFIED_TOKEN_CACHE_BYTES, WORKOS_API_BASE,
 };
+pub use fleet::{CoordinatorStatus, DEFAULT_COORDINATOR_TIMEOUT, MAX_COORDINATOR_TIMEOUT};
 pub use refresh::{Refresh, SessionRenewal};
 pub use error::{Error, ErrorCode, Failure, FailureDetail, FailureReason, catch_panic};
 pub use jwks::{Algorithm, JwksClock, JwksOptions, JwksStatus};
@@ -89,5 +91,6 @@ pub mod internals {
     };
     pub use crate::token::{TokenRules, verify, verify_bytes};
     pub use crate::util::flight::{Role, SingleFlight};
-    pub use crate::workos::{RETRY_AFTER_CAP, RefreshStore};
+    pub use crate::fleet::key_names as fleet_key_names;
+    pub use crate::workos::{RETRY_AFTER_CAP, RefreshStore, refresh_key};
 }

@@ -16,6 +16,7 @@ use crate::jwks::{JwksStatus, KeySet};
 use crate::seal::{self, FormatSet, SealFormat, SecretOptions, Secrets, UnsealError, Unsealed};
 use crate::token::{self, Claims, TokenRules, TokenVerification, VerifiedCache, VerifiedToken};
 use crate::util::redact;
+use crate::fleet::{CoordinatorStatus, RedisStore};
 use crate::workos::{self, InProcessStore, REMEMBERED_REFRESHES, RefreshSupport, WorkosApi};
 
 /// An authenticated session: the sealed fields, and the verified access token's claims with
@@ -448,6 +449,8 @@ impl SessionGate {
         config.check()?;
         let options = SecretOptions { formats: FormatSet::of(&config.formats), allow_weak_secrets: config.allow_weak_secrets };
         let secrets = Secrets::with_options(&config.cookie_passwords, options);
+        // The fleet coordinator derives its keys from the first password (after the checks).
+        let first_password = zeroize::Zeroizing::new(config.cookie_passwords.first().cloned().unwrap_or_default());
         // The gate keeps its own zeroized copies; wipe the configuration's (I13).
         config.cookie_passwords.iter_mut().for_each(Zeroize::zeroize);
         let secrets = secrets?;
@@ -482,8 +485,14 @@ impl SessionGate {
             api_base: workos::api_base(&config.api_base_url).to_owned(),
             buffer: config.refresh_buffer,
             grace: config.refresh_grace,
-            store: Arc::new(InProcessStore::new(REMEMBERED_REFRESHES)),
+            store: match &config.refresh_coordinator {
+                Some(url) => {
+                    Arc::new(RedisStore::new(url, config.refresh_coordinator_timeout, config.refresh_timeout, &first_password)?)
+                }
+                None => Arc::new(InProcessStore::new(REMEMBERED_REFRESHES)),
+            },
         };
+        config.refresh_coordinator.iter_mut().for_each(Zeroize::zeroize);
         config.api_key.iter_mut().for_each(Zeroize::zeroize);
         Ok(SessionGate {
             client_id: std::mem::take(&mut config.client_id),
@@ -628,6 +637,12 @@ impl SessionGate {
         self.secrets.formats()
     }
 
+    /// Where this gate's refreshes are coordinated (in process, or Redis) and how that is
+    /// going: whether Redis is in use, fallbacks to in-process refreshes, the last error.
+    pub fn refresh_coordinator_status(&self) -> CoordinatorStatus {
+        self.refresh.store.status()
+    }
+
     /// Seals any JSON value with the first cookie password. A value nested deeper than the
     /// gate's own reader accepts is refused (I2: one depth rule, the reader's).
     pub fn seal_data(&self, data: &Value, format: SealFormat) -> Result<String, Error> {
@@ -748,14 +763,18 @@ fn readable(data: &Value) -> Result<(), Error> {
 
 pub(crate) fn session_from(sealed: SealedFields, verified: VerifiedToken) -> Result<Session, FailureDetail> {
     // F5, fail closed: the sealed user must be the token's subject, so a cookie cannot borrow
-    // another's token. What the SDKs seal always has `user.id`; the claim rules already
-    // refused a token without a string `sub`.
-    let user_id = sealed.user.as_ref().and_then(|u| u.get("id")).and_then(Value::as_str);
-    let Some(user_id) = user_id else {
-        return Err(FailureDetail::UserMissing);
-    };
-    if verified.subject() != Some(user_id) {
-        return Err(FailureDetail::UserMismatch);
+    // another's token; the claim rules already refused a token without a string `sub`. Every
+    // SDK seals `user.id` except workos-dotnet, which seals only the two tokens: a dotnet
+    // cookie without a user is bound by its verified `sub` alone.
+    let no_user = sealed.user.as_ref().is_none_or(Value::is_null);
+    if !(no_user && sealed.format == SealFormat::Dotnet) {
+        let user_id = sealed.user.as_ref().and_then(|u| u.get("id")).and_then(Value::as_str);
+        let Some(user_id) = user_id else {
+            return Err(FailureDetail::UserMissing);
+        };
+        if verified.subject() != Some(user_id) {
+            return Err(FailureDetail::UserMismatch);
+        }
     }
     Ok(Session {
         format: sealed.format,
@@ -875,9 +894,11 @@ mod tests {
         assert_eq!(open(json!({"accessToken": token, "user": {"id": "user_1"}})), None);
         assert_eq!(open(json!({"accessToken": token, "user": {"id": "user_2"}})), Some("user_mismatch"));
         assert_eq!(open(json!({"accessToken": token, "user": {"id": "USER_1"}})), Some("user_mismatch"));
-        for user in [Value::Null, json!({}), json!({"id": null}), json!({"id": 1}), json!({"id": ["user_1"]}), json!("user_1")] {
+        for user in [Value::Null, json!({}), json!({"id": null}), json!({"id": 1}), json!({"id": ["user_1"]})] {
             assert_eq!(open(json!({"accessToken": token, "user": user})), Some("user_missing"), "{user}");
         }
+        // A user that is not an object is a payload no SDK writes (the payload reader's rule).
+        assert_eq!(open(json!({"accessToken": token, "user": "user_1"})), Some("payload_shape"));
         assert_eq!(open(json!({"accessToken": token})), Some("user_missing"));
         let no_sub = sign(&json!({"sid": "session_1", "exp": NOW + 3600}));
         assert_eq!(open(json!({"accessToken": no_sub, "user": {"id": "user_1"}})), Some("sub_missing"));

@@ -299,6 +299,11 @@ pub trait RefreshStore: Send + Sync + fmt::Debug {
         refresh: &mut dyn FnMut() -> RefreshOutcome,
         remember_until: &dyn Fn(&Refreshed) -> Option<SystemTime>,
     ) -> (RefreshOutcome, Role);
+
+    /// Where refreshes are coordinated, and how that is going.
+    fn status(&self) -> crate::fleet::CoordinatorStatus {
+        crate::fleet::CoordinatorStatus::in_process()
+    }
 }
 
 /// The default store: single-flight within the process, and a bounded memory of successful

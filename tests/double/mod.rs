@@ -564,6 +564,11 @@ impl Shared {
         let incoming = Incoming { method: request.method().as_str().to_uppercase(), path, query, authorization, body };
         let reply = self.route(&incoming);
         let mut response = tiny_http::Response::from_data(reply.body).with_status_code(reply.status);
+        // tiny_http keeps a thread per open connection from a small pool: closing each one
+        // keeps many clients' idle keep-alive connections from starving new ones.
+        if let Ok(close) = tiny_http::Header::from_bytes(&b"Connection"[..], &b"close"[..]) {
+            response.add_header(close);
+        }
         for (name, value) in reply.headers {
             if let Ok(header) = tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()) {
                 response.add_header(header);

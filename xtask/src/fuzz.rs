@@ -8,7 +8,26 @@ use serde_json::Value;
 
 use crate::util::{self, Result, cargo};
 
-const TARGETS: [&str; 6] = ["iron_unseal", "fernet_unseal", "detect_unseal", "jwt_verify", "jwks_parse", "authenticate"];
+const TARGETS: [&str; 13] = [
+    "iron_unseal",
+    "fernet_unseal",
+    "detect_unseal",
+    "jwt_verify",
+    "jwks_parse",
+    "authenticate",
+    "ruby_unseal",
+    "ruby_legacy_unseal",
+    "go_unseal",
+    "php_unseal",
+    "php_halite_unseal",
+    "dotnet_unseal",
+    "react_router_unseal",
+];
+
+/// The targets that read one seal format: each is seeded with every case's cookie (a cookie of
+/// another format is a good near miss).
+const FORMAT_TARGETS: [&str; 7] =
+    ["ruby_unseal", "ruby_legacy_unseal", "go_unseal", "php_unseal", "php_halite_unseal", "dotnet_unseal", "react_router_unseal"];
 
 pub fn run(seconds: u64) -> Result<()> {
     ensure_cargo_fuzz()?;
@@ -54,7 +73,7 @@ fn seed() -> Result<()> {
     for (i, case) in cases["cases"].as_array().ok_or("cases.json: no cases")?.iter().enumerate() {
         let cookie = case["cookie"].as_str().unwrap_or_default();
         let format = if cookie.starts_with("Fe26.") { "iron_unseal" } else { "fernet_unseal" };
-        for target in [format, "detect_unseal", "authenticate"] {
+        for target in [format, "detect_unseal", "authenticate"].into_iter().chain(FORMAT_TARGETS) {
             fs::write(seeds.join(format!("{target}/case-{i}")), cookie)?;
         }
         if let Some(token) = case["expected"]["session"]["access_token"].as_str() {

@@ -130,8 +130,9 @@ fn test_rust() -> Result<()> {
     codegen(true)?;
     util::step("Rust: clippy -D warnings");
     util::run(cargo().args(["clippy", "--workspace", "--all-targets", "--quiet", "--", "-D", "warnings"]))?;
+    let redis = util::redis_server()?;
     util::step("Rust: cargo test");
-    util::run(cargo().args(["test", "--workspace", "--", "--show-output"]))
+    util::run(cargo().env("SESSIONGATE_REDIS_SERVER", redis).args(["test", "--workspace", "--", "--show-output"]))
 }
 
 fn demo() -> Result<()> {

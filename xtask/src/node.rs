@@ -141,13 +141,15 @@ pub fn build() -> Result<()> {
 }
 
 /// Debug addon, the package's JavaScript checked (`node --check`, `tsc` against index.d.ts),
-/// then every `test/*.test.{js,mjs}` file under `node --test`.
+/// then every `test/*.test.{js,mjs}` file under `node --test`, with the WorkOS API double's
+/// binary in `SESSIONGATE_WORKOS_DOUBLE` (the refresh tests spawn it).
 /// `false` when the binding is not in this checkout (nothing ran).
 pub fn test() -> Result<bool> {
     if !present() {
         return Ok(false);
     }
     napi_build(false)?;
+    let double = util::workos_double()?;
     util::step("node: node --check lib/*.js index.mjs; tsc (checkJs) against index.d.ts");
     let mut sources: Vec<String> = fs::read_dir(dir().join("lib"))?
         .filter_map(|entry| entry.ok().map(|e| format!("lib/{}", e.file_name().to_string_lossy())))
@@ -170,7 +172,7 @@ pub fn test() -> Result<bool> {
         return Err("node tests: no test files in bindings-node/test".into());
     }
     let mut cmd = Command::new("node");
-    cmd.current_dir(dir()).arg("--test").args(&files);
+    cmd.current_dir(dir()).env("SESSIONGATE_WORKOS_DOUBLE", &double).arg("--test").args(&files);
     util::run(&mut cmd)?;
     Ok(true)
 }

@@ -124,9 +124,15 @@ pub fn test() -> Result<bool> {
     if !installed(false)? {
         return Ok(false);
     }
+    // The refresh and interop tests spawn the WorkOS API double (tests/double).
+    let double = util::workos_double()?;
     // The suite includes the stub check (mypy.stubtest) and a mypy run over the example.
     util::step("python: pytest");
-    util::run(python().args(["-m", "pytest", "-p", "no:cacheprovider", "-q", "-rA", "tests"]))?;
+    util::run(
+        python()
+            .env("SESSIONGATE_WORKOS_DOUBLE", &double)
+            .args(["-m", "pytest", "-p", "no:cacheprovider", "-q", "-rA", "tests"]),
+    )?;
     Ok(true)
 }
 

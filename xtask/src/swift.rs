@@ -9,6 +9,7 @@
 //!   /var/cache/sessiongate/trixie-swift). Each run copies the package (and the vectors) to the
 //!   same path inside, so paths (and the library's rpath) are the same inside and out.
 
+use std::ffi::OsStr;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -39,7 +40,7 @@ pub fn build() -> Result<()> {
     let swift = toolchain()?;
     build_library()?;
     util::step("swift: swift build");
-    swift.run("build", &[], &[])
+    swift.run("build", &[], &[], &[])
 }
 
 /// `false` when the binding is not in this checkout (nothing ran).
@@ -50,9 +51,12 @@ pub fn test() -> Result<bool> {
     let swift = toolchain()?;
     build_library()?;
     check_generated()?;
+    // The refresh tests spawn the WorkOS API double (copied into the chroot at the same path).
+    let double = util::workos_double()?;
     util::step("swift: swift build && swift test (XCTest)");
-    swift.run("build", &[], &[])?;
-    swift.run("test", &["--disable-swift-testing"], &[])?;
+    swift.run("build", &[], &[], &[])?;
+    let env = [("SESSIONGATE_WORKOS_DOUBLE", double.as_os_str())];
+    swift.run("test", &["--disable-swift-testing"], &[&double], &env)?;
     Ok(true)
 }
 
@@ -65,7 +69,7 @@ pub fn demo(fixture: &Path) -> Result<()> {
     util::step("swift: authenticate the demo sessions");
     let fixture = std::path::absolute(fixture)?;
     let arg = fixture.to_str().ok_or("the fixture path is not UTF-8")?;
-    swift.run("run", &["--quiet", "SessionGateDemo", arg], &[&fixture])
+    swift.run("run", &["--quiet", "SessionGateDemo", arg], &[&fixture], &[])
 }
 
 pub fn codegen(check: bool) -> Result<()> {
@@ -171,13 +175,19 @@ const PACKAGE_INPUTS: [&str; 5] =
 
 impl Swift {
     /// Runs `swift <subcommand> --package-path bindings-swift <args>`, failing loudly. `files`
-    /// are extra absolute paths the run reads (copied into the chroot).
-    fn run(&self, subcommand: &str, args: &[&str], files: &[&Path]) -> Result<()> {
+    /// are extra absolute paths the run reads (copied into the chroot); `env` are variables set
+    /// for it (the chroot's environment is otherwise clean).
+    fn run(&self, subcommand: &str, args: &[&str], files: &[&Path], env: &[(&str, &OsStr)]) -> Result<()> {
         let package = package_dir();
         match self {
-            Swift::Host => {
-                util::run(Command::new("swift").arg(subcommand).arg("--package-path").arg(&package).args(args))
-            }
+            Swift::Host => util::run(
+                Command::new("swift")
+                    .arg(subcommand)
+                    .arg("--package-path")
+                    .arg(&package)
+                    .args(args)
+                    .envs(env.iter().map(|&(k, v)| (k, v))),
+            ),
             Swift::Chroot(dir) => {
                 let root = util::root();
                 let inputs = PACKAGE_INPUTS.iter().map(|p| root.join(p)).chain(files.iter().map(|p| p.to_path_buf()));
@@ -189,6 +199,11 @@ impl Swift {
                         .arg(dir)
                         .args(["env", "-i", "HOME=/root", "LANG=C.UTF-8"])
                         .arg(format!("PATH={CHROOT_PATH}"))
+                        .args(env.iter().map(|(k, v)| {
+                            let mut pair = std::ffi::OsString::from(format!("{k}="));
+                            pair.push(v);
+                            pair
+                        }))
                         .args(["swift", subcommand, "--package-path"])
                         .arg(&package)
                         .args(args),

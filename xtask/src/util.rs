@@ -46,3 +46,38 @@ pub fn output(cmd: &mut Command) -> Result<String> {
     }
     Ok(String::from_utf8(out.stdout)?)
 }
+
+/// Builds the WorkOS API double (`tests/double`) and returns its binary's path, for the binding
+/// suites that spawn it (they read it from `SESSIONGATE_WORKOS_DOUBLE`).
+pub fn workos_double() -> Result<PathBuf> {
+    run(cargo().args(["build", "--quiet", "-p", "sessiongate-vectors", "--bin", "workos-double"]))?;
+    let path = root().join("target/debug").join(format!("workos-double{}", std::env::consts::EXE_SUFFIX));
+    if path.is_file() { Ok(path) } else { Err(format!("{} was not built", path.display()).into()) }
+}
+
+/// Makes sure `redis-server` is installed (Debian's package, for the fleet-coordinator suites)
+/// and returns its path; the suites start and stop their own servers on free ports.
+pub fn redis_server() -> Result<PathBuf> {
+    let find = || {
+        std::env::var_os("PATH")
+            .and_then(|paths| std::env::split_paths(&paths).map(|dir| dir.join("redis-server")).find(|p| p.is_file()))
+    };
+    if let Some(path) = find() {
+        return Ok(path);
+    }
+    step("installing redis-server (Debian package)");
+    let root = output(Command::new("id").arg("-u")).map(|uid| uid.trim() == "0").unwrap_or(false);
+    let apt = |args: &[&str]| {
+        let mut cmd = if root { Command::new("apt-get") } else { Command::new("sudo") };
+        if !root {
+            cmd.arg("apt-get");
+        }
+        cmd.env("DEBIAN_FRONTEND", "noninteractive").args(args);
+        run(&mut cmd)
+    };
+    if apt(&["install", "-y", "--no-install-recommends", "redis-server"]).is_err() {
+        apt(&["update"])?;
+        apt(&["install", "-y", "--no-install-recommends", "redis-server"])?;
+    }
+    find().ok_or_else(|| "redis-server is still not on PATH after installing it".into())
+}

@@ -1,13 +1,18 @@
 """sessiongate: open WorkOS sealed session cookies, verify the access token, and get ``amr``.
 
-Reads the cookies the WorkOS SDKs write (Fernet from workos-python, iron ``Fe26.2`` from
-@workos-inc/node and authkit-nextjs), verifies the access token against the issuer's keys, and
+Reads the cookies every WorkOS SDK writes (Fernet from workos-python, iron ``Fe26.2`` from
+@workos-inc/node and authkit-nextjs, and the ruby, go, php, dotnet and react-router formats:
+``gate.formats()``), verifies the access token against the issuer's keys, and
 returns workos-python's session fields plus ``amr``, ``acr``, ``auth_time`` and every verified
 claim. Create one :class:`SessionGate` per app and share it across threads.
 
 Step-up: ``gate.require(auth, StepUpPolicy(max_age=600))`` raises :class:`StepUpRequiredError`
 (403 + JSON body for cookies, 401 + ``WWW-Authenticate`` for bearer tokens, RFC 9470) unless the
 session used MFA recently enough; ``gate.verify_access_token`` checks bearer tokens.
+
+Refresh (with ``api_key``): ``gate.authenticate_or_refresh(cookie)`` serves, refreshes or
+clears in one call; ``gate.refresh(cookie)`` and ``gate.get_logout_url(cookie)`` as the SDKs.
+An outage of the WorkOS API raises the retryable :class:`RefreshUnavailableError`.
 """
 
 from __future__ import annotations
@@ -16,10 +21,13 @@ from typing import Any, Dict, Optional, Sequence, Union
 
 from sessiongate._reason import AuthenticateWithSessionCookieFailureReason
 from sessiongate._errors import (
+    ApiUnavailableError,
     ConfigurationError,
     InternalError,
     JwksNotCachedError,
     JwksUnavailableError,
+    KeyDerivationBusyError,
+    RefreshUnavailableError,
     SealError,
     SessionGateError,
     StepUpRequiredError,
@@ -29,8 +37,11 @@ from sessiongate._sessiongate import (
     AuthenticateWithSessionCookieErrorResponse,
     AuthenticateWithSessionCookieSuccessResponse,
     Challenge,
+    RefreshWithSessionCookieErrorResponse,
+    RefreshWithSessionCookieSuccessResponse,
     SealedSession,
     SessionGate,
+    SessionRenewal,
     StepUpDecision,
     StepUpPolicy,
     VerifiedToken,
@@ -41,6 +52,7 @@ from sessiongate._sessiongate import (
 )
 
 __all__ = [
+    "ApiUnavailableError",
     "AuthenticateWithSessionCookieErrorResponse",
     "AuthenticateWithSessionCookieFailureReason",
     "AuthenticateWithSessionCookieResponse",
@@ -50,10 +62,16 @@ __all__ = [
     "InternalError",
     "JwksNotCachedError",
     "JwksUnavailableError",
+    "KeyDerivationBusyError",
+    "RefreshUnavailableError",
+    "RefreshWithSessionCookieErrorResponse",
+    "RefreshWithSessionCookieResponse",
+    "RefreshWithSessionCookieSuccessResponse",
     "SealError",
     "SealedSession",
     "SessionGate",
     "SessionGateError",
+    "SessionRenewal",
     "StepUpDecision",
     "StepUpPolicy",
     "StepUpRequiredError",
@@ -71,6 +89,11 @@ AuthenticateWithSessionCookieResponse = Union[
 ]
 """What ``authenticate`` returns: check ``.authenticated``."""
 
+RefreshWithSessionCookieResponse = Union[
+    RefreshWithSessionCookieSuccessResponse, RefreshWithSessionCookieErrorResponse
+]
+"""What ``refresh`` returns: check ``.authenticated``; set ``.sealed_session`` when it is not None."""
+
 
 def load_sealed_session(
     *,
@@ -82,11 +105,17 @@ def load_sealed_session(
     issuer: Union[str, Sequence[str], None] = None,
     audience: Union[str, Sequence[str], None] = None,
     leeway: float = 0,
+    api_key: Optional[str] = None,
+    api_base_url: Optional[str] = None,
+    formats: Optional[Sequence[str]] = None,
+    allow_weak_secrets: Optional[bool] = None,
 ) -> SealedSession:
     """One-shot helper shaped like workos-python's ``load_sealed_session``.
 
-    It builds a :class:`SessionGate` for this call only; an app should build one gate at startup
-    and call ``gate.authenticate(cookie)`` (no key parsing per request).
+    It builds a :class:`SessionGate` for this call only, whose remote key set comes from the
+    process-wide key cache (one fetch per key source and process, not one per call). With an
+    ``api_key``, the returned session's ``.refresh()`` works too. An app should still build one
+    gate at startup and call ``gate.authenticate(cookie)``.
     """
     gate = SessionGate(
         client_id=client_id,
@@ -96,5 +125,10 @@ def load_sealed_session(
         issuer=issuer,
         audience=audience,
         leeway=leeway,
+        api_key=api_key,
+        api_base_url=api_base_url,
+        formats=formats,
+        allow_weak_secrets=allow_weak_secrets,
+        shared_key_cache=True,
     )
     return gate.load_sealed_session(session_data)

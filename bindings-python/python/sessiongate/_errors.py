@@ -90,6 +90,40 @@ class StepUpRequiredError(SessionGateError):
         return self.challenge.to_dict()
 
 
+class KeyDerivationBusyError(SessionGateError):
+    """Too many new dotnet cookie salts need a key derivation right now (a flood): retry later
+    (answer 503). Never a log-out."""
+
+    __module__ = "sessiongate"
+    code = "key_derivation_busy"
+    retryable = True
+
+
+class ApiUnavailableError(SessionGateError):
+    """The WorkOS API could not answer (timeout, connection error, 5xx, 429, a broken answer),
+    after the core's bounded retries. Retryable: keep the cookie and answer 503 (with
+    ``Retry-After: <retry_after>`` when known); nobody is logged out by an outage.
+
+    ``retry_after`` is the API's ``Retry-After`` in seconds, or None when it sent none.
+    """
+
+    __module__ = "sessiongate"
+    code = "api_unavailable"
+    retryable = True
+    retry_after: Optional[float]
+
+    def __init__(self, message: str, retry_after: Optional[float] = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class RefreshUnavailableError(ApiUnavailableError):
+    """A refresh (``refresh``, ``authenticate_or_refresh``, ``SealedSession.refresh``) could not
+    reach the WorkOS API: what sessiongate raises for ``api_unavailable``."""
+
+    __module__ = "sessiongate"
+
+
 class InternalError(SessionGateError):
     """A bug in sessiongate (for example a caught panic). Please report it."""
 

@@ -2,6 +2,8 @@
 
 from typing import Any, ClassVar, Dict, List, Optional, Sequence, Tuple, Union, final
 
+from typing_extensions import disjoint_base
+
 from sessiongate._reason import AuthenticateWithSessionCookieFailureReason
 
 __all__ = [
@@ -10,6 +12,9 @@ __all__ = [
     "SealedSession",
     "AuthenticateWithSessionCookieSuccessResponse",
     "AuthenticateWithSessionCookieErrorResponse",
+    "RefreshWithSessionCookieSuccessResponse",
+    "RefreshWithSessionCookieErrorResponse",
+    "SessionRenewal",
     "VerifiedToken",
     "StepUpPolicy",
     "StepUpDecision",
@@ -24,7 +29,7 @@ __version__: str
 _Json = Any
 _Strings = Union[str, Sequence[str]]
 
-@final
+@disjoint_base
 class AuthenticateWithSessionCookieSuccessResponse:
     @property
     def authenticated(self) -> bool: ...
@@ -63,18 +68,40 @@ class AuthenticateWithSessionCookieSuccessResponse:
     def to_dict(self) -> Dict[str, Any]: ...
     def __bool__(self) -> bool: ...
 
-@final
+@disjoint_base
 class AuthenticateWithSessionCookieErrorResponse:
     @property
     def authenticated(self) -> bool: ...
     @property
-    def reason(self) -> AuthenticateWithSessionCookieFailureReason: ...
+    def reason(self) -> Union[AuthenticateWithSessionCookieFailureReason, str]: ...
     @property
     def detail(self) -> str: ...
     def to_dict(self) -> Dict[str, Any]: ...
     def __bool__(self) -> bool: ...
 
 _Response = Union[AuthenticateWithSessionCookieSuccessResponse, AuthenticateWithSessionCookieErrorResponse]
+
+@final
+class RefreshWithSessionCookieSuccessResponse(AuthenticateWithSessionCookieSuccessResponse):
+    @property
+    def sealed_session(self) -> str: ...
+
+@final
+class RefreshWithSessionCookieErrorResponse(AuthenticateWithSessionCookieErrorResponse):
+    @property
+    def sealed_session(self) -> Optional[str]: ...
+
+_RefreshResponse = Union[RefreshWithSessionCookieSuccessResponse, RefreshWithSessionCookieErrorResponse]
+
+@final
+class SessionRenewal:
+    @property
+    def auth(self) -> _Response: ...
+    @property
+    def sealed_session(self) -> Optional[str]: ...
+    @property
+    def clear_cookie(self) -> bool: ...
+    def __bool__(self) -> bool: ...
 
 @final
 class VerifiedToken:
@@ -138,6 +165,7 @@ class StepUpPolicy:
         amr_all_of: Optional[Sequence[str]] = None,
         max_age: Optional[float] = None,
         acr_values: Sequence[str] = ...,
+        leeway: Optional[float] = None,
     ) -> StepUpPolicy: ...
     @property
     def amr_any_of(self) -> Tuple[str, ...]: ...
@@ -147,11 +175,15 @@ class StepUpPolicy:
     def max_age(self) -> Optional[int]: ...
     @property
     def acr_values(self) -> Tuple[str, ...]: ...
+    @property
+    def leeway(self) -> float: ...
     def check_claims(self, claims: Dict[str, Any], now: Optional[float] = None) -> StepUpDecision: ...
 
 @final
 class SealedSession:
     def authenticate(self, now: Optional[float] = None) -> _Response: ...
+    def refresh(self, *, organization_id: Optional[str] = None, now: Optional[float] = None) -> _RefreshResponse: ...
+    def get_logout_url(self, return_to: Optional[str] = None, now: Optional[float] = None) -> str: ...
 
 @final
 class SessionGate:
@@ -170,11 +202,29 @@ class SessionGate:
         algorithms: Optional[_Strings] = None,
         verified_token_cache: Optional[int] = None,
         discovery_issuer: Optional[str] = None,
+        verified_token_cache_bytes: Optional[int] = None,
+        api_key: Optional[str] = None,
+        api_base_url: Optional[str] = None,
+        refresh_buffer_seconds: Optional[float] = None,
+        refresh_grace_seconds: Optional[float] = None,
+        refresh_timeout_seconds: Optional[float] = None,
+        formats: Optional[_Strings] = None,
+        allow_weak_secrets: Optional[bool] = None,
+        shared_key_cache: bool = False,
     ) -> SessionGate: ...
     @property
     def client_id(self) -> str: ...
     def authenticate(self, session_data: Optional[str], now: Optional[float] = None) -> _Response: ...
+    def refresh(
+        self, session_data: Optional[str], organization_id: Optional[str] = None, now: Optional[float] = None
+    ) -> _RefreshResponse: ...
+    def authenticate_or_refresh(self, session_data: Optional[str], now: Optional[float] = None) -> SessionRenewal: ...
+    def get_logout_url(
+        self, session_data: Optional[str], return_to: Optional[str] = None, now: Optional[float] = None
+    ) -> str: ...
     def load_sealed_session(self, session_data: Optional[str]) -> SealedSession: ...
+    def formats(self) -> List[str]: ...
+    def reseal(self, session_data: str, format: str, now: Optional[float] = None) -> str: ...
     def seal_session(
         self,
         *,

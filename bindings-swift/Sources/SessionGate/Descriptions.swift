@@ -2,17 +2,20 @@
 // core's own types (`#[uniffi::remote]`), so their strings come from Rust, not from here.
 
 extension SealFormat: CustomStringConvertible {
-    /// `"iron"` or `"fernet"`.
+    /// The core's name: `"iron"`, `"fernet"`, `"ruby"`, `"ruby-legacy"`, `"go"`, `"php"`,
+    /// `"php-halite"`, `"dotnet"` or `"react-router"` (what `SessionGateConfig.formats` lists).
     public var description: String { sealFormatName(format: self) }
 }
 
 extension FailureReason: CustomStringConvertible {
-    /// The peers' string: `no_session_cookie_provided`, `invalid_session_cookie`, `invalid_jwt`.
+    /// The peers' string: `no_session_cookie_provided`, `invalid_session_cookie`, `invalid_jwt`,
+    /// and for a refresh @workos-inc/node 12's (`invalid_grant`, `mfa_enrollment`…).
     public var description: String { failureReasonName(reason: self) }
 }
 
 extension DenialReason: CustomStringConvertible {
-    /// `mfa_required`, `authentication_too_old`, `acr_insufficient` or `claims_missing`.
+    /// `mfa_required`, `authentication_too_old`, `acr_insufficient`, `claims_missing` or
+    /// `authentication_in_future`.
     public var description: String { denialReasonCode(reason: self) }
 }
 

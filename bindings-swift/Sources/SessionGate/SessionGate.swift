@@ -639,6 +639,34 @@ fileprivate struct FfiConverterTimestamp: FfiConverterRustBuffer {
     }
 }
 
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterDuration: FfiConverterRustBuffer {
+    typealias SwiftType = TimeInterval
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TimeInterval {
+        let seconds: UInt64 = try readInt(&buf)
+        let nanoseconds: UInt32 = try readInt(&buf)
+        return Double(seconds) + (Double(nanoseconds) / 1.0e9)
+    }
+
+    public static func write(_ value: TimeInterval, into buf: inout [UInt8]) {
+        if value.rounded(.down) > Double(Int64.max) {
+            fatalError("Duration overflow, exceeds max bounds supported by Uniffi")
+        }
+
+        if value < 0 {
+            fatalError("Invalid duration, must be non-negative")
+        }
+
+        let seconds = UInt64(value)
+        let nanoseconds = UInt32((value - Double(seconds)) * 1.0e9)
+        writeInt(&buf, seconds)
+        writeInt(&buf, nanoseconds)
+    }
+}
+
 
 
 
@@ -1443,10 +1471,17 @@ public struct JwksStatus: Equatable, Hashable {
     public var fetches: UInt64
     public var failures: UInt64
     public var lastError: String?
+    /**
+     * Keys of the current document not used (unusable, or past the 64th usable key).
+     */
+    public var skippedKeys: UInt64
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(url: String?, fetchedAt: Date?, kids: [String], stale: Bool, fetches: UInt64, failures: UInt64, lastError: String?) {
+    public init(url: String?, fetchedAt: Date?, kids: [String], stale: Bool, fetches: UInt64, failures: UInt64, lastError: String?, 
+        /**
+         * Keys of the current document not used (unusable, or past the 64th usable key).
+         */skippedKeys: UInt64) {
         self.url = url
         self.fetchedAt = fetchedAt
         self.kids = kids
@@ -1454,6 +1489,7 @@ public struct JwksStatus: Equatable, Hashable {
         self.fetches = fetches
         self.failures = failures
         self.lastError = lastError
+        self.skippedKeys = skippedKeys
     }
 
     
@@ -1478,7 +1514,8 @@ public struct FfiConverterTypeJwksStatus: FfiConverterRustBuffer {
                 stale: FfiConverterBool.read(from: &buf), 
                 fetches: FfiConverterUInt64.read(from: &buf), 
                 failures: FfiConverterUInt64.read(from: &buf), 
-                lastError: FfiConverterOptionString.read(from: &buf)
+                lastError: FfiConverterOptionString.read(from: &buf), 
+                skippedKeys: FfiConverterUInt64.read(from: &buf)
         )
     }
 
@@ -1490,6 +1527,7 @@ public struct FfiConverterTypeJwksStatus: FfiConverterRustBuffer {
         FfiConverterUInt64.write(value.fetches, into: &buf)
         FfiConverterUInt64.write(value.failures, into: &buf)
         FfiConverterOptionString.write(value.lastError, into: &buf)
+        FfiConverterUInt64.write(value.skippedKeys, into: &buf)
     }
 }
 
@@ -1639,6 +1677,42 @@ public struct SessionGateConfig: Equatable, Hashable {
      * Verified tokens remembered, a whole number (default 4096; 0 disables the cache).
      */
     public var verifiedTokenCache: Double?
+    /**
+     * The verified-token cache's budget in bytes of tokens, a whole number (default 16 MiB).
+     */
+    public var verifiedTokenCacheBytes: Double?
+    /**
+     * The WorkOS API key: needed to refresh (a secret: never printed).
+     */
+    public var apiKey: String?
+    /**
+     * The WorkOS API base (default `https://api.workos.com`); with no key source given, the
+     * JWKS is read from there too.
+     */
+    public var apiBaseUrl: String?
+    /**
+     * Refresh this long before the token expires, in seconds (0 disables; default 60, or 30
+     * for tokens lasting 5 minutes or less).
+     */
+    public var refreshBufferSeconds: Double?
+    /**
+     * How long a refresh's result is handed to requests still carrying the old cookie, in
+     * seconds (default 60).
+     */
+    public var refreshGraceSeconds: Double?
+    /**
+     * The whole refresh's time limit, retries included, in seconds (default 10).
+     */
+    public var refreshTimeoutSeconds: Double?
+    /**
+     * Seal format names read (`iron`, `fernet`, `ruby`, `ruby-legacy`, `go`, `php`,
+     * `php-halite`, `dotnet`, `react-router`; default: every one but `dotnet`).
+     */
+    public var formats: [String]?
+    /**
+     * Allow secrets under 32 bytes for go, php-halite, dotnet and ruby (default false).
+     */
+    public var allowWeakSecrets: Bool?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -1669,7 +1743,35 @@ public struct SessionGateConfig: Equatable, Hashable {
          */algorithms: [String]? = nil, 
         /**
          * Verified tokens remembered, a whole number (default 4096; 0 disables the cache).
-         */verifiedTokenCache: Double? = nil) {
+         */verifiedTokenCache: Double? = nil, 
+        /**
+         * The verified-token cache's budget in bytes of tokens, a whole number (default 16 MiB).
+         */verifiedTokenCacheBytes: Double? = nil, 
+        /**
+         * The WorkOS API key: needed to refresh (a secret: never printed).
+         */apiKey: String? = nil, 
+        /**
+         * The WorkOS API base (default `https://api.workos.com`); with no key source given, the
+         * JWKS is read from there too.
+         */apiBaseUrl: String? = nil, 
+        /**
+         * Refresh this long before the token expires, in seconds (0 disables; default 60, or 30
+         * for tokens lasting 5 minutes or less).
+         */refreshBufferSeconds: Double? = nil, 
+        /**
+         * How long a refresh's result is handed to requests still carrying the old cookie, in
+         * seconds (default 60).
+         */refreshGraceSeconds: Double? = nil, 
+        /**
+         * The whole refresh's time limit, retries included, in seconds (default 10).
+         */refreshTimeoutSeconds: Double? = nil, 
+        /**
+         * Seal format names read (`iron`, `fernet`, `ruby`, `ruby-legacy`, `go`, `php`,
+         * `php-halite`, `dotnet`, `react-router`; default: every one but `dotnet`).
+         */formats: [String]? = nil, 
+        /**
+         * Allow secrets under 32 bytes for go, php-halite, dotnet and ruby (default false).
+         */allowWeakSecrets: Bool? = nil) {
         self.clientId = clientId
         self.cookiePasswords = cookiePasswords
         self.jwks = jwks
@@ -1682,6 +1784,14 @@ public struct SessionGateConfig: Equatable, Hashable {
         self.maxCookieBytes = maxCookieBytes
         self.algorithms = algorithms
         self.verifiedTokenCache = verifiedTokenCache
+        self.verifiedTokenCacheBytes = verifiedTokenCacheBytes
+        self.apiKey = apiKey
+        self.apiBaseUrl = apiBaseUrl
+        self.refreshBufferSeconds = refreshBufferSeconds
+        self.refreshGraceSeconds = refreshGraceSeconds
+        self.refreshTimeoutSeconds = refreshTimeoutSeconds
+        self.formats = formats
+        self.allowWeakSecrets = allowWeakSecrets
     }
 
     
@@ -1711,7 +1821,15 @@ public struct FfiConverterTypeSessionGateConfig: FfiConverterRustBuffer {
                 requireExp: FfiConverterOptionBool.read(from: &buf), 
                 maxCookieBytes: FfiConverterOptionDouble.read(from: &buf), 
                 algorithms: FfiConverterOptionSequenceString.read(from: &buf), 
-                verifiedTokenCache: FfiConverterOptionDouble.read(from: &buf)
+                verifiedTokenCache: FfiConverterOptionDouble.read(from: &buf), 
+                verifiedTokenCacheBytes: FfiConverterOptionDouble.read(from: &buf), 
+                apiKey: FfiConverterOptionString.read(from: &buf), 
+                apiBaseUrl: FfiConverterOptionString.read(from: &buf), 
+                refreshBufferSeconds: FfiConverterOptionDouble.read(from: &buf), 
+                refreshGraceSeconds: FfiConverterOptionDouble.read(from: &buf), 
+                refreshTimeoutSeconds: FfiConverterOptionDouble.read(from: &buf), 
+                formats: FfiConverterOptionSequenceString.read(from: &buf), 
+                allowWeakSecrets: FfiConverterOptionBool.read(from: &buf)
         )
     }
 
@@ -1728,6 +1846,14 @@ public struct FfiConverterTypeSessionGateConfig: FfiConverterRustBuffer {
         FfiConverterOptionDouble.write(value.maxCookieBytes, into: &buf)
         FfiConverterOptionSequenceString.write(value.algorithms, into: &buf)
         FfiConverterOptionDouble.write(value.verifiedTokenCache, into: &buf)
+        FfiConverterOptionDouble.write(value.verifiedTokenCacheBytes, into: &buf)
+        FfiConverterOptionString.write(value.apiKey, into: &buf)
+        FfiConverterOptionString.write(value.apiBaseUrl, into: &buf)
+        FfiConverterOptionDouble.write(value.refreshBufferSeconds, into: &buf)
+        FfiConverterOptionDouble.write(value.refreshGraceSeconds, into: &buf)
+        FfiConverterOptionDouble.write(value.refreshTimeoutSeconds, into: &buf)
+        FfiConverterOptionSequenceString.write(value.formats, into: &buf)
+        FfiConverterOptionBool.write(value.allowWeakSecrets, into: &buf)
     }
 }
 
@@ -1757,14 +1883,22 @@ public struct StepUpPolicy: Equatable, Hashable {
     public var amrAllOf: [String]?
     public var maxAgeSeconds: Double?
     public var acrValues: [String]?
+    /**
+     * How far in the future `auth_time` may be, in seconds (default 0).
+     */
+    public var leewaySeconds: Double?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(amrAnyOf: [String]? = nil, amrAllOf: [String]? = nil, maxAgeSeconds: Double? = nil, acrValues: [String]? = nil) {
+    public init(amrAnyOf: [String]? = nil, amrAllOf: [String]? = nil, maxAgeSeconds: Double? = nil, acrValues: [String]? = nil, 
+        /**
+         * How far in the future `auth_time` may be, in seconds (default 0).
+         */leewaySeconds: Double? = nil) {
         self.amrAnyOf = amrAnyOf
         self.amrAllOf = amrAllOf
         self.maxAgeSeconds = maxAgeSeconds
         self.acrValues = acrValues
+        self.leewaySeconds = leewaySeconds
     }
 
     
@@ -1786,7 +1920,8 @@ public struct FfiConverterTypeStepUpPolicy: FfiConverterRustBuffer {
                 amrAnyOf: FfiConverterOptionSequenceString.read(from: &buf), 
                 amrAllOf: FfiConverterOptionSequenceString.read(from: &buf), 
                 maxAgeSeconds: FfiConverterOptionDouble.read(from: &buf), 
-                acrValues: FfiConverterOptionSequenceString.read(from: &buf)
+                acrValues: FfiConverterOptionSequenceString.read(from: &buf), 
+                leewaySeconds: FfiConverterOptionDouble.read(from: &buf)
         )
     }
 
@@ -1795,6 +1930,7 @@ public struct FfiConverterTypeStepUpPolicy: FfiConverterRustBuffer {
         FfiConverterOptionSequenceString.write(value.amrAllOf, into: &buf)
         FfiConverterOptionDouble.write(value.maxAgeSeconds, into: &buf)
         FfiConverterOptionSequenceString.write(value.acrValues, into: &buf)
+        FfiConverterOptionDouble.write(value.leewaySeconds, into: &buf)
     }
 }
 
@@ -2144,6 +2280,7 @@ public enum DenialReason: Equatable, Hashable {
     case authenticationTooOld
     case acrInsufficient
     case claimsMissing
+    case authenticationInFuture
 
 
 
@@ -2173,6 +2310,8 @@ public struct FfiConverterTypeDenialReason: FfiConverterRustBuffer {
         
         case 4: return .claimsMissing
         
+        case 5: return .authenticationInFuture
+        
         default: throw UniffiInternalError.unexpectedEnumCase
         }
     }
@@ -2196,6 +2335,10 @@ public struct FfiConverterTypeDenialReason: FfiConverterRustBuffer {
         case .claimsMissing:
             writeInt(&buf, Int32(4))
         
+        
+        case .authenticationInFuture:
+            writeInt(&buf, Int32(5))
+        
         }
     }
 }
@@ -2218,7 +2361,8 @@ public func FfiConverterTypeDenialReason_lower(_ value: DenialReason) -> RustBuf
 
 
 /**
- * Why a cookie was refused (`description`: the peers' string, `invalid_jwt`…).
+ * Why a cookie was refused or a refresh failed (`description`: the peers' string,
+ * `invalid_jwt`, `invalid_grant`…; the refresh ones are @workos-inc/node 12's).
  */
 
 public enum FailureReason: Equatable, Hashable {
@@ -2226,6 +2370,18 @@ public enum FailureReason: Equatable, Hashable {
     case noSessionCookieProvided
     case invalidSessionCookie
     case invalidJwt
+    case invalidGrant
+    case mfaEnrollment
+    case ssoRequired
+    case organizationNotFound
+    case organizationMembershipNotFound
+    case mfaChallenge
+    case emailVerificationRequired
+    case organizationSelectionRequired
+    case organizationAuthenticationMethodsRequired
+    case authenticationMethodNotAllowed
+    case radarChallenge
+    case refreshRejected
 
 
 
@@ -2253,6 +2409,30 @@ public struct FfiConverterTypeFailureReason: FfiConverterRustBuffer {
         
         case 3: return .invalidJwt
         
+        case 4: return .invalidGrant
+        
+        case 5: return .mfaEnrollment
+        
+        case 6: return .ssoRequired
+        
+        case 7: return .organizationNotFound
+        
+        case 8: return .organizationMembershipNotFound
+        
+        case 9: return .mfaChallenge
+        
+        case 10: return .emailVerificationRequired
+        
+        case 11: return .organizationSelectionRequired
+        
+        case 12: return .organizationAuthenticationMethodsRequired
+        
+        case 13: return .authenticationMethodNotAllowed
+        
+        case 14: return .radarChallenge
+        
+        case 15: return .refreshRejected
+        
         default: throw UniffiInternalError.unexpectedEnumCase
         }
     }
@@ -2271,6 +2451,54 @@ public struct FfiConverterTypeFailureReason: FfiConverterRustBuffer {
         
         case .invalidJwt:
             writeInt(&buf, Int32(3))
+        
+        
+        case .invalidGrant:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .mfaEnrollment:
+            writeInt(&buf, Int32(5))
+        
+        
+        case .ssoRequired:
+            writeInt(&buf, Int32(6))
+        
+        
+        case .organizationNotFound:
+            writeInt(&buf, Int32(7))
+        
+        
+        case .organizationMembershipNotFound:
+            writeInt(&buf, Int32(8))
+        
+        
+        case .mfaChallenge:
+            writeInt(&buf, Int32(9))
+        
+        
+        case .emailVerificationRequired:
+            writeInt(&buf, Int32(10))
+        
+        
+        case .organizationSelectionRequired:
+            writeInt(&buf, Int32(11))
+        
+        
+        case .organizationAuthenticationMethodsRequired:
+            writeInt(&buf, Int32(12))
+        
+        
+        case .authenticationMethodNotAllowed:
+            writeInt(&buf, Int32(13))
+        
+        
+        case .radarChallenge:
+            writeInt(&buf, Int32(14))
+        
+        
+        case .refreshRejected:
+            writeInt(&buf, Int32(15))
         
         }
     }
@@ -2294,13 +2522,22 @@ public func FfiConverterTypeFailureReason_lower(_ value: FailureReason) -> RustB
 
 
 /**
- * A cookie's SDK format: `.iron` (@workos-inc/node, authkit-nextjs), `.fernet` (workos-python).
+ * A cookie's SDK format: `.iron` (@workos-inc/node, authkit-nextjs), `.fernet` (workos-python),
+ * `.ruby`, `.rubyLegacy` (workos-ruby), `.go` (workos-go), `.php`, `.phpHalite` (workos-php),
+ * `.dotnet` (workos-dotnet; opt-in), `.reactRouter` (authkit-react-router, authkit-remix).
  */
 
 public enum SealFormat: Equatable, Hashable {
     
     case iron
     case fernet
+    case ruby
+    case rubyLegacy
+    case go
+    case php
+    case phpHalite
+    case dotnet
+    case reactRouter
 
 
 
@@ -2326,6 +2563,20 @@ public struct FfiConverterTypeSealFormat: FfiConverterRustBuffer {
         
         case 2: return .fernet
         
+        case 3: return .ruby
+        
+        case 4: return .rubyLegacy
+        
+        case 5: return .go
+        
+        case 6: return .php
+        
+        case 7: return .phpHalite
+        
+        case 8: return .dotnet
+        
+        case 9: return .reactRouter
+        
         default: throw UniffiInternalError.unexpectedEnumCase
         }
     }
@@ -2340,6 +2591,34 @@ public struct FfiConverterTypeSealFormat: FfiConverterRustBuffer {
         
         case .fernet:
             writeInt(&buf, Int32(2))
+        
+        
+        case .ruby:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .rubyLegacy:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .go:
+            writeInt(&buf, Int32(5))
+        
+        
+        case .php:
+            writeInt(&buf, Int32(6))
+        
+        
+        case .phpHalite:
+            writeInt(&buf, Int32(7))
+        
+        
+        case .dotnet:
+            writeInt(&buf, Int32(8))
+        
+        
+        case .reactRouter:
+            writeInt(&buf, Int32(9))
         
         }
     }
@@ -2396,6 +2675,12 @@ enum SessionGateError: Swift.Error, Equatable, Hashable, Foundation.LocalizedErr
     case Unseal(message: String, detail: String
     )
     /**
+     * `key_derivation_busy`: too many new dotnet cookie salts to derive keys for right now.
+     * Retryable (answer 503; never a log-out).
+     */
+    case KeyDerivationBusy(message: String
+    )
+    /**
      * `step_up_required` (`require`): answer `status` with `wwwAuthenticate` and/or `bodyJson`.
      */
     case StepUpRequired(message: String, reason: DenialReason, status: UInt16, wwwAuthenticate: String, bodyJson: String
@@ -2404,6 +2689,13 @@ enum SessionGateError: Swift.Error, Equatable, Hashable, Foundation.LocalizedErr
      * `internal_error`: a bug in sessiongate (a caught panic…). Please report it.
      */
     case Internal(message: String
+    )
+    /**
+     * `api_unavailable`: the WorkOS API could not answer a refresh (timeout, connection error,
+     * 5xx, 429, a broken answer) after the bounded retries. Retryable: keep the cookie, answer
+     * 503 (with `Retry-After: retryAfter` when the API said how long to wait).
+     */
+    case ApiUnavailable(message: String, retryAfter: TimeInterval?
     )
 
     
@@ -2497,15 +2789,22 @@ public struct FfiConverterTypeSessionGateError: FfiConverterRustBuffer {
             message: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf)
             )
-        case 6: return .StepUpRequired(
+        case 6: return .KeyDerivationBusy(
+            message: try FfiConverterString.read(from: &buf)
+            )
+        case 7: return .StepUpRequired(
             message: try FfiConverterString.read(from: &buf), 
             reason: try FfiConverterTypeDenialReason.read(from: &buf), 
             status: try FfiConverterUInt16.read(from: &buf), 
             wwwAuthenticate: try FfiConverterString.read(from: &buf), 
             bodyJson: try FfiConverterString.read(from: &buf)
             )
-        case 7: return .Internal(
+        case 8: return .Internal(
             message: try FfiConverterString.read(from: &buf)
+            )
+        case 9: return .ApiUnavailable(
+            message: try FfiConverterString.read(from: &buf), 
+            retryAfter: try FfiConverterOptionDuration.read(from: &buf)
             )
 
          default: throw UniffiInternalError.unexpectedEnumCase
@@ -2545,8 +2844,13 @@ public struct FfiConverterTypeSessionGateError: FfiConverterRustBuffer {
             FfiConverterString.write(detail, into: &buf)
             
         
-        case let .StepUpRequired(message,reason,status,wwwAuthenticate,bodyJson):
+        case let .KeyDerivationBusy(message):
             writeInt(&buf, Int32(6))
+            FfiConverterString.write(message, into: &buf)
+            
+        
+        case let .StepUpRequired(message,reason,status,wwwAuthenticate,bodyJson):
+            writeInt(&buf, Int32(7))
             FfiConverterString.write(message, into: &buf)
             FfiConverterTypeDenialReason.write(reason, into: &buf)
             FfiConverterUInt16.write(status, into: &buf)
@@ -2555,8 +2859,14 @@ public struct FfiConverterTypeSessionGateError: FfiConverterRustBuffer {
             
         
         case let .Internal(message):
-            writeInt(&buf, Int32(7))
+            writeInt(&buf, Int32(8))
             FfiConverterString.write(message, into: &buf)
+            
+        
+        case let .ApiUnavailable(message,retryAfter):
+            writeInt(&buf, Int32(9))
+            FfiConverterString.write(message, into: &buf)
+            FfiConverterOptionDuration.write(retryAfter, into: &buf)
             
         }
     }
@@ -2894,6 +3204,30 @@ fileprivate struct FfiConverterOptionTimestamp: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTimestamp.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionDuration: FfiConverterRustBuffer {
+    typealias SwiftType = TimeInterval?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterDuration.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterDuration.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }

@@ -18,7 +18,9 @@ func parityNumber(_ value: Any) -> Double? {
 /// core, so a negative, fractional or NaN size reaches the core's one rule.
 func parityConfig(_ o: [String: Any]) throws -> SessionGateConfig {
     let known: Set<String> = ["client_id", "cookie_passwords", "jwks", "jwks_url", "discovery_issuer", "issuers",
-                              "audiences", "leeway", "max_cookie_bytes", "verified_token_cache", "algorithms"]
+                              "audiences", "leeway", "max_cookie_bytes", "verified_token_cache", "algorithms",
+                              "verified_token_cache_bytes", "api_key", "api_base_url", "refresh_buffer_seconds",
+                              "refresh_grace_seconds", "refresh_timeout_seconds", "formats", "allow_weak_secrets"]
     let unknown = Set(o.keys).subtracting(known)
     guard unknown.isEmpty else { throw VectorError("unknown options \(unknown.sorted())") }
     return SessionGateConfig(
@@ -32,7 +34,15 @@ func parityConfig(_ o: [String: Any]) throws -> SessionGateConfig {
         leewaySeconds: o["leeway"].flatMap(parityNumber),
         maxCookieBytes: o["max_cookie_bytes"].flatMap(parityNumber),
         algorithms: o["algorithms"] as? [String],
-        verifiedTokenCache: o["verified_token_cache"].flatMap(parityNumber))
+        verifiedTokenCache: o["verified_token_cache"].flatMap(parityNumber),
+        verifiedTokenCacheBytes: o["verified_token_cache_bytes"].flatMap(parityNumber),
+        apiKey: o["api_key"] as? String,
+        apiBaseUrl: o["api_base_url"] as? String,
+        refreshBufferSeconds: o["refresh_buffer_seconds"].flatMap(parityNumber),
+        refreshGraceSeconds: o["refresh_grace_seconds"].flatMap(parityNumber),
+        refreshTimeoutSeconds: o["refresh_timeout_seconds"].flatMap(parityNumber),
+        formats: o["formats"] as? [String],
+        allowWeakSecrets: bool(o["allow_weak_secrets"]))
 }
 
 final class ParityTests: XCTestCase {
@@ -42,7 +52,7 @@ final class ParityTests: XCTestCase {
             .Configuration(message: "m"), .JwksUnavailable(message: "m"), .JwksNotCached(message: "m"),
             .Seal(message: "m"), .Unseal(message: "m", detail: "mac_mismatch"),
             .StepUpRequired(message: "m", reason: .mfaRequired, status: 403, wwwAuthenticate: "", bodyJson: "{}"),
-            .Internal(message: "m"),
+            .KeyDerivationBusy(message: "m"), .Internal(message: "m"), .ApiUnavailable(message: "m", retryAfter: 3),
         ]
         let codes = errorCodes()
         XCTAssertEqual(Set(codes.map(\.code)).count, codes.count, "duplicate codes")
@@ -52,7 +62,7 @@ final class ParityTests: XCTestCase {
             XCTAssertEqual(matching.count, 1, "\(info.code): \(matching.count) cases")
             XCTAssertEqual(matching.first?.isRetryable(), info.retryable, info.code)
         }
-        XCTAssertEqual(Set(codes.filter(\.retryable).map(\.code)), ["jwks_unavailable", "jwks_not_cached"])
+        XCTAssertEqual(Set(codes.filter(\.retryable).map(\.code)), ["jwks_unavailable", "jwks_not_cached", "key_derivation_busy", "api_unavailable"])
     }
 
     func testOptionParityTable() throws {

@@ -74,12 +74,13 @@ final class StepUpTests: XCTestCase {
                   let now = double(row["now"]), let expected = row["expected"] as? [String: Any],
                   let allowed = bool(expected["allowed"])
             else { XCTFail("\(id): malformed row"); continue }
-            let known: Set<String> = ["amr_any_of", "amr_all_of", "max_age", "acr_values"]
+            let known: Set<String> = ["amr_any_of", "amr_all_of", "max_age", "acr_values", "leeway"]
             XCTAssertTrue(Set(p.keys).isSubset(of: known), "\(id): unknown policy keys \(p.keys.sorted())")
             let policy = StepUpPolicy(amrAnyOf: p["amr_any_of"] as? [String] ?? [],
                                       amrAllOf: p["amr_all_of"] as? [String] ?? [],
                                       maxAgeSeconds: double(p["max_age"]),
-                                      acrValues: p["acr_values"] as? [String] ?? [])
+                                      acrValues: p["acr_values"] as? [String] ?? [],
+                                      leewaySeconds: double(p["leeway"]))
             let decision = try policy.checkClaims(claimsJson: try jsonText(claims), now: now)
             switch decision {
             case .allowed:

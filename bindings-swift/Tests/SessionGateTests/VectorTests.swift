@@ -100,7 +100,7 @@ func sessionJSON(_ s: AuthenticateWithSessionCookieSuccessResponse) throws -> [S
 /// The gate configuration of a case.
 func gateConfig(_ config: [String: Any], jwks: [String: Any]) throws -> SessionGateConfig {
     let known: Set<String> = ["client_id", "cookie_passwords", "jwks", "issuers", "audiences", "leeway", "require_exp",
-                              "max_cookie_bytes", "algorithms"]
+                              "max_cookie_bytes", "algorithms", "formats", "allow_weak_secrets"]
     let unknown = Set(config.keys).subtracting(known)
     guard unknown.isEmpty else { throw VectorError("unknown config keys \(unknown.sorted())") }
     var jwksJSON: String?
@@ -124,7 +124,9 @@ func gateConfig(_ config: [String: Any], jwks: [String: Any]) throws -> SessionG
         leewaySeconds: double(config["leeway"]),
         requireExp: bool(config["require_exp"]),
         maxCookieBytes: double(config["max_cookie_bytes"]),
-        algorithms: config["algorithms"] as? [String])
+        algorithms: config["algorithms"] as? [String],
+        formats: config["formats"] as? [String],
+        allowWeakSecrets: bool(config["allow_weak_secrets"]))
 }
 
 /// The mismatches of one case (empty: it passed).

@@ -1,0 +1,57 @@
+"""tests/vectors/options.json: every option row through ``SessionGate(...)`` (the parity table
+every language runs), so Python refuses and accepts exactly what the core does."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List
+
+import pytest
+from support import VECTORS, load_json
+
+import sessiongate
+
+OPTIONS = load_json(VECTORS / "options.json")
+ROWS: List[Dict[str, Any]] = OPTIONS["cases"]
+# The table's snake_case names, as Python keyword arguments (every other name is the same).
+RENAMED = {"cookie_passwords": "cookie_password", "issuers": "issuer", "audiences": "audience"}
+KNOWN = {
+    "client_id", "cookie_password", "jwks", "jwks_url", "discovery_issuer", "issuer", "audience", "leeway",
+    "require_exp", "max_cookie_bytes", "algorithms", "verified_token_cache", "verified_token_cache_bytes",
+    "api_key", "api_base_url", "refresh_buffer_seconds", "refresh_grace_seconds", "refresh_timeout_seconds",
+    "formats", "allow_weak_secrets",
+}
+
+
+def value(v: Any) -> Any:
+    return {"NaN": float("nan"), "Infinity": float("inf")}.get(v, v) if isinstance(v, str) else v
+
+
+def test_the_table_covers_every_new_option() -> None:
+    named = {RENAMED.get(name, name) for row in ROWS for name in row["options"]}
+    assert {"formats", "allow_weak_secrets", "api_key", "api_base_url", "refresh_buffer_seconds",
+            "refresh_grace_seconds", "refresh_timeout_seconds", "verified_token_cache_bytes"} <= named
+    assert len(ROWS) >= 62
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[row["id"] for row in ROWS])
+def test_option_row(row: Dict[str, Any]) -> None:
+    kwargs: Dict[str, Any] = {}
+    for name, v in {**OPTIONS["base"], **row["options"]}.items():
+        name = RENAMED.get(name, name)
+        assert name in KNOWN, f"{row['id']}: an option this runner does not know: {name}"
+        if v is not None:  # JSON null removes a base option
+            kwargs[name] = value(v)
+    error: Any = None
+    try:
+        gate = sessiongate.SessionGate(**kwargs)
+        if "now" in row:
+            assert gate.authenticate("x", now=value(row["now"])).authenticated is False
+    except sessiongate.SessionGateError as e:
+        error = e
+    want = row["expected"]
+    if want["code"] is None:
+        assert error is None, f"{row['id']}: {error!r}"
+    else:
+        assert error is not None, f"{row['id']}: accepted"
+        assert error.code == want["code"], row["id"]
+        assert want["message_contains"] in str(error), f"{row['id']}: {error} lacks {want['message_contains']!r}"

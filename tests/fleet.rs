@@ -132,7 +132,6 @@ fn race(gates: &[SessionGate], cookie: &str) -> Vec<String> {
                 let barrier = &barrier;
                 scope.spawn(move || {
                     barrier.wait();
-                    let t = Instant::now();
                     let r = gate.refresh_at(cookie, None, at((T0 + 400) as f64));
                     new_cookie(r)
                 })
@@ -249,7 +248,6 @@ fn redis_down_never_fails_a_request_and_coordination_resumes() {
                 let cookie = &cookie;
                 scope.spawn(move || {
                     barrier.wait();
-                    let t = Instant::now();
                     let r = gate.refresh_at(cookie, None, at((T0 + 400) as f64));
                     new_cookie(r)
                 })

@@ -214,7 +214,7 @@ impl SessionGate {
                 Ok(answer) => answer,
                 Err(detail) => return Ok(Err(detail)),
             };
-            let sealed_session = Zeroizing::new(self.seal_api_session(&answer, format)?);
+            let sealed_session = Zeroizing::new(self.seal_api_session(&answer, format, now)?);
             let expires_at = unverified_claims(&answer.access_token)
                 .and_then(|claims| claims.get("exp").and_then(Value::as_f64))
                 .and_then(|exp| time::from_unix_seconds("exp", exp).ok());
@@ -233,7 +233,7 @@ impl SessionGate {
         let sealed_session = if refreshed.format == format {
             refreshed.sealed_session.to_string()
         } else {
-            self.seal_api_session(&refreshed.session, format)?
+            self.seal_api_session(&refreshed.session, format, now)?
         };
         let new = &refreshed.session;
         let verified = token::verify(&new.access_token, &self.rules, now, self.cache.as_ref(), |kid| self.keys.key_set_for(kid))?;
@@ -364,7 +364,7 @@ impl SessionGate {
         }
     }
 
-    fn seal_api_session(&self, answer: &crate::workos::ApiSession, format: SealFormat) -> Result<String, Error> {
+    fn seal_api_session(&self, answer: &crate::workos::ApiSession, format: SealFormat, now: SystemTime) -> Result<String, Error> {
         let mut data = SessionData {
             access_token: answer.access_token.clone(),
             refresh_token: answer.refresh_token.clone(),
@@ -373,7 +373,7 @@ impl SessionGate {
             authentication_method: answer.authentication_method.clone(),
             organization_id: answer.organization_id.clone(),
         };
-        let sealed = self.seal_session(&data, format);
+        let sealed = self.seal_session_at(&data, format, now);
         data.access_token.zeroize();
         data.refresh_token.zeroize();
         sealed

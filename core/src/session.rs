@@ -596,16 +596,18 @@ impl SessionGate {
     /// session this gate could not authenticate is refused: no user object with a string `id`
     /// (see the `user_missing` rule), or a payload nested deeper than the reader accepts.
     pub fn seal_session(&self, data: &SessionData, format: SealFormat) -> Result<String, Error> {
-        if !data.user.get("id").is_some_and(Value::is_string) {
-            return Err(Error::Seal("the session's user must be an object with a string id".into()));
-        }
-        self.seal_data(&data.to_payload(format), format)
+        self.seal_session_at(data, format, SystemTime::now())
     }
 
     /// [`SessionGate::seal_session`] at `now`: the time Fernet stamps into its token and
     /// php-halite's `expires_at` (30 days) counts from.
     pub fn seal_session_at(&self, data: &SessionData, format: SealFormat, now: SystemTime) -> Result<String, Error> {
-        seal::seal_at(&data.to_payload(format), &self.secrets, format, now)
+        if !data.user.get("id").is_some_and(Value::is_string) {
+            return Err(Error::Seal("the session's user must be an object with a string id".into()));
+        }
+        let payload = data.to_payload(format);
+        readable(&payload)?;
+        seal::seal_at(&payload, &self.secrets, format, now)
     }
 
     /// Moves a session from one SDK's cookie to another's: opens `cookie` (any enabled

@@ -12,7 +12,6 @@
 //! A test double, not a server: no TLS, everything in memory, state behind one mutex.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::io::Read;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, SystemTime};
@@ -24,6 +23,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::sign_rs256;
+
+mod http;
 
 /// The vectors' client id (the workos-python peer file's).
 pub const CLIENT_ID: &str = "client_01PEERTEST000000000000000";
@@ -291,8 +292,7 @@ struct Shared {
 /// A running double on 127.0.0.1. Stops when dropped.
 pub struct Double {
     shared: Arc<Shared>,
-    server: Arc<tiny_http::Server>,
-    accept: Option<thread::JoinHandle<()>>,
+    server: http::Server,
 }
 
 impl std::fmt::Debug for Double {
@@ -347,19 +347,17 @@ impl Double {
         let (signing, signing_kid, public) = key_from_peer_file(&peer, "signing");
         let (foreign, foreign_kid, _) = key_from_peer_file(&peer, "foreign");
         let keys = Keys { signing, signing_kid, foreign, foreign_kid, jwks: json!({"keys": [public]}) };
-        let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind 127.0.0.1"));
-        let port = server.server_addr().to_ip().expect("an IP listener").port();
-        let url = format!("http://127.0.0.1:{port}");
-        let shared = Arc::new(Shared { options, keys, state: Mutex::new(State::default()), url });
-        let (s, srv) = (Arc::clone(&shared), Arc::clone(&server));
-        let accept = thread::spawn(move || {
-            for request in srv.incoming_requests() {
-                let s = Arc::clone(&s);
-                // One thread per request: a stalled answer never holds up the others.
-                thread::spawn(move || s.serve(request));
-            }
+        // The server's port is the URL's: bound first, then the state that names it.
+        let slot: Arc<std::sync::OnceLock<Arc<Shared>>> = Arc::default();
+        let reader = Arc::clone(&slot);
+        let server = http::Server::start(move |request| match reader.get() {
+            Some(shared) => shared.serve(request),
+            None => http::Response { status: 503, headers: Vec::new(), body: Vec::new() },
         });
-        Double { shared, server, accept: Some(accept) }
+        let url = format!("http://127.0.0.1:{}", server.port());
+        let shared = Arc::new(Shared { options, keys, state: Mutex::new(State::default()), url });
+        let _ = slot.set(Arc::clone(&shared));
+        Double { shared, server }
     }
 
     /// The base URL, `http://127.0.0.1:PORT` (the API base to configure).
@@ -459,10 +457,7 @@ impl Double {
 
 impl Drop for Double {
     fn drop(&mut self) {
-        self.server.unblock();
-        if let Some(accept) = self.accept.take() {
-            let _ = accept.join();
-        }
+        self.server.stop();
     }
 }
 
@@ -541,12 +536,10 @@ fn percent_decode(text: &str) -> String {
 }
 
 impl Shared {
-    fn serve(&self, mut request: tiny_http::Request) {
-        let mut body = Vec::new();
-        let _ = request.as_reader().take(1 << 20).read_to_end(&mut body);
-        let (path, query) = match request.url().split_once('?') {
+    fn serve(&self, request: http::Request) -> http::Response {
+        let (path, query) = match request.target.split_once('?') {
             Some((p, q)) => (p.to_owned(), q),
-            None => (request.url().to_owned(), ""),
+            None => (request.target.clone(), ""),
         };
         let query = query
             .split('&')
@@ -556,25 +549,11 @@ impl Shared {
                 (percent_decode(k), percent_decode(v))
             })
             .collect();
-        let authorization = request
-            .headers()
-            .iter()
-            .find(|h| h.field.equiv("Authorization"))
-            .map(|h| h.value.as_str().to_owned());
-        let incoming = Incoming { method: request.method().as_str().to_uppercase(), path, query, authorization, body };
+        let authorization = request.header("Authorization").map(str::to_owned);
+        let method = request.method.to_uppercase();
+        let incoming = Incoming { method, path, query, authorization, body: request.body };
         let reply = self.route(&incoming);
-        let mut response = tiny_http::Response::from_data(reply.body).with_status_code(reply.status);
-        // tiny_http keeps a thread per open connection from a small pool: closing each one
-        // keeps many clients' idle keep-alive connections from starving new ones.
-        if let Ok(close) = tiny_http::Header::from_bytes(&b"Connection"[..], &b"close"[..]) {
-            response.add_header(close);
-        }
-        for (name, value) in reply.headers {
-            if let Ok(header) = tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()) {
-                response.add_header(header);
-            }
-        }
-        let _ = request.respond(response);
+        http::Response { status: reply.status, headers: reply.headers, body: reply.body }
     }
 
     fn route(&self, req: &Incoming) -> Reply {

@@ -193,6 +193,15 @@ export interface SessionGateOptions {
   refreshGraceSeconds?: number
   /** The whole time a refresh may take, retries included, in seconds (default 10, at most 120). */
   refreshTimeoutSeconds?: number
+  /**
+   * A Redis or Valkey URL (`redis://…`, `rediss://…`) shared by every process of the app: one
+   * refresh per session however many processes race (default: this process only). Every
+   * process needs the same first cookie password. Redis trouble never fails a request: the
+   * process refreshes on its own and `refreshCoordinatorStatus()` says so.
+   */
+  refreshCoordinator?: string
+  /** The bound on each Redis command, in seconds (default 0.05, at most 5). */
+  refreshCoordinatorTimeoutSeconds?: number
   /** The seal formats read (default: every one but `'dotnet'`). An empty list is refused. */
   formats?: SealFormatName[]
   /**
@@ -432,6 +441,24 @@ export interface JwksStatus {
   skippedKeys: number
 }
 
+/** Where refreshes are coordinated (`gate.refreshCoordinatorStatus()`). */
+export interface RefreshCoordinatorStatus {
+  /** `'in_process'` (the default) or `'redis'`. */
+  kind: 'in_process' | 'redis'
+  /** The Redis URL without its password (`undefined` in process). */
+  url: string | undefined
+  /** Whether Redis is used now (false while resting after an error). */
+  available: boolean
+  /** Refreshes this process ran on its own because Redis failed, rested, or a lease holder never published. */
+  fallbacks: number
+  /** Refreshes whose result came from another process through Redis. */
+  shared: number
+  /** Values found in Redis and refused (altered, or sealed for another name or secret). */
+  refusedValues: number
+  /** The last Redis error (without credentials), if any. */
+  lastError: string | undefined
+}
+
 /**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
@@ -495,6 +522,11 @@ export declare class SessionGate {
   verifyIdToken(token: string, options?: AuthenticateOptions): Promise<VerifyResult>
   /** The remote key cache's state (for health endpoints), or `null` for a static key set. */
   jwksStatus(): JwksStatus | null
+  /**
+   * Where refreshes are coordinated (for health endpoints): in this process, or through the
+   * `refreshCoordinator` Redis, with its fallbacks, shared results and refused values.
+   */
+  refreshCoordinatorStatus(): RefreshCoordinatorStatus
   /**
    * Refreshes the session through the WorkOS API (`apiKey` required), as @workos-inc/node
    * 12's `refresh()`, off the event loop. Resolves `{ authenticated: true, sealedSession,
@@ -598,6 +630,7 @@ export interface NativeRuntime {
   token: (arg: string) => object
   tokenFailure: (arg0: string, arg1: string) => object
   jwksStatus: (arg: string) => object
+  coordinatorStatus: (arg: string) => object
   refreshed: (arg0: string, arg1: unknown) => object
   refreshFailure: (arg0: string, arg1: string, arg2?: string | undefined | null) => object
   renewal: (arg0: unknown, arg1: string | undefined | null, arg2: boolean) => object

@@ -156,6 +156,13 @@ const tokenFailure = (reason, detail) => ({ valid: false, reason: /** @type {'in
 const jwksStatus = (json) => /** @type {import('../index').JwksStatus} */ (/** @type {unknown} */ (fromView(json, {})))
 
 /**
+ * @param {string} json
+ * @returns {import('../index').RefreshCoordinatorStatus}
+ */
+const coordinatorStatus = (json) =>
+  /** @type {import('../index').RefreshCoordinatorStatus} */ (/** @type {unknown} */ (fromView(json, {})))
+
+/**
  * A refreshed session: the new cookie and the session (as @workos-inc/node 12's `refresh()`).
  * @param {string} sealedSession
  * @param {unknown} session an `AuthenticateSuccess` this module built
@@ -188,4 +195,4 @@ function refreshFailure(reason, detail, sealedSession) {
 const renewal = (auth, sealedSession, clearCookie) =>
   hideSecrets({ auth: /** @type {import('../index').AuthenticateResult} */ (auth), sealedSession: sealedSession ?? undefined, clearCookie }, true)
 
-module.exports = { session, failure, token, tokenFailure, jwksStatus, refreshed, refreshFailure, renewal }
+module.exports = { session, failure, token, tokenFailure, jwksStatus, coordinatorStatus, refreshed, refreshFailure, renewal }

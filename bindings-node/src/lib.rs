@@ -102,7 +102,8 @@ pub(crate) fn to_json(env: &Env, value: Unknown, what: &str, err: fn(String) -> 
 
 const GATE_OPTIONS: &str = "clientId cookiePassword jwks jwksUrl discoveryIssuer issuer audience leeway requireExp \
                             maxCookieBytes algorithms verifiedTokenCache verifiedTokenCacheBytes apiKey apiBaseUrl \
-                            refreshBufferSeconds refreshGraceSeconds refreshTimeoutSeconds formats allowWeakSecrets";
+                            refreshBufferSeconds refreshGraceSeconds refreshTimeoutSeconds formats allowWeakSecrets \
+                            refreshCoordinator refreshCoordinatorTimeoutSeconds";
 
 /// The constructor's options as the core's flat [`GateOptions`] (the core decides the rest).
 fn gate_options(env: &Env, options: Arg) -> CoreResult<GateOptions> {
@@ -135,6 +136,8 @@ fn gate_options(env: &Env, options: Arg) -> CoreResult<GateOptions> {
         refresh_timeout_seconds: o.get("refreshTimeoutSeconds", "a number of seconds")?,
         formats: o.get("formats", "an array of format names")?,
         allow_weak_secrets: o.get("allowWeakSecrets", "a boolean")?,
+        refresh_coordinator: o.get("refreshCoordinator", "a redis:// or rediss:// URL")?,
+        refresh_coordinator_timeout_seconds: o.get("refreshCoordinatorTimeoutSeconds", "a number of seconds")?,
     })
 }
 
@@ -338,6 +341,13 @@ impl SessionGate {
     #[napi(ts_return_type = "JwksStatus | null")]
     pub fn jwks_status(&self, env: Env) -> napi::Result<Option<Unknown<'static>>> {
         self.inner.jwks_status().map(|status| runtime::jwks_status(&env, &status)).transpose()
+    }
+
+    /// Where refreshes are coordinated (for health endpoints): in this process, or through the
+    /// `refreshCoordinator` Redis, with its fallbacks, shared results and refused values.
+    #[napi(ts_return_type = "RefreshCoordinatorStatus")]
+    pub fn refresh_coordinator_status(&self, env: Env) -> napi::Result<Unknown<'static>> {
+        runtime::coordinator_status(&env, &self.inner.refresh_coordinator_status())
     }
 
     /// Refreshes the session through the WorkOS API (`apiKey` required), as @workos-inc/node

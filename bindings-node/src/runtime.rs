@@ -26,6 +26,7 @@ pub struct NativeRuntime {
     pub token: FunctionRef<String, Object<'static>>,
     pub token_failure: FunctionRef<FnArgs<(&'static str, &'static str)>, Object<'static>>,
     pub jwks_status: FunctionRef<String, Object<'static>>,
+    pub coordinator_status: FunctionRef<String, Object<'static>>,
     pub refreshed: FunctionRef<FnArgs<(String, Unknown<'static>)>, Object<'static>>,
     pub refresh_failure: FunctionRef<FnArgs<(&'static str, &'static str, Option<String>)>, Object<'static>>,
     pub renewal: FunctionRef<FnArgs<(Unknown<'static>, Option<String>, bool)>, Object<'static>>,
@@ -114,6 +115,11 @@ pub fn verified<'a>(env: &Env, object: Option<&'a Object>) -> napi::Result<&'a V
 /// The key cache's status object.
 pub fn jwks_status(env: &Env, status: &sessiongate::JwksStatus) -> napi::Result<Unknown<'static>> {
     build(env, |r| &r.jwks_status, status.to_json().to_string()).map(|o| o.to_unknown())
+}
+
+/// The refresh coordinator's status object.
+pub fn coordinator_status(env: &Env, status: &sessiongate::CoordinatorStatus) -> napi::Result<Unknown<'static>> {
+    build(env, |r| &r.coordinator_status, status.to_json().to_string()).map(|o| o.to_unknown())
 }
 
 fn thrown(made: napi::Result<Object<'static>>) -> napi::Error {

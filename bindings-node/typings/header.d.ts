@@ -193,6 +193,15 @@ export interface SessionGateOptions {
   refreshGraceSeconds?: number
   /** The whole time a refresh may take, retries included, in seconds (default 10, at most 120). */
   refreshTimeoutSeconds?: number
+  /**
+   * A Redis or Valkey URL (`redis://…`, `rediss://…`) shared by every process of the app: one
+   * refresh per session however many processes race (default: this process only). Every
+   * process needs the same first cookie password. Redis trouble never fails a request: the
+   * process refreshes on its own and `refreshCoordinatorStatus()` says so.
+   */
+  refreshCoordinator?: string
+  /** The bound on each Redis command, in seconds (default 0.05, at most 5). */
+  refreshCoordinatorTimeoutSeconds?: number
   /** The seal formats read (default: every one but `'dotnet'`). An empty list is refused. */
   formats?: SealFormatName[]
   /**
@@ -430,4 +439,22 @@ export interface JwksStatus {
    * (non-zero is worth a look).
    */
   skippedKeys: number
+}
+
+/** Where refreshes are coordinated (`gate.refreshCoordinatorStatus()`). */
+export interface RefreshCoordinatorStatus {
+  /** `'in_process'` (the default) or `'redis'`. */
+  kind: 'in_process' | 'redis'
+  /** The Redis URL without its password (`undefined` in process). */
+  url: string | undefined
+  /** Whether Redis is used now (false while resting after an error). */
+  available: boolean
+  /** Refreshes this process ran on its own because Redis failed, rested, or a lease holder never published. */
+  fallbacks: number
+  /** Refreshes whose result came from another process through Redis. */
+  shared: number
+  /** Values found in Redis and refused (altered, or sealed for another name or secret). */
+  refusedValues: number
+  /** The last Redis error (without credentials), if any. */
+  lastError: string | undefined
 }

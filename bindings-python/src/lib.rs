@@ -80,9 +80,6 @@ fn sealed_text<'a>(py: Python<'_>, sealed: &'a Bound<'_, PyString>) -> PyResult<
 
 static FAILURE_REASON: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
-/// Fields hidden from `repr`: credentials, and the objects too large to log.
-const HIDDEN: [&str; 5] = ["access_token", "claims", "header", "user", "impersonator"];
-
 fn opt_json<'py>(py: Python<'py>, value: Option<&Value>) -> PyAnyResult<'py> {
     json_to_py(py, value.unwrap_or(&Value::Null))
 }
@@ -95,9 +92,9 @@ fn tagged<'py>(py: Python<'py>, flag: &str, view: &Map<String, Value>) -> PyDict
     Ok(dict)
 }
 
-/// `Class(flag=True, field=value...)` from a view, without the [`HIDDEN`] fields.
+/// `Class(flag=True, field=value...)` from a view, without the core's [`sessiongate::NOT_DISPLAYED`] fields.
 fn view_repr(py: Python<'_>, class: &str, flag: &str, mut view: Map<String, Value>) -> PyResult<String> {
-    view.retain(|key, _| !HIDDEN.contains(&key.as_str()));
+    view.retain(|key, _| !sessiongate::NOT_DISPLAYED.contains(&key.as_str()));
     let mut out = format!("{class}({flag}=True");
     for (key, value) in &view {
         out.push_str(&format!(", {key}={}", json_to_py(py, value)?.repr()?));
@@ -581,7 +578,8 @@ impl PySessionGate {
                         leeway=None, require_exp=true, max_cookie_bytes=None, algorithms=None,
                         verified_token_cache=None, discovery_issuer=None, verified_token_cache_bytes=None,
                         api_key=None, api_base_url=None, refresh_buffer_seconds=None, refresh_grace_seconds=None,
-                        refresh_timeout_seconds=None, formats=None, allow_weak_secrets=None, shared_key_cache=false))]
+                        refresh_timeout_seconds=None, formats=None, allow_weak_secrets=None, shared_key_cache=false,
+                        refresh_coordinator=None, refresh_coordinator_timeout_seconds=None))]
     // `..GateOptions::default()`: an option added to the core keeps its default until exposed.
     #[allow(clippy::too_many_arguments, clippy::needless_update)]
     fn new(
@@ -607,6 +605,8 @@ impl PySessionGate {
         formats: Option<&Bound<'_, PyAny>>,
         allow_weak_secrets: Option<bool>,
         shared_key_cache: bool,
+        refresh_coordinator: Option<String>,
+        refresh_coordinator_timeout_seconds: Option<Num>,
     ) -> PyResult<Self> {
         let strings = |value: Option<&Bound<'_, PyAny>>, what| value.map(|v| str_or_strings(v, what)).transpose();
         let options = GateOptions {
@@ -630,6 +630,8 @@ impl PySessionGate {
             refresh_timeout_seconds: refresh_timeout_seconds.map(|n| n.0),
             formats: strings(formats, "formats")?,
             allow_weak_secrets,
+            refresh_coordinator,
+            refresh_coordinator_timeout_seconds: refresh_coordinator_timeout_seconds.map(|n| n.0),
             ..GateOptions::default()
         };
         let passwords = options.cookie_passwords.len();
@@ -804,6 +806,14 @@ impl PySessionGate {
     fn jwks_status<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
         let status = detached(py, || Ok(self.gate.jwks_status()))?;
         status.map(|status| json_to_py(py, &status.to_json())).transpose()
+    }
+
+    /// Where refreshes are coordinated, for health endpoints: a dict with `kind`
+    /// (`in_process` or `redis`), `url` (redacted), `available`, `fallbacks`, `shared`,
+    /// `refused_values` and `last_error`.
+    fn refresh_coordinator_status<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let status = detached(py, || Ok(self.gate.refresh_coordinator_status()))?;
+        json_to_py(py, &status.to_json())
     }
 
     #[getter] fn client_id(&self) -> &str { &self.client_id }

@@ -193,3 +193,42 @@ class WorkosDouble:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+
+class RedisServer:
+    """A real ``redis-server`` on a free 127.0.0.1 port (the binary from
+    ``SESSIONGATE_REDIS_SERVER``, set by ``cargo xtask test``, else PATH), stopped on exit."""
+
+    def __init__(self) -> None:
+        import os
+        import shutil
+        import socket
+        import subprocess
+        import time
+
+        binary = os.environ.get("SESSIONGATE_REDIS_SERVER") or shutil.which("redis-server")
+        assert binary, "no redis-server: run the suite with `cargo xtask test python`, which installs it"
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port: int = s.getsockname()[1]
+        self._proc = subprocess.Popen([binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+                                       "--appendonly", "no"], stdout=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "redis-server did not start"
+                time.sleep(0.02)
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+
+    def stop(self) -> None:
+        self._proc.kill()
+        self._proc.wait()
+
+    def __enter__(self) -> "RedisServer":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()

@@ -84,6 +84,13 @@ pub struct GateOptions {
     /// Allow secrets under 32 bytes for go, php-halite, dotnet and ruby (default false).
     #[uniffi(default = None)]
     pub allow_weak_secrets: Option<bool>,
+    /// A Redis or Valkey URL (`redis://…`, `rediss://…`) shared by every process of the app:
+    /// one refresh per session however many processes race (default: this process only).
+    #[uniffi(default = None)]
+    pub refresh_coordinator: Option<String>,
+    /// The bound on each Redis command, in seconds (default 0.05, at most 5).
+    #[uniffi(default = None)]
+    pub refresh_coordinator_timeout_seconds: Option<f64>,
 }
 
 /// A cookie's SDK format: `.iron` (@workos-inc/node, authkit-nextjs), `.fernet` (workos-python),
@@ -311,6 +318,30 @@ pub struct JwksStatus {
     pub skipped_keys: u64,
 }
 
+/// Where refreshes are coordinated, for health endpoints (the URL without its password).
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct RefreshCoordinatorStatus {
+    /// `in_process` (the default) or `redis`.
+    pub kind: String,
+    pub url: Option<String>,
+    /// Whether Redis is used now (false while resting after an error).
+    pub available: bool,
+    /// Refreshes run alone because Redis failed, rested, or a lease holder never published.
+    pub fallbacks: u64,
+    /// Refreshes whose result came from another process through Redis.
+    pub shared: u64,
+    /// Values found in Redis and refused (altered, or sealed for another name or secret).
+    pub refused_values: u64,
+    pub last_error: Option<String>,
+}
+
+impl From<sessiongate::CoordinatorStatus> for RefreshCoordinatorStatus {
+    fn from(s: sessiongate::CoordinatorStatus) -> Self {
+        let sessiongate::CoordinatorStatus { kind, url, available, fallbacks, shared, refused_values, last_error } = s;
+        RefreshCoordinatorStatus { kind: kind.to_owned(), url, available, fallbacks, shared, refused_values, last_error }
+    }
+}
+
 /// Opens WorkOS session cookies (iron and Fernet) and verifies their access token. Thread-safe.
 #[derive(Debug, uniffi::Object)]
 pub struct SessionGate {
@@ -353,6 +384,11 @@ impl SessionGate {
     /// The remote key cache's state; `nil` for a static `jwks`. Never fetches.
     pub fn jwks_status(&self) -> Result<Option<JwksStatus>> {
         guard(|| Ok(self.inner.jwks_status()))
+    }
+
+    /// Where refreshes are coordinated: in this process, or through `refreshCoordinator`.
+    pub fn refresh_coordinator_status(&self) -> Result<RefreshCoordinatorStatus> {
+        guard(|| Ok(self.inner.refresh_coordinator_status().into()))
     }
 
     /// Verifies a bearer access token with the gate's keys and rules. A bad token is `.failed`.

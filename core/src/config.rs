@@ -309,6 +309,10 @@ pub struct GateOptions {
     pub refresh_grace_seconds: Option<f64>,
     /// Refresh timeout in seconds (more than 0, at most 120; default 10).
     pub refresh_timeout_seconds: Option<f64>,
+    /// A Redis or Valkey URL (`redis://…`, `rediss://…`) to share refreshes across processes.
+    pub refresh_coordinator: Option<String>,
+    /// The bound on each Redis command in seconds (more than 0, at most 5; default 0.05).
+    pub refresh_coordinator_timeout_seconds: Option<f64>,
     /// Seal format names read (`iron`, `fernet`, `ruby`, `ruby-legacy`, `go`, `php`,
     /// `php-halite`, `dotnet`, `react-router`); absent: every one but `dotnet`.
     pub formats: Option<Vec<String>>,
@@ -344,6 +348,12 @@ impl GateOptions {
                     MAX_REFRESH_TIMEOUT.as_secs()
                 )));
             }
+        }
+        config.refresh_coordinator = self.refresh_coordinator;
+        if let Some(timeout) = self.refresh_coordinator_timeout_seconds {
+            // Zero and the upper bound are refused by `Config::check`, with this option's name.
+            config.refresh_coordinator_timeout =
+                time::duration_from_seconds("refresh_coordinator_timeout_seconds", timeout, MAX_COORDINATOR_TIMEOUT)?;
         }
         if let Some(issuers) = self.issuers {
             config.issuers = non_empty("issuer", issuers)?;
@@ -421,6 +431,10 @@ impl fmt::Debug for GateOptions {
             .field("refresh_buffer_seconds", &self.refresh_buffer_seconds)
             .field("refresh_grace_seconds", &self.refresh_grace_seconds)
             .field("refresh_timeout_seconds", &self.refresh_timeout_seconds)
+            .field("refresh_coordinator", &url(&self.refresh_coordinator))
+            .field("refresh_coordinator_timeout_seconds", &self.refresh_coordinator_timeout_seconds)
+            .field("formats", &self.formats)
+            .field("allow_weak_secrets", &self.allow_weak_secrets)
             .finish()
     }
 }
@@ -510,9 +524,32 @@ mod tests {
             jwks: None,
             jwks_url: Some("https://u:s3cr3t@keys/jwks?key=s3cr3t".into()),
             api_key: Some("sk_s3cr3t".into()),
+            refresh_coordinator: Some("redis://:s3cr3t@127.0.0.1:6379/0".into()),
             ..options()
         };
         let shown = format!("{o:?} {:?}", o.clone().into_config().unwrap());
         assert!(!shown.contains("s3cr3t") && !shown.contains("a-cookie-password"), "{shown}");
+    }
+
+    #[test]
+    fn the_refresh_coordinator_is_a_redis_url_with_a_bounded_command_timeout() {
+        let c = options().into_config().unwrap();
+        assert_eq!((c.refresh_coordinator, c.refresh_coordinator_timeout), (None, DEFAULT_COORDINATOR_TIMEOUT));
+        let with = |url: &str, timeout: Option<f64>| {
+            let o = GateOptions { refresh_coordinator: Some(url.into()), refresh_coordinator_timeout_seconds: timeout, ..options() };
+            o.into_config().and_then(|c| c.check().map(|()| c)).map_err(|e| e.to_string())
+        };
+        let c = with("rediss://cache.internal:6380/2", Some(0.2)).unwrap();
+        assert_eq!(c.refresh_coordinator.as_deref(), Some("rediss://cache.internal:6380/2"));
+        assert_eq!(c.refresh_coordinator_timeout, Duration::from_millis(200));
+        for (url, timeout, says) in [
+            ("http://127.0.0.1:6379", None, "redis://"),
+            ("redis://127.0.0.1", Some(0.0), "refresh_coordinator_timeout_seconds must be more than 0"),
+            ("redis://127.0.0.1", Some(6.0), "refresh_coordinator_timeout_seconds must be a number of seconds from 0 to 5"),
+            ("redis://127.0.0.1", Some(f64::NAN), "refresh_coordinator_timeout_seconds"),
+        ] {
+            let error = with(url, timeout).unwrap_err();
+            assert!(error.contains(says), "{url} {timeout:?}: {error}");
+        }
     }
 }

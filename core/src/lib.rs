@@ -57,7 +57,7 @@ pub use refresh::{Refresh, SessionRenewal};
 pub use error::{Error, ErrorCode, Failure, FailureDetail, FailureReason, catch_panic};
 pub use jwks::{Algorithm, JwksClock, JwksOptions, JwksStatus};
 pub use seal::{MIN_DERIVED_SECRET_BYTES, SealFormat, Unsealed, seal_data, unseal_data, unseal_data_at};
-pub use session::{Authentication, Impersonator, Session, SessionData, SessionGate, SessionView, User};
+pub use session::{Authentication, Impersonator, NOT_DISPLAYED, Session, SessionData, SessionGate, SessionView, User};
 pub use stepup::{
     Challenge, DenialReason, INSUFFICIENT_USER_AUTHENTICATION, StepUpDecision, StepUpDenial, StepUpPolicy,
     StepUpPolicyOptions, Subject,

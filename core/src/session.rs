@@ -284,6 +284,12 @@ impl fmt::Debug for SessionView<'_> {
     }
 }
 
+/// The view fields (of a [`SessionView`] or a [`crate::TokenView`]) a binding's display of a
+/// result (Python's `repr`, Node's `inspect`, Swift's description) leaves out, as `Debug` does: the
+/// bearer token, and what repeats it or holds the user's personal data (`claims`, `header`,
+/// `user`, `impersonator`). They stay readable as fields; they are only never printed.
+pub const NOT_DISPLAYED: [&str; 5] = ["access_token", "claims", "header", "user", "impersonator"];
+
 impl SessionView<'_> {
     /// The field names, in order (snake_case; Node shows them in camelCase).
     pub const FIELDS: [&'static str; 16] = [

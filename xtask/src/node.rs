@@ -171,8 +171,14 @@ pub fn test() -> Result<bool> {
     if files.is_empty() {
         return Err("node tests: no test files in bindings-node/test".into());
     }
+    // The fleet tests start real Redis servers, and Python processes beside Node ones.
+    let redis = util::redis_server()?;
     let mut cmd = Command::new("node");
-    cmd.current_dir(dir()).env("SESSIONGATE_WORKOS_DOUBLE", &double).arg("--test").args(&files);
+    cmd.current_dir(dir()).env("SESSIONGATE_WORKOS_DOUBLE", &double).env("SESSIONGATE_REDIS_SERVER", &redis);
+    if let Some(python) = crate::python::debug_interpreter()? {
+        cmd.env("SESSIONGATE_PYTHON", python);
+    }
+    cmd.arg("--test").args(&files);
     util::run(&mut cmd)?;
     Ok(true)
 }

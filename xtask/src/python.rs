@@ -109,6 +109,18 @@ fn installed(release: bool) -> Result<bool> {
     Ok(true)
 }
 
+/// The venv's python with the debug wheel installed (once per xtask run), for the suites of
+/// other bindings that start Python processes (Node's mixed fleet test); `None` when the Python
+/// binding is not in this checkout.
+pub fn debug_interpreter() -> Result<Option<PathBuf>> {
+    static DONE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    if DONE.get().is_none() {
+        let installed = installed(false)?;
+        let _ = DONE.set(installed);
+    }
+    Ok(DONE.get().copied().unwrap_or(false).then(|| venv_bin("python")))
+}
+
 pub fn build() -> Result<()> {
     if !present() {
         return Ok(());
@@ -121,16 +133,19 @@ pub fn build() -> Result<()> {
 
 /// `false` when the binding is not in this checkout (nothing ran).
 pub fn test() -> Result<bool> {
-    if !installed(false)? {
+    if debug_interpreter()?.is_none() {
         return Ok(false);
     }
     // The refresh and interop tests spawn the WorkOS API double (tests/double).
     let double = util::workos_double()?;
+    // The fleet tests start their own real Redis servers.
+    let redis = util::redis_server()?;
     // The suite includes the stub check (mypy.stubtest) and a mypy run over the example.
     util::step("python: pytest");
     util::run(
         python()
             .env("SESSIONGATE_WORKOS_DOUBLE", &double)
+            .env("SESSIONGATE_REDIS_SERVER", &redis)
             .args(["-m", "pytest", "-p", "no:cacheprovider", "-q", "-rA", "tests"]),
     )?;
     Ok(true)

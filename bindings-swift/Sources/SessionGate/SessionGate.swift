@@ -692,6 +692,11 @@ public protocol SessionGateProtocol: AnyObject, Sendable {
     func jwksStatus() throws  -> JwksStatus?
     
     /**
+     * Where refreshes are coordinated: in this process, or through `refreshCoordinator`.
+     */
+    func refreshCoordinatorStatus() throws  -> RefreshCoordinatorStatus
+    
+    /**
      * Throws `.StepUpRequired` (403 for a session, 401 for a token) unless `subject` satisfies it.
      */
     func require(subject: VerifiedHandle, policy: StepUpPolicy, now: Double?) throws 
@@ -827,6 +832,18 @@ open func jwksStatus()throws  -> JwksStatus?  {
     return try  FfiConverterOptionTypeJwksStatus.lift(try rustCallWithError(FfiConverterTypeSessionGateError_lift) {
         uniffiCallStatus in
     uniffi_sessiongate_swift_fn_method_sessiongate_jwks_status(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Where refreshes are coordinated: in this process, or through `refreshCoordinator`.
+     */
+open func refreshCoordinatorStatus()throws  -> RefreshCoordinatorStatus  {
+    return try  FfiConverterTypeRefreshCoordinatorStatus_lift(try rustCallWithError(FfiConverterTypeSessionGateError_lift) {
+        uniffiCallStatus in
+    uniffi_sessiongate_swift_fn_method_sessiongate_refresh_coordinator_status(
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
@@ -1548,6 +1565,113 @@ public func FfiConverterTypeJwksStatus_lower(_ value: JwksStatus) -> RustBuffer 
 
 
 /**
+ * Where refreshes are coordinated, for health endpoints (the URL without its password).
+ */
+public struct RefreshCoordinatorStatus: Equatable, Hashable {
+    /**
+     * `in_process` (the default) or `redis`.
+     */
+    public var kind: String
+    public var url: String?
+    /**
+     * Whether Redis is used now (false while resting after an error).
+     */
+    public var available: Bool
+    /**
+     * Refreshes run alone because Redis failed, rested, or a lease holder never published.
+     */
+    public var fallbacks: UInt64
+    /**
+     * Refreshes whose result came from another process through Redis.
+     */
+    public var shared: UInt64
+    /**
+     * Values found in Redis and refused (altered, or sealed for another name or secret).
+     */
+    public var refusedValues: UInt64
+    public var lastError: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * `in_process` (the default) or `redis`.
+         */kind: String, url: String?, 
+        /**
+         * Whether Redis is used now (false while resting after an error).
+         */available: Bool, 
+        /**
+         * Refreshes run alone because Redis failed, rested, or a lease holder never published.
+         */fallbacks: UInt64, 
+        /**
+         * Refreshes whose result came from another process through Redis.
+         */shared: UInt64, 
+        /**
+         * Values found in Redis and refused (altered, or sealed for another name or secret).
+         */refusedValues: UInt64, lastError: String?) {
+        self.kind = kind
+        self.url = url
+        self.available = available
+        self.fallbacks = fallbacks
+        self.shared = shared
+        self.refusedValues = refusedValues
+        self.lastError = lastError
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension RefreshCoordinatorStatus: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRefreshCoordinatorStatus: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RefreshCoordinatorStatus {
+        return
+            try RefreshCoordinatorStatus(
+                kind: FfiConverterString.read(from: &buf), 
+                url: FfiConverterOptionString.read(from: &buf), 
+                available: FfiConverterBool.read(from: &buf), 
+                fallbacks: FfiConverterUInt64.read(from: &buf), 
+                shared: FfiConverterUInt64.read(from: &buf), 
+                refusedValues: FfiConverterUInt64.read(from: &buf), 
+                lastError: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: RefreshCoordinatorStatus, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.kind, into: &buf)
+        FfiConverterOptionString.write(value.url, into: &buf)
+        FfiConverterBool.write(value.available, into: &buf)
+        FfiConverterUInt64.write(value.fallbacks, into: &buf)
+        FfiConverterUInt64.write(value.shared, into: &buf)
+        FfiConverterUInt64.write(value.refusedValues, into: &buf)
+        FfiConverterOptionString.write(value.lastError, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRefreshCoordinatorStatus_lift(_ buf: RustBuffer) throws -> RefreshCoordinatorStatus {
+    return try FfiConverterTypeRefreshCoordinatorStatus.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRefreshCoordinatorStatus_lower(_ value: RefreshCoordinatorStatus) -> RustBuffer {
+    return FfiConverterTypeRefreshCoordinatorStatus.lower(value)
+}
+
+
+/**
  * What `sealSession` seals (the SDKs' payload); `userJson` / `impersonatorJson` are JSON text.
  */
 public struct SessionData: Equatable, Hashable, CustomDebugStringConvertible {
@@ -1713,6 +1837,15 @@ public struct SessionGateConfig: Equatable, Hashable {
      * Allow secrets under 32 bytes for go, php-halite, dotnet and ruby (default false).
      */
     public var allowWeakSecrets: Bool?
+    /**
+     * A Redis or Valkey URL (`redis://…`, `rediss://…`) shared by every process of the app:
+     * one refresh per session however many processes race (default: this process only).
+     */
+    public var refreshCoordinator: String?
+    /**
+     * The bound on each Redis command, in seconds (default 0.05, at most 5).
+     */
+    public var refreshCoordinatorTimeoutSeconds: Double?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -1771,7 +1904,14 @@ public struct SessionGateConfig: Equatable, Hashable {
          */formats: [String]? = nil, 
         /**
          * Allow secrets under 32 bytes for go, php-halite, dotnet and ruby (default false).
-         */allowWeakSecrets: Bool? = nil) {
+         */allowWeakSecrets: Bool? = nil, 
+        /**
+         * A Redis or Valkey URL (`redis://…`, `rediss://…`) shared by every process of the app:
+         * one refresh per session however many processes race (default: this process only).
+         */refreshCoordinator: String? = nil, 
+        /**
+         * The bound on each Redis command, in seconds (default 0.05, at most 5).
+         */refreshCoordinatorTimeoutSeconds: Double? = nil) {
         self.clientId = clientId
         self.cookiePasswords = cookiePasswords
         self.jwks = jwks
@@ -1792,6 +1932,8 @@ public struct SessionGateConfig: Equatable, Hashable {
         self.refreshTimeoutSeconds = refreshTimeoutSeconds
         self.formats = formats
         self.allowWeakSecrets = allowWeakSecrets
+        self.refreshCoordinator = refreshCoordinator
+        self.refreshCoordinatorTimeoutSeconds = refreshCoordinatorTimeoutSeconds
     }
 
     
@@ -1829,7 +1971,9 @@ public struct FfiConverterTypeSessionGateConfig: FfiConverterRustBuffer {
                 refreshGraceSeconds: FfiConverterOptionDouble.read(from: &buf), 
                 refreshTimeoutSeconds: FfiConverterOptionDouble.read(from: &buf), 
                 formats: FfiConverterOptionSequenceString.read(from: &buf), 
-                allowWeakSecrets: FfiConverterOptionBool.read(from: &buf)
+                allowWeakSecrets: FfiConverterOptionBool.read(from: &buf), 
+                refreshCoordinator: FfiConverterOptionString.read(from: &buf), 
+                refreshCoordinatorTimeoutSeconds: FfiConverterOptionDouble.read(from: &buf)
         )
     }
 
@@ -1854,6 +1998,8 @@ public struct FfiConverterTypeSessionGateConfig: FfiConverterRustBuffer {
         FfiConverterOptionDouble.write(value.refreshTimeoutSeconds, into: &buf)
         FfiConverterOptionSequenceString.write(value.formats, into: &buf)
         FfiConverterOptionBool.write(value.allowWeakSecrets, into: &buf)
+        FfiConverterOptionString.write(value.refreshCoordinator, into: &buf)
+        FfiConverterOptionDouble.write(value.refreshCoordinatorTimeoutSeconds, into: &buf)
     }
 }
 
@@ -3536,6 +3682,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sessiongate_swift_checksum_method_sessiongate_jwks_status() != 50945) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sessiongate_swift_checksum_method_sessiongate_refresh_coordinator_status() != 4904) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sessiongate_swift_checksum_method_sessiongate_require() != 41627) {

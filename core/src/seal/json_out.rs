@@ -72,17 +72,7 @@ struct PhpFormatter;
 
 impl Formatter for PhpFormatter {
     fn write_string_fragment<W: ?Sized + io::Write>(&mut self, writer: &mut W, fragment: &str) -> io::Result<()> {
-        for c in fragment.chars() {
-            if c.is_ascii() {
-                writer.write_all(&[c as u8])?;
-            } else {
-                let mut units = [0u16; 2];
-                for unit in c.encode_utf16(&mut units) {
-                    write!(writer, "\\u{unit:04x}")?;
-                }
-            }
-        }
-        Ok(())
+        crate::util::json::write_escaped_fragment(writer, fragment, |c| c.is_ascii())
     }
 }
 

@@ -107,17 +107,7 @@ impl Formatter for PythonFormatter {
     }
 
     fn write_string_fragment<W: ?Sized + io::Write>(&mut self, writer: &mut W, fragment: &str) -> io::Result<()> {
-        for c in fragment.chars() {
-            if (' '..='~').contains(&c) {
-                writer.write_all(&[c as u8])?;
-            } else {
-                let mut units = [0u16; 2];
-                for unit in c.encode_utf16(&mut units) {
-                    write!(writer, "\\u{unit:04x}")?;
-                }
-            }
-        }
-        Ok(())
+        write_escaped_fragment(writer, fragment, |c| (' '..='~').contains(&c))
     }
 
     fn write_f64<W: ?Sized + io::Write>(&mut self, writer: &mut W, value: f64) -> io::Result<()> {
@@ -163,6 +153,23 @@ fn python_float_repr(value: f64) -> String {
         let exp_sign = if exponent < 0 { '-' } else { '+' };
         format!("{sign}{mantissa}e{exp_sign}{:02}", exponent.unsigned_abs())
     }
+}
+
+
+/// Writes a JSON string fragment, every character `keep` refuses as `\uXXXX` UTF-16 units
+/// (`keep` accepts ASCII only; serde_json has already escaped quotes, backslashes and controls).
+pub(crate) fn write_escaped_fragment<W: ?Sized + io::Write>(writer: &mut W, fragment: &str, keep: impl Fn(char) -> bool) -> io::Result<()> {
+    for c in fragment.chars() {
+        if keep(c) {
+            writer.write_all(&[c as u8])?;
+        } else {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                write!(writer, "\\u{unit:04x}")?;
+            }
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

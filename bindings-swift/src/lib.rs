@@ -4,6 +4,7 @@
 //! behind a `VerifiedHandle`, and every call runs under the core's `catch_panic`.
 
 mod error;
+mod refresh;
 mod stepup;
 
 use std::fmt;
@@ -14,6 +15,7 @@ use sessiongate::{FailureReason, GateOptions, Impersonator, JwksStatus, SealForm
 
 pub use error::{ErrorCodeInfo, SessionGateError, error_codes};
 use error::{Result, guard};
+pub use refresh::{RefreshResult, SessionRenewal};
 pub use stepup::{StepUpDecision, TokenVerificationResult, VerifiedHandle, VerifiedToken, policy_check_claims};
 
 uniffi::setup_scaffolding!();
@@ -136,6 +138,39 @@ pub enum FailureReason {
 #[uniffi::export]
 pub fn seal_format_name(format: SealFormat) -> String {
     format.as_str().into()
+}
+
+/// Every seal format, in the core's order (`SealFormat.all` in Swift).
+#[uniffi::export]
+pub fn all_seal_formats() -> Vec<SealFormat> {
+    SealFormat::ALL.to_vec()
+}
+
+/// The format of a core name (`"iron"`, `"ruby-legacy"`…), `nil` for another string
+/// (`SealFormat(name:)` in Swift).
+#[uniffi::export]
+pub fn seal_format_from_name(name: String) -> Option<SealFormat> {
+    SealFormat::parse(&name)
+}
+
+/// The format a cookie's shape names, without any key; `nil` for the binary layouts that only
+/// trial decryption tells apart (`ruby`, `ruby-legacy`, `go`, `php`) and for what is no format.
+#[uniffi::export]
+pub fn detect_seal_format(cookie: String) -> Option<SealFormat> {
+    SealFormat::detect(&cookie)
+}
+
+/// Every failure reason, in the core's order (`FailureReason.all` in Swift).
+#[uniffi::export]
+pub fn all_failure_reasons() -> Vec<FailureReason> {
+    FailureReason::ALL.to_vec()
+}
+
+/// Whether the reason comes from a refresh the API refused (the session is over: clear the
+/// cookie) rather than from reading the cookie or token (`reason.isRefreshRefusal`).
+#[uniffi::export]
+pub fn failure_reason_is_refresh_refusal(reason: FailureReason) -> bool {
+    reason.is_refresh_refusal()
 }
 
 #[uniffi::export]
@@ -374,6 +409,53 @@ impl SessionGate {
     /// Seals any JSON value (JSON text) with the first cookie password.
     pub fn seal_data(&self, json: String, format: SealFormat) -> Result<String> {
         guard(|| Ok(self.inner.seal_data(&parse_json(&json, "json")?, format)?))
+    }
+
+    /// Moves a session from one SDK's cookie to another's: opens `sessionData` (any enabled
+    /// format) and seals the same tokens, user, impersonator, authentication method and
+    /// organization in `format`, as that SDK writes them (at `now`: Fernet's stamp, php-halite's
+    /// `expires_at`). Nothing is verified nor refreshed. An unopenable cookie throws
+    /// `.Unseal(detail:)`.
+    #[uniffi::method(default(now = None))]
+    pub fn reseal(&self, session_data: String, format: SealFormat, now: Option<f64>) -> Result<String> {
+        guard(|| Ok(self.inner.reseal_at(&session_data, format, now_or("now", now)?)?))
+    }
+
+    /// The seal formats this gate reads (`formats` of the configuration; default every one but
+    /// `.dotnet`), in the core's order.
+    pub fn formats(&self) -> Vec<SealFormat> {
+        self.inner.formats()
+    }
+
+    /// Refreshes the session in `sessionData` through the WorkOS API (needs `apiKey`), scoped to
+    /// `organizationId` (`nil`: the current token's organization; another one switches), at
+    /// `now` (`nil`: the current time). Concurrent refreshes of one cookie make one API call and
+    /// get the same new cookie. A refusal is `.failed`; an outage throws the retryable
+    /// `.ApiUnavailable(message:retryAfter:)` (keep the cookie, answer 503); a missing or
+    /// refused API key throws `.Configuration`. Blocks during the HTTP call: call it off the
+    /// main thread.
+    #[uniffi::method(default(organization_id = None, now = None))]
+    pub fn refresh(&self, session_data: String, organization_id: Option<String>, now: Option<f64>) -> Result<RefreshResult> {
+        guard(|| Ok(self.inner.refresh_at(&session_data, organization_id.as_deref(), now_or("now", now)?)?.into()))
+    }
+
+    /// Authenticates `sessionData` and refreshes it when its token is expired or expires within
+    /// the refresh buffer (`refreshBufferSeconds`), as authkit-nextjs's middleware: set
+    /// `sealedSession` when given, delete the cookie when `clearCookie`. Throws only what no
+    /// valid token can be served through (`.ApiUnavailable`, `.JwksUnavailable`: answer 503) or
+    /// a configuration error.
+    #[uniffi::method(default(now = None))]
+    pub fn authenticate_or_refresh(&self, session_data: String, now: Option<f64>) -> Result<SessionRenewal> {
+        guard(|| Ok(self.inner.authenticate_or_refresh_at(&session_data, now_or("now", now)?)?.into()))
+    }
+
+    /// The WorkOS logout URL of the session in `sessionData`
+    /// (`{apiBaseUrl}/user_management/sessions/logout?session_id=…[&return_to=…]`); works for an
+    /// expired session. A cookie that cannot be opened, or holds no session id, throws
+    /// `.Unseal(detail:)`.
+    #[uniffi::method(default(return_to = None, now = None))]
+    pub fn logout_url(&self, session_data: String, return_to: Option<String>, now: Option<f64>) -> Result<String> {
+        guard(|| Ok(self.inner.logout_url_at(&session_data, return_to.as_deref(), now_or("now", now)?)?))
     }
 
     /// Opens any sealed value (either format); returns its JSON text. Throws `.Unseal(detail:)`.

@@ -7,6 +7,30 @@ extension SealFormat: CustomStringConvertible {
     public var description: String { sealFormatName(format: self) }
 }
 
+extension SealFormat {
+    /// Every format, in the core's order.
+    public static var all: [SealFormat] { allSealFormats() }
+
+    /// The format of a core name (`"iron"`, `"ruby-legacy"`…; case-sensitive), `nil` for another string.
+    public init?(name: String) {
+        guard let format = sealFormatFromName(name: name) else { return nil }
+        self = format
+    }
+
+    /// The format a cookie's shape names, without any key; `nil` for the binary layouts only
+    /// trial decryption tells apart (`ruby`, `ruby-legacy`, `go`, `php`) and for what is no format.
+    public static func detect(cookie: String) -> SealFormat? { detectSealFormat(cookie: cookie) }
+}
+
+extension FailureReason {
+    /// Every reason, in the core's order.
+    public static var all: [FailureReason] { allFailureReasons() }
+
+    /// Whether the API refused a refresh (the session is over: clear the cookie), rather than
+    /// the cookie or token failing to open or verify.
+    public var isRefreshRefusal: Bool { failureReasonIsRefreshRefusal(reason: self) }
+}
+
 extension FailureReason: CustomStringConvertible {
     /// The peers' string: `no_session_cookie_provided`, `invalid_session_cookie`, `invalid_jwt`,
     /// and for a refresh @workos-inc/node 12's (`invalid_grant`, `mfa_enrollment`…).

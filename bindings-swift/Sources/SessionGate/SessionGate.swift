@@ -682,14 +682,48 @@ public protocol SessionGateProtocol: AnyObject, Sendable {
     func authenticate(sessionData: String, now: Double?) throws  -> AuthenticationResult
     
     /**
+     * Authenticates `sessionData` and refreshes it when its token is expired or expires within
+     * the refresh buffer (`refreshBufferSeconds`), as authkit-nextjs's middleware: set
+     * `sealedSession` when given, delete the cookie when `clearCookie`. Throws only what no
+     * valid token can be served through (`.ApiUnavailable`, `.JwksUnavailable`: answer 503) or
+     * a configuration error.
+     */
+    func authenticateOrRefresh(sessionData: String, now: Double?) throws  -> SessionRenewal
+    
+    /**
      * Evaluates a policy on what sessiongate verified (`session.handle`, `token.handle`).
      */
     func check(subject: VerifiedHandle, policy: StepUpPolicy, now: Double?) throws  -> StepUpDecision
     
     /**
+     * The seal formats this gate reads (`formats` of the configuration; default every one but
+     * `.dotnet`), in the core's order.
+     */
+    func formats()  -> [SealFormat]
+    
+    /**
      * The remote key cache's state; `nil` for a static `jwks`. Never fetches.
      */
     func jwksStatus() throws  -> JwksStatus?
+    
+    /**
+     * The WorkOS logout URL of the session in `sessionData`
+     * (`{apiBaseUrl}/user_management/sessions/logout?session_id=…[&return_to=…]`); works for an
+     * expired session. A cookie that cannot be opened, or holds no session id, throws
+     * `.Unseal(detail:)`.
+     */
+    func logoutUrl(sessionData: String, returnTo: String?, now: Double?) throws  -> String
+    
+    /**
+     * Refreshes the session in `sessionData` through the WorkOS API (needs `apiKey`), scoped to
+     * `organizationId` (`nil`: the current token's organization; another one switches), at
+     * `now` (`nil`: the current time). Concurrent refreshes of one cookie make one API call and
+     * get the same new cookie. A refusal is `.failed`; an outage throws the retryable
+     * `.ApiUnavailable(message:retryAfter:)` (keep the cookie, answer 503); a missing or
+     * refused API key throws `.Configuration`. Blocks during the HTTP call: call it off the
+     * main thread.
+     */
+    func refresh(sessionData: String, organizationId: String?, now: Double?) throws  -> RefreshResult
     
     /**
      * Where refreshes are coordinated: in this process, or through `refreshCoordinator`.
@@ -700,6 +734,15 @@ public protocol SessionGateProtocol: AnyObject, Sendable {
      * Throws `.StepUpRequired` (403 for a session, 401 for a token) unless `subject` satisfies it.
      */
     func require(subject: VerifiedHandle, policy: StepUpPolicy, now: Double?) throws 
+    
+    /**
+     * Moves a session from one SDK's cookie to another's: opens `sessionData` (any enabled
+     * format) and seals the same tokens, user, impersonator, authentication method and
+     * organization in `format`, as that SDK writes them (at `now`: Fernet's stamp, php-halite's
+     * `expires_at`). Nothing is verified nor refreshed. An unopenable cookie throws
+     * `.Unseal(detail:)`.
+     */
+    func reseal(sessionData: String, format: SealFormat, now: Double?) throws  -> String
     
     /**
      * Seals any JSON value (JSON text) with the first cookie password.
@@ -811,6 +854,24 @@ open func authenticate(sessionData: String, now: Double? = nil)throws  -> Authen
 }
     
     /**
+     * Authenticates `sessionData` and refreshes it when its token is expired or expires within
+     * the refresh buffer (`refreshBufferSeconds`), as authkit-nextjs's middleware: set
+     * `sealedSession` when given, delete the cookie when `clearCookie`. Throws only what no
+     * valid token can be served through (`.ApiUnavailable`, `.JwksUnavailable`: answer 503) or
+     * a configuration error.
+     */
+open func authenticateOrRefresh(sessionData: String, now: Double? = nil)throws  -> SessionRenewal  {
+    return try  FfiConverterTypeSessionRenewal_lift(try rustCallWithError(FfiConverterTypeSessionGateError_lift) {
+        uniffiCallStatus in
+    uniffi_sessiongate_swift_fn_method_sessiongate_authenticate_or_refresh(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(sessionData),
+        FfiConverterOptionDouble.lower(now),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * Evaluates a policy on what sessiongate verified (`session.handle`, `token.handle`).
      */
 open func check(subject: VerifiedHandle, policy: StepUpPolicy, now: Double? = nil)throws  -> StepUpDecision  {
@@ -826,6 +887,19 @@ open func check(subject: VerifiedHandle, policy: StepUpPolicy, now: Double? = ni
 }
     
     /**
+     * The seal formats this gate reads (`formats` of the configuration; default every one but
+     * `.dotnet`), in the core's order.
+     */
+open func formats() -> [SealFormat]  {
+    return try!  FfiConverterSequenceTypeSealFormat.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_sessiongate_swift_fn_method_sessiongate_formats(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * The remote key cache's state; `nil` for a static `jwks`. Never fetches.
      */
 open func jwksStatus()throws  -> JwksStatus?  {
@@ -833,6 +907,45 @@ open func jwksStatus()throws  -> JwksStatus?  {
         uniffiCallStatus in
     uniffi_sessiongate_swift_fn_method_sessiongate_jwks_status(
             self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The WorkOS logout URL of the session in `sessionData`
+     * (`{apiBaseUrl}/user_management/sessions/logout?session_id=…[&return_to=…]`); works for an
+     * expired session. A cookie that cannot be opened, or holds no session id, throws
+     * `.Unseal(detail:)`.
+     */
+open func logoutUrl(sessionData: String, returnTo: String? = nil, now: Double? = nil)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeSessionGateError_lift) {
+        uniffiCallStatus in
+    uniffi_sessiongate_swift_fn_method_sessiongate_logout_url(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(sessionData),
+        FfiConverterOptionString.lower(returnTo),
+        FfiConverterOptionDouble.lower(now),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Refreshes the session in `sessionData` through the WorkOS API (needs `apiKey`), scoped to
+     * `organizationId` (`nil`: the current token's organization; another one switches), at
+     * `now` (`nil`: the current time). Concurrent refreshes of one cookie make one API call and
+     * get the same new cookie. A refusal is `.failed`; an outage throws the retryable
+     * `.ApiUnavailable(message:retryAfter:)` (keep the cookie, answer 503); a missing or
+     * refused API key throws `.Configuration`. Blocks during the HTTP call: call it off the
+     * main thread.
+     */
+open func refresh(sessionData: String, organizationId: String? = nil, now: Double? = nil)throws  -> RefreshResult  {
+    return try  FfiConverterTypeRefreshResult_lift(try rustCallWithError(FfiConverterTypeSessionGateError_lift) {
+        uniffiCallStatus in
+    uniffi_sessiongate_swift_fn_method_sessiongate_refresh(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(sessionData),
+        FfiConverterOptionString.lower(organizationId),
+        FfiConverterOptionDouble.lower(now),uniffiCallStatus
     )
 })
 }
@@ -861,6 +974,25 @@ open func require(subject: VerifiedHandle, policy: StepUpPolicy, now: Double? = 
         FfiConverterOptionDouble.lower(now),uniffiCallStatus
     )
 }
+}
+    
+    /**
+     * Moves a session from one SDK's cookie to another's: opens `sessionData` (any enabled
+     * format) and seals the same tokens, user, impersonator, authentication method and
+     * organization in `format`, as that SDK writes them (at `now`: Fernet's stamp, php-halite's
+     * `expires_at`). Nothing is verified nor refreshed. An unopenable cookie throws
+     * `.Unseal(detail:)`.
+     */
+open func reseal(sessionData: String, format: SealFormat, now: Double? = nil)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeSessionGateError_lift) {
+        uniffiCallStatus in
+    uniffi_sessiongate_swift_fn_method_sessiongate_reseal(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(sessionData),
+        FfiConverterTypeSealFormat_lower(format),
+        FfiConverterOptionDouble.lower(now),uniffiCallStatus
+    )
+})
 }
     
     /**
@@ -2020,6 +2152,93 @@ public func FfiConverterTypeSessionGateConfig_lower(_ value: SessionGateConfig) 
 
 
 /**
+ * What `gate.authenticateOrRefresh(sessionData:now:)` decided for a request (authkit-nextjs's
+ * middleware rule, the core's): the session to serve (or why there is none), the cookie to
+ * set (after a refresh; `nil`: keep the cookie) and whether to delete it (never for an outage).
+ * Its description never shows the new cookie.
+ */
+public struct SessionRenewal: Equatable, CustomDebugStringConvertible {
+    public var authentication: AuthenticationResult
+    public var sealedSession: String?
+    public var clearCookie: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(authentication: AuthenticationResult, sealedSession: String?, clearCookie: Bool) {
+        self.authentication = authentication
+        self.sealedSession = sealedSession
+        self.clearCookie = clearCookie
+    }
+
+    
+
+    
+// The local Rust `Debug` implementation.
+public var debugDescription: String {
+    return try!  FfiConverterString.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_sessiongate_swift_fn_method_sessionrenewal_uniffi_trait_debug(
+            FfiConverterTypeSessionRenewal_lower(self),uniffiCallStatus
+    )
+}
+    )
+}
+// The local Rust `Eq` implementation - only `eq` is used.
+public static func == (self: SessionRenewal, other: SessionRenewal) -> Bool {
+    return try!  FfiConverterBool.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_sessiongate_swift_fn_method_sessionrenewal_uniffi_trait_eq_eq(
+            FfiConverterTypeSessionRenewal_lower(self),
+        FfiConverterTypeSessionRenewal_lower(other),uniffiCallStatus
+    )
+}
+    )
+}
+}
+
+#if compiler(>=6)
+extension SessionRenewal: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSessionRenewal: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SessionRenewal {
+        return
+            try SessionRenewal(
+                authentication: FfiConverterTypeAuthenticationResult.read(from: &buf), 
+                sealedSession: FfiConverterOptionString.read(from: &buf), 
+                clearCookie: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: SessionRenewal, into buf: inout [UInt8]) {
+        FfiConverterTypeAuthenticationResult.write(value.authentication, into: &buf)
+        FfiConverterOptionString.write(value.sealedSession, into: &buf)
+        FfiConverterBool.write(value.clearCookie, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSessionRenewal_lift(_ buf: RustBuffer) throws -> SessionRenewal {
+    return try FfiConverterTypeSessionRenewal.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSessionRenewal_lower(_ value: SessionRenewal) -> RustBuffer {
+    return FfiConverterTypeSessionRenewal.lower(value)
+}
+
+
+/**
  * A step-up policy: the core's options, built by the core's one rule. Neither `amr` list
  * (RFC 8176 values) given means `mfa` in `amr`; else exactly those ("all of `amrAllOf` and one
  * of `amrAnyOf`"; `[]`: none). `maxAgeSeconds`: since `auth_time`; `acrValues`: any one.
@@ -2663,6 +2882,119 @@ public func FfiConverterTypeFailureReason_lift(_ buf: RustBuffer) throws -> Fail
 #endif
 public func FfiConverterTypeFailureReason_lower(_ value: FailureReason) -> RustBuffer {
     return FfiConverterTypeFailureReason.lower(value)
+}
+
+
+
+/**
+ * The outcome of `gate.refresh(sessionData:organizationId:now:)` that reached a decision. An
+ * outage of the API is never this: it throws the retryable `SessionGateError.ApiUnavailable`
+ * (keep the cookie, answer 503). Its description never shows the new cookie.
+ */
+
+public enum RefreshResult: Equatable, CustomDebugStringConvertible {
+    
+    /**
+     * The API issued new tokens and the new access token verified: set `sealedSession` (in the
+     * format of the cookie refreshed) and serve `session` (its `amr` and `authTime` unchanged).
+     */
+    case refreshed(sealedSession: String, session: AuthenticateWithSessionCookieSuccessResponse
+    )
+    /**
+     * Refused (`invalid_grant`, `mfa_enrollment`…: @workos-inc/node 12's reasons; the session is
+     * over, clear the cookie), or a cookie that cannot be refreshed (`invalid_session_cookie`…).
+     * When `sealedSession` is set the API did rotate the tokens but the new access token did
+     * not verify: set that cookie anyway (it holds the new refresh token), do not clear it.
+     */
+    case failed(reason: FailureReason, detail: String, sealedSession: String?
+    )
+
+
+
+
+
+// The local Rust `Debug` implementation.
+public var debugDescription: String {
+    return try!  FfiConverterString.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_sessiongate_swift_fn_method_refreshresult_uniffi_trait_debug(
+            FfiConverterTypeRefreshResult_lower(self),uniffiCallStatus
+    )
+}
+    )
+}
+// The local Rust `Eq` implementation - only `eq` is used.
+public static func == (self: RefreshResult, other: RefreshResult) -> Bool {
+    return try!  FfiConverterBool.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_sessiongate_swift_fn_method_refreshresult_uniffi_trait_eq_eq(
+            FfiConverterTypeRefreshResult_lower(self),
+        FfiConverterTypeRefreshResult_lower(other),uniffiCallStatus
+    )
+}
+    )
+}
+}
+
+#if compiler(>=6)
+extension RefreshResult: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRefreshResult: FfiConverterRustBuffer {
+    typealias SwiftType = RefreshResult
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RefreshResult {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .refreshed(sealedSession: try FfiConverterString.read(from: &buf), session: try FfiConverterTypeAuthenticateWithSessionCookieSuccessResponse.read(from: &buf)
+        )
+        
+        case 2: return .failed(reason: try FfiConverterTypeFailureReason.read(from: &buf), detail: try FfiConverterString.read(from: &buf), sealedSession: try FfiConverterOptionString.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: RefreshResult, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .refreshed(sealedSession,session):
+            writeInt(&buf, Int32(1))
+            FfiConverterString.write(sealedSession, into: &buf)
+            FfiConverterTypeAuthenticateWithSessionCookieSuccessResponse.write(session, into: &buf)
+            
+        
+        case let .failed(reason,detail,sealedSession):
+            writeInt(&buf, Int32(2))
+            FfiConverterTypeFailureReason.write(reason, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
+            FfiConverterOptionString.write(sealedSession, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRefreshResult_lift(_ buf: RustBuffer) throws -> RefreshResult {
+    return try FfiConverterTypeRefreshResult.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRefreshResult_lower(_ value: RefreshResult) -> RustBuffer {
+    return FfiConverterTypeRefreshResult.lower(value)
 }
 
 
@@ -3478,6 +3810,30 @@ fileprivate struct FfiConverterOptionTypeUser: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeSealFormat: FfiConverterRustBuffer {
+    typealias SwiftType = SealFormat?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeSealFormat.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeSealFormat.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionSequenceString: FfiConverterRustBuffer {
     typealias SwiftType = [String]?
 
@@ -3548,6 +3904,76 @@ fileprivate struct FfiConverterSequenceTypeErrorCodeInfo: FfiConverterRustBuffer
         return seq
     }
 }
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeFailureReason: FfiConverterRustBuffer {
+    typealias SwiftType = [FailureReason]
+
+    public static func write(_ value: [FailureReason], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeFailureReason.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [FailureReason] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [FailureReason]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeFailureReason.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeSealFormat: FfiConverterRustBuffer {
+    typealias SwiftType = [SealFormat]
+
+    public static func write(_ value: [SealFormat], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeSealFormat.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [SealFormat] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [SealFormat]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeSealFormat.read(from: &buf))
+        }
+        return seq
+    }
+}
+/**
+ * Every failure reason, in the core's order (`FailureReason.all` in Swift).
+ */
+public func allFailureReasons() -> [FailureReason]  {
+    return try!  FfiConverterSequenceTypeFailureReason.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_sessiongate_swift_fn_func_all_failure_reasons(uniffiCallStatus
+    )
+})
+}
+/**
+ * Every seal format, in the core's order (`SealFormat.all` in Swift).
+ */
+public func allSealFormats() -> [SealFormat]  {
+    return try!  FfiConverterSequenceTypeSealFormat.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_sessiongate_swift_fn_func_all_seal_formats(uniffiCallStatus
+    )
+})
+}
 public func describeConfig(config: SessionGateConfig) -> String  {
     return try!  FfiConverterString.lift(try! rustCall() {
         uniffiCallStatus in
@@ -3556,11 +3982,47 @@ public func describeConfig(config: SessionGateConfig) -> String  {
     )
 })
 }
+/**
+ * The format a cookie's shape names, without any key; `nil` for the binary layouts that only
+ * trial decryption tells apart (`ruby`, `ruby-legacy`, `go`, `php`) and for what is no format.
+ */
+public func detectSealFormat(cookie: String) -> SealFormat?  {
+    return try!  FfiConverterOptionTypeSealFormat.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_sessiongate_swift_fn_func_detect_seal_format(
+        FfiConverterString.lower(cookie),uniffiCallStatus
+    )
+})
+}
+/**
+ * Whether the reason comes from a refresh the API refused (the session is over: clear the
+ * cookie) rather than from reading the cookie or token (`reason.isRefreshRefusal`).
+ */
+public func failureReasonIsRefreshRefusal(reason: FailureReason) -> Bool  {
+    return try!  FfiConverterBool.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_sessiongate_swift_fn_func_failure_reason_is_refresh_refusal(
+        FfiConverterTypeFailureReason_lower(reason),uniffiCallStatus
+    )
+})
+}
 public func failureReasonName(reason: FailureReason) -> String  {
     return try!  FfiConverterString.lift(try! rustCall() {
         uniffiCallStatus in
     uniffi_sessiongate_swift_fn_func_failure_reason_name(
         FfiConverterTypeFailureReason_lower(reason),uniffiCallStatus
+    )
+})
+}
+/**
+ * The format of a core name (`"iron"`, `"ruby-legacy"`…), `nil` for another string
+ * (`SealFormat(name:)` in Swift).
+ */
+public func sealFormatFromName(name: String) -> SealFormat?  {
+    return try!  FfiConverterOptionTypeSealFormat.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_sessiongate_swift_fn_func_seal_format_from_name(
+        FfiConverterString.lower(name),uniffiCallStatus
     )
 })
 }
@@ -3648,10 +4110,25 @@ private let initializationResult: InitializationResult = {
     if bindings_contract_version != scaffolding_contract_version {
         return InitializationResult.contractVersionMismatch
     }
+    if (uniffi_sessiongate_swift_checksum_func_all_failure_reasons() != 63337) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sessiongate_swift_checksum_func_all_seal_formats() != 17335) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_sessiongate_swift_checksum_func_describe_config() != 63213) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_sessiongate_swift_checksum_func_detect_seal_format() != 56736) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sessiongate_swift_checksum_func_failure_reason_is_refresh_refusal() != 10606) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_sessiongate_swift_checksum_func_failure_reason_name() != 10745) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sessiongate_swift_checksum_func_seal_format_from_name() != 24667) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sessiongate_swift_checksum_func_seal_format_name() != 49849) {
@@ -3678,16 +4155,31 @@ private let initializationResult: InitializationResult = {
     if (uniffi_sessiongate_swift_checksum_method_sessiongate_authenticate() != 32140) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_sessiongate_swift_checksum_method_sessiongate_authenticate_or_refresh() != 60487) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_sessiongate_swift_checksum_method_sessiongate_check() != 14610) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_sessiongate_swift_checksum_method_sessiongate_formats() != 3810) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_sessiongate_swift_checksum_method_sessiongate_jwks_status() != 50945) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sessiongate_swift_checksum_method_sessiongate_logout_url() != 18200) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sessiongate_swift_checksum_method_sessiongate_refresh() != 50444) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sessiongate_swift_checksum_method_sessiongate_refresh_coordinator_status() != 4904) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sessiongate_swift_checksum_method_sessiongate_require() != 41627) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sessiongate_swift_checksum_method_sessiongate_reseal() != 17709) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sessiongate_swift_checksum_method_sessiongate_seal_data() != 14520) {

@@ -558,3 +558,21 @@ fn an_unreachable_api_is_retryable() {
     let authentication = gate.authenticate_or_refresh_at(&cookie, at((T0 + 290) as f64)).unwrap().authentication;
     assert!(matches!(authentication, Authentication::Authenticated(_)), "a valid token is served through an outage");
 }
+
+#[test]
+fn a_token_issued_by_a_clock_a_moment_ahead_is_accepted_after_a_refresh() {
+    // The API's clock leads ours by 0.6 s: the new token's iat (T0 + 401) is ahead of our
+    // now (T0 + 400.4). Within the issuer's skew (1 s) it verifies, and so does the next
+    // request with the new cookie: no refresh loop. Further ahead it is iat_in_future.
+    let s = setup();
+    let cookie = s.cookie(SealFormat::Iron);
+    s.double.set_clock(T0 + 401);
+    let (sealed, session) = refreshed(s.gate.refresh_at(&cookie, None, at(T0 as f64 + 400.4)));
+    assert_eq!(session.claims["iat"].as_u64(), Some(T0 + 401));
+    assert!(s.gate.authenticate_at(&sealed, at(T0 as f64 + 400.4)).unwrap().is_authenticated());
+    let cookie = s.cookie(SealFormat::Iron);
+    s.double.set_clock(T0 + 402);
+    let (reason, detail, kept) = failed(s.gate.refresh_at(&cookie, None, at(T0 as f64 + 400.4)));
+    assert_eq!((reason.as_str(), detail.as_str()), ("invalid_jwt", "iat_in_future"));
+    assert!(kept.is_some(), "the rotated cookie is still handed over");
+}

@@ -41,6 +41,13 @@ pub fn auth_time(claims: &Claims) -> Option<i64> {
     claims.get("auth_time").and_then(Value::as_f64).map(|t| t.floor() as i64)
 }
 
+/// How far ahead of this clock an `iat` may be, beyond the leeway: a token the issuer signed
+/// this very moment carries the issuer's clock, which may lead ours by a fraction of a second
+/// (WorkOS's `iat` of a token just refreshed, NTP-synced machines). Refusing it would reject
+/// the token the refresh just returned, and the next request would refresh again. PyJWT
+/// refuses any future `iat`; jose (@workos-inc/node) does not check `iat` at all.
+pub const ISSUED_AT_SKEW: f64 = 1.0;
+
 /// Applies the claim rules (everything but the signature) at `now`. Times compare with their
 /// fractions (an `exp` of now + 0.5 s has passed at now + 0.9 s); whole-second claims behave
 /// exactly as with the peers' whole-second clocks.
@@ -61,7 +68,7 @@ pub fn check_claims(claims: &Claims, rules: &TokenRules, now: SystemTime) -> Res
     if nbf.is_some_and(|nbf| nbf > now + leeway) {
         return Err(FailureDetail::NotYetValid);
     }
-    if iat.is_some_and(|iat| iat > now + leeway) {
+    if iat.is_some_and(|iat| iat > now + leeway + ISSUED_AT_SKEW) {
         return Err(FailureDetail::IssuedInFuture);
     }
     // An authentication later than now cannot have happened: it would satisfy any max_age.

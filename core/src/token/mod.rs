@@ -414,7 +414,12 @@ mod tests {
         assert_eq!(check_claims(&c, &rules, at(1)), Err(FailureDetail::ClaimType));
         let c = claims(json!({"sub": "u", "sid": "s", "exp": 5000, "nbf": 10}));
         assert_eq!(check_claims(&c, &rules, at(9)), Err(FailureDetail::NotYetValid));
+        // `iat` may lead this clock by up to ISSUED_AT_SKEW (the issuer's clock), no more.
         let c = claims(json!({"sub": "u", "sid": "s", "exp": 5000, "iat": 10}));
+        assert_eq!(check_claims(&c, &rules, at(8)), Err(FailureDetail::IssuedInFuture));
+        assert_eq!(check_claims(&c, &rules, at(9)), Ok(()));
+        let c = claims(json!({"sub": "u", "sid": "s", "exp": 5000, "iat": 10.25}));
+        assert_eq!(check_claims(&c, &rules, at(10)), Ok(()), "a fraction of a second ahead");
         assert_eq!(check_claims(&c, &rules, at(9)), Err(FailureDetail::IssuedInFuture));
     }
 

@@ -50,17 +50,21 @@ def expired_cookie(double: WorkosDouble, g: sessiongate.SessionGate, email: str)
     return sealed
 
 
-def race(double: WorkosDouble, redis: Optional[str], cookie: str, processes: int) -> List[Dict[str, Any]]:
-    """Starts the processes, lets each build its gate, then releases them together."""
+def start_worker(double: WorkosDouble, redis: Optional[str], cookie: str, requests: int = 10) -> "subprocess.Popen[str]":
+    """A worker process that has built its gate and read the cookie: it refreshes on "go"."""
     config = json.dumps({"client_id": double.client_id, "api_key": double.api_key, "api_base_url": double.url,
-                         "secret": SECRET, "redis": redis, "now": T0 + 400, "requests": 10})
-    workers = [subprocess.Popen([sys.executable, str(WORKER), config], stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, text=True) for _ in range(processes)]
-    for w in workers:
-        assert w.stdin is not None and w.stdout is not None
-        w.stdin.write(cookie + "\n")
-        w.stdin.flush()
-        assert json.loads(w.stdout.readline()) == {"ready": True}
+                         "secret": SECRET, "redis": redis, "now": T0 + 400, "requests": requests})
+    worker = subprocess.Popen([sys.executable, str(WORKER), config], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              text=True)
+    assert worker.stdin is not None and worker.stdout is not None
+    worker.stdin.write(cookie + "\n")
+    worker.stdin.flush()
+    assert json.loads(worker.stdout.readline()) == {"ready": True}
+    return worker
+
+
+def go(workers: List["subprocess.Popen[str]"]) -> List[Dict[str, Any]]:
+    """Releases the workers together; their reports."""
     for w in workers:
         assert w.stdin is not None
         w.stdin.write("go\n")
@@ -71,6 +75,10 @@ def race(double: WorkosDouble, redis: Optional[str], cookie: str, processes: int
         assert w.returncode == 0, out
         reports.append(json.loads(out))
     return reports
+
+
+def race(double: WorkosDouble, redis: Optional[str], cookie: str, processes: int) -> List[Dict[str, Any]]:
+    return go([start_worker(double, redis, cookie) for _ in range(processes)])
 
 
 def test_forty_requests_on_four_python_processes_make_one_api_call(double: WorkosDouble, redis: RedisServer) -> None:
@@ -96,6 +104,35 @@ def test_without_a_coordinator_the_same_race_logs_users_out(double: WorkosDouble
     outcomes = [o for r in reports for o in r["outcomes"]]
     assert double.calls("authenticate") >= 2
     assert any(o.get("refused") == "invalid_grant" for o in outcomes), outcomes
+
+
+def test_a_lease_holder_killed_mid_refresh_costs_only_its_lease(double: WorkosDouble, redis: RedisServer) -> None:
+    import time
+
+    cookie = expired_cookie(double, gate(double, redis.url), "kim@example.com")
+    # The first process takes the lease and is killed while its API call hangs.
+    double.faults({"kind": "stall", "ms": 20000})
+    holder = start_worker(double, redis.url, cookie, requests=1)
+    assert holder.stdin is not None
+    holder.stdin.write("go\n")
+    holder.stdin.flush()
+    deadline = time.monotonic() + 10
+    while double.calls("authenticate") < 1:
+        assert time.monotonic() < deadline, "the holder never called the API"
+        time.sleep(0.01)
+    holder.kill()
+    holder.wait()
+    # Three more processes: they wait out the dead holder's lease (the workers' refresh timeout,
+    # 5 s), then one refreshes for all of them.
+    workers = [start_worker(double, redis.url, cookie) for _ in range(3)]
+    started = time.monotonic()
+    reports = go(workers)
+    took = time.monotonic() - started
+    outcomes = [o for r in reports for o in r["outcomes"]]
+    assert all("cookie" in o for o in outcomes), outcomes
+    assert len({o["cookie"] for o in outcomes}) == 1
+    assert double.calls("authenticate") == 2, "the dead holder's call, then one for the fleet"
+    assert took < 5 + 3, f"within the lease plus one round trip (and process start): {took:.1f} s"
 
 
 def test_status_shows_redis_and_the_fallback_when_it_is_down(double: WorkosDouble) -> None:

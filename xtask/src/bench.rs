@@ -44,6 +44,82 @@ pub fn core() -> Result<()> {
     util::run(cargo().args(["run", "--release", "--quiet", "-p", "sessiongate-vectors", "--bin", "memory", "--"]).arg(root.join("target/bench/memory.json")))
 }
 
+/// A refresh against the WorkOS API double, single-flight, and the Redis coordinator's cost
+/// (release build; a real redis-server): target/bench/refresh.json.
+pub fn refresh() -> Result<()> {
+    let redis = util::redis_server()?;
+    util::step("Rust core: refresh against the API double, single-flight, Redis coordinator (release)");
+    let out = util::root().join("target/bench/refresh.json");
+    fs::create_dir_all(util::root().join("target/bench"))?;
+    util::run(
+        cargo()
+            .env("SESSIONGATE_REDIS_SERVER", redis)
+            .args(["run", "--release", "--quiet", "-p", "sessiongate-vectors", "--bin", "refresh-bench", "--"])
+            .arg(&out),
+    )
+}
+
+const REFRESH_START: &str = "<!-- refresh: written by `cargo xtask bench refresh` -->";
+const REFRESH_END: &str = "<!-- end refresh -->";
+
+/// The refresh section from target/bench/refresh.json.
+fn refresh_section(v: &Value, command: &str) -> String {
+    let us = |path: &[&str]| path.iter().fold(v, |v, k| &v[*k]).as_f64().unwrap_or(f64::NAN);
+    let (bare, local, fleet) = (us(&["bare_round_trip", "median_us"]), us(&["refresh_in_process", "median_us"]), us(&["refresh_with_redis", "median_us"]));
+    let flight = &v["single_flight"];
+    let valid = &v["authenticate_or_refresh_valid_token"];
+    let load_avg = fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let load_avg = load_avg.split_whitespace().take(3).collect::<Vec<_>>().join(" ");
+    let mut md = format!(
+        "{REFRESH_START}\n## Refresh (against the WorkOS API double on 127.0.0.1)\n\nReproduce with `{command}` (release build, a real \
+         redis-server; load average at the end `{load_avg}`: times on a loaded machine are noisy, the call and command counts are exact).\n\n"
+    );
+    md.push_str("| measurement | median µs | p95 µs |\n|---|---|---|\n");
+    for (label, key) in [
+        ("bare round trip to the double's token endpoint (a raw socket: the floor)", "bare_round_trip"),
+        ("refresh, in process (API call + verify the new token + seal the new cookie)", "refresh_in_process"),
+        ("refresh, with the Redis coordinator (lease, publish, release)", "refresh_with_redis"),
+    ] {
+        let _ = writeln!(md, "| {label} | {:.1} | {:.1} |", us(&[key, "median_us"]), us(&[key, "p95_us"]));
+    }
+    let _ = writeln!(
+        md,
+        "\nA refresh costs {:.1} × the bare round trip (the rest is the double minting and signing, the client, the RSA verification and the seal); the coordinator adds {:.0} µs per refresh (its Redis round trips).\n",
+        local / bare,
+        fleet - local
+    );
+    let _ = writeln!(
+        md,
+        "Single-flight: {} concurrent refreshes of one cookie made **{} API call(s)** and handed out {} distinct cookie(s), in {} ms.\n",
+        flight["concurrent_refreshes"], flight["api_calls"], flight["distinct_cookies"], flight["wall_ms"]
+    );
+    let _ = writeln!(
+        md,
+        "No-refresh path (`authenticate_or_refresh` with a valid token): {:.1} µs per call in process, {:.1} µs with a coordinator configured; Redis processed **{} commands** during the {} calls of the gate that had it (counted by Redis's `INFO stats`): the coordinator adds nothing where no refresh is due.\n{REFRESH_END}\n",
+        us(&["authenticate_or_refresh_valid_token", "in_process_us", "median_us"]),
+        us(&["authenticate_or_refresh_valid_token", "with_redis_us", "median_us"]),
+        valid["redis_commands_during_them"],
+        valid["calls_with_redis"]
+    );
+    md
+}
+
+/// Puts this run's refresh section into BENCHMARKS.md, in place of the last one (the other
+/// sections are kept as they are, with their own dates).
+pub fn report_refresh(command: &str) -> Result<()> {
+    let v = load("refresh").ok_or("target/bench/refresh.json is missing: run `cargo xtask bench refresh`")?;
+    let path = util::root().join("BENCHMARKS.md");
+    let old = fs::read_to_string(&path).unwrap_or_else(|_| "# Benchmarks\n\n".into());
+    let section = refresh_section(&v, command);
+    let new = match (old.find(REFRESH_START), old.find(REFRESH_END)) {
+        (Some(start), Some(end)) if end > start => format!("{}{section}{}", &old[..start], old[end + REFRESH_END.len()..].trim_start_matches('\n')),
+        _ => format!("{}\n{section}", old.trim_end()),
+    };
+    fs::write(&path, new)?;
+    util::step("wrote the refresh section of BENCHMARKS.md");
+    Ok(())
+}
+
 fn load(name: &str) -> Option<Value> {
     let text = fs::read_to_string(util::root().join("target/bench").join(format!("{name}.json"))).ok()?;
     serde_json::from_str(&text).ok()
@@ -145,6 +221,9 @@ pub fn report(command: &str, measured: &[&str]) -> Result<()> {
             md.push_str(&serde_json::to_string_pretty(&v)?);
             md.push_str("\n```\n</details>\n\n");
         }
+    }
+    if let Some(v) = load("refresh").filter(|_| measured.contains(&"refresh")) {
+        md.push_str(&refresh_section(&v, command));
     }
     fs::write(util::root().join("BENCHMARKS.md"), md)?;
     util::step("wrote BENCHMARKS.md");

@@ -6,8 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 use std::io::Read;
-use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
+use std::net::TcpListener;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
 use std::thread;
@@ -17,63 +16,14 @@ use serde_json::json;
 use sessiongate::internals::{fleet_key_names, refresh_key};
 use sessiongate::{Config, Error, JwksSource, Refresh, SealFormat, SessionData, SessionGate};
 use sessiongate_vectors::at;
+use sessiongate_vectors::redis_server::RedisServer;
 use sessiongate_vectors::double::{API_KEY, CLIENT_ID, Double, Endpoint, Fault, NewSession, Options};
 
 const SECRET: &str = "ZmxlZXQtc3VpdGUtY29va2llLXNlY3JldC0zMmJ5dGU=";
 const T0: u64 = 1_800_000_000;
 
-/// A real Redis on a free port, stopped when dropped.
-struct Redis {
-    child: Option<Child>,
-    port: u16,
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-impl Redis {
-    fn start() -> Redis {
-        let mut redis = Redis { child: None, port: free_port() };
-        redis.restart();
-        redis
-    }
-
-    fn restart(&mut self) {
-        let binary = std::env::var("SESSIONGATE_REDIS_SERVER").unwrap_or_else(|_| "redis-server".into());
-        let child = Command::new(&binary)
-            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {binary} ({e}): `cargo xtask test` installs redis-server"));
-        self.child = Some(child);
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            assert!(Instant::now() < deadline, "redis-server did not start");
-            thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-
-    fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}/0", self.port)
-    }
-
-    fn connection(&self) -> redis::Connection {
-        redis::Client::open(self.url()).unwrap().get_connection().unwrap()
-    }
-}
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        self.stop();
-    }
+fn connection(redis: &RedisServer) -> redis::Connection {
+    redis::Client::open(redis.url()).unwrap().get_connection().unwrap()
 }
 
 fn gate(double: &Double, coordinator: Option<String>) -> SessionGate {
@@ -143,7 +93,7 @@ fn race(gates: &[SessionGate], cookie: &str) -> Vec<String> {
 
 #[test]
 fn forty_requests_on_four_processes_make_one_call() {
-    let redis = Redis::start();
+    let redis = RedisServer::start();
     // The double's replay grace is zero: a second exchange of the token would be invalid_grant.
     let double = double();
     let gates: Vec<_> = (0..4).map(|_| gate(&double, Some(redis.url()))).collect();
@@ -180,12 +130,12 @@ fn without_a_coordinator_each_process_rotates_and_the_losers_are_logged_out() {
 
 #[test]
 fn nothing_secret_is_stored_in_the_clear() {
-    let redis = Redis::start();
+    let redis = RedisServer::start();
     let double = double();
     let gate = gate(&double, Some(redis.url()));
     let (cookie, refresh_token) = session_cookie(&double, &gate, "eve@example.com");
     let sealed = new_cookie(gate.refresh_at(&cookie, None, at((T0 + 400) as f64)));
-    let mut connection = redis.connection();
+    let mut connection = connection(&redis);
     let keys: Vec<String> = redis::cmd("KEYS").arg("*").query(&mut connection).unwrap();
     assert_eq!(keys.len(), 1, "one published result, the lease released: {keys:?}");
     let value: Vec<u8> = redis::cmd("GET").arg(&keys[0]).query(&mut connection).unwrap();
@@ -200,7 +150,7 @@ fn nothing_secret_is_stored_in_the_clear() {
 
 #[test]
 fn tampered_or_foreign_values_are_refused_and_a_fresh_refresh_happens() {
-    let redis = Redis::start();
+    let redis = RedisServer::start();
     let double = double();
     let gate_a = gate(&double, Some(redis.url()));
     let (cookie_a, token_a) = session_cookie(&double, &gate_a, "a@example.com");
@@ -208,7 +158,7 @@ fn tampered_or_foreign_values_are_refused_and_a_fresh_refresh_happens() {
     let org = Some("org_01FLEET");
     let (name_a, _) = fleet_key_names(SECRET, &refresh_key(&token_a, org));
     let (name_b, _) = fleet_key_names(SECRET, &refresh_key(&token_b, org));
-    let mut connection = redis.connection();
+    let mut connection = connection(&redis);
 
     // Garbage where B's result would be.
     redis::cmd("SET").arg(&name_b).arg("not a sealed value").query::<()>(&mut connection).unwrap();
@@ -232,7 +182,7 @@ fn tampered_or_foreign_values_are_refused_and_a_fresh_refresh_happens() {
 
 #[test]
 fn redis_down_never_fails_a_request_and_coordination_resumes() {
-    let mut redis = Redis::start();
+    let mut redis = RedisServer::start();
     let double = double();
     let gates: Vec<_> = (0..4).map(|_| gate(&double, Some(redis.url()))).collect();
     redis.stop();
@@ -258,13 +208,13 @@ fn redis_down_never_fails_a_request_and_coordination_resumes() {
 
 #[test]
 fn a_dead_lease_holder_costs_only_its_lease() {
-    let redis = Redis::start();
+    let redis = RedisServer::start();
     let double = double();
     let gates: Vec<_> = (0..4).map(|_| gate(&double, Some(redis.url()))).collect();
     let (cookie, token) = session_cookie(&double, &gates[0], "fay@example.com");
     // A process took the lease (its refresh timeout: 3 s here, 800 ms left) and died.
     let (_, lease) = fleet_key_names(SECRET, &refresh_key(&token, Some("org_01FLEET")));
-    let mut connection = redis.connection();
+    let mut connection = connection(&redis);
     redis::cmd("SET").arg(&lease).arg("dead-process").arg("PX").arg(800).query::<()>(&mut connection).unwrap();
     let started = Instant::now();
     let cookies = race(&gates, &cookie);
@@ -276,7 +226,7 @@ fn a_dead_lease_holder_costs_only_its_lease() {
 
 #[test]
 fn a_transient_api_failure_is_retryable_for_the_whole_fleet() {
-    let redis = Redis::start();
+    let redis = RedisServer::start();
     let double = double();
     let gates: Vec<_> = (0..2).map(|_| gate(&double, Some(redis.url()))).collect();
     let (cookie, _) = session_cookie(&double, &gates[0], "gus@example.com");

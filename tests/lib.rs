@@ -8,6 +8,8 @@
 pub mod cases_gen;
 #[path = "double/mod.rs"]
 pub mod double;
+#[path = "redis_server.rs"]
+pub mod redis_server;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};

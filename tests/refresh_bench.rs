@@ -7,15 +7,15 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
+use std::net::TcpStream;
 use std::sync::Barrier;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use serde_json::{Value, json};
 use sessiongate::{Config, JwksSource, Refresh, SealFormat, SessionData, SessionGate};
 use sessiongate_vectors::at;
+use sessiongate_vectors::redis_server::RedisServer;
 use sessiongate_vectors::double::{API_KEY, CLIENT_ID, Double, Endpoint, NewSession, Options};
 
 const SECRET: &str = "YmVuY2gtc3VpdGUtY29va2llLXNlY3JldC0zMmJ5dGVzIQ==";
@@ -121,32 +121,6 @@ fn single_flight(double: &Double, gate: &SessionGate) -> Value {
     json!({"concurrent_refreshes": 50, "api_calls": double.stats().get(Endpoint::Authenticate) - before, "distinct_cookies": distinct, "wall_ms": (took_ms * 10.0).round() / 10.0})
 }
 
-/// A real redis-server on a free port (killed on drop).
-struct Redis(Child, u16);
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn redis() -> Redis {
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let binary = std::env::var("SESSIONGATE_REDIS_SERVER").unwrap_or_else(|_| "redis-server".into());
-    let child = Command::new(&binary)
-        .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {binary}: {e}"));
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "redis-server did not start");
-        thread::sleep(Duration::from_millis(20));
-    }
-    Redis(child, port)
-}
-
 /// Redis's own count of the commands it has processed (`INFO stats`), minus this query.
 fn redis_commands(port: u16) -> u64 {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
@@ -188,8 +162,8 @@ fn main() {
     let in_process = refresh_latency(&double, &local);
     let flight = single_flight(&double, &local);
 
-    let server = redis();
-    let url = format!("redis://127.0.0.1:{}/0", server.1);
+    let server = RedisServer::start();
+    let url = format!("redis://127.0.0.1:{}/0", server.port());
     let fleet = gate(&double, Some(url));
     let _ = fleet.refresh_at(&cookie(&double, &fleet, usize::MAX - 1), None, at((T0 + 400) as f64));
     let with_redis = refresh_latency(&double, &fleet);
@@ -198,11 +172,11 @@ fn main() {
     double.set_clock(T0);
     let valid = cookie(&double, &local, 2_000_000);
     // What one reading of the count adds to it, so that only the gate's commands are counted.
-    let (first, second) = (redis_commands(server.1), redis_commands(server.1));
+    let (first, second) = (redis_commands(server.port()), redis_commands(server.port()));
     let reading = second - first;
     let auth_local = authenticate_us(&local, &valid);
     let auth_fleet = authenticate_us(&fleet, &valid);
-    let commands = redis_commands(server.1) - second - reading;
+    let commands = redis_commands(server.port()) - second - reading;
 
     let result = json!({
         "bare_round_trip": bare,

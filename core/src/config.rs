@@ -351,7 +351,7 @@ impl GateOptions {
         }
         config.refresh_coordinator = self.refresh_coordinator;
         if let Some(timeout) = self.refresh_coordinator_timeout_seconds {
-            // Zero and the upper bound are refused by `Config::check`, with this option's name.
+            // Beyond 5 s is refused here; zero by `Config::check`, as for a `Config` built directly.
             config.refresh_coordinator_timeout =
                 time::duration_from_seconds("refresh_coordinator_timeout_seconds", timeout, MAX_COORDINATOR_TIMEOUT)?;
         }

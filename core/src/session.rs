@@ -285,9 +285,10 @@ impl fmt::Debug for SessionView<'_> {
 }
 
 /// The view fields (of a [`SessionView`] or a [`crate::TokenView`]) a binding's display of a
-/// result (Python's `repr`, Node's `inspect`, Swift's description) leaves out, as `Debug` does: the
-/// bearer token, and what repeats it or holds the user's personal data (`claims`, `header`,
-/// `user`, `impersonator`). They stay readable as fields; they are only never printed.
+/// result leaves out, as `Debug` does: the bearer token, and what repeats it or holds the
+/// user's personal data (`claims`, `header`, `user`, `impersonator`). They stay readable as
+/// fields; they are only never printed. Python's `repr` reads this list; Node's `inspect`
+/// still redacts only the token and the cookie (its own list in `lib/results.js`).
 pub const NOT_DISPLAYED: [&str; 5] = ["access_token", "claims", "header", "user", "impersonator"];
 
 impl SessionView<'_> {

@@ -48,9 +48,8 @@ pub struct Server {
 }
 
 impl Server {
-    /// Listens on 127.0.0.1 (a free port) and answers each request with `handle`.
-    pub fn start(handle: impl Fn(Request) -> Response + Send + Sync + 'static) -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
+    /// Answers each request on `listener` (bound by the caller, who knows its port) with `handle`.
+    pub fn start(listener: TcpListener, handle: impl Fn(Request) -> Response + Send + Sync + 'static) -> Server {
         let port = listener.local_addr().expect("a local address").port();
         let stopping = Arc::new(AtomicBool::new(false));
         let handle = Arc::new(handle);
@@ -66,10 +65,6 @@ impl Server {
             }
         });
         Server { port, stopping, accept: Some(accept) }
-    }
-
-    pub fn port(&self) -> u16 {
-        self.port
     }
 
     pub fn stop(&mut self) {

@@ -289,10 +289,10 @@ struct Shared {
     url: String,
 }
 
-/// A running double on 127.0.0.1. Stops when dropped.
+/// A running double on 127.0.0.1. Stops when dropped (its server's `Drop`).
 pub struct Double {
     shared: Arc<Shared>,
-    server: http::Server,
+    _server: http::Server,
 }
 
 impl std::fmt::Debug for Double {
@@ -347,17 +347,13 @@ impl Double {
         let (signing, signing_kid, public) = key_from_peer_file(&peer, "signing");
         let (foreign, foreign_kid, _) = key_from_peer_file(&peer, "foreign");
         let keys = Keys { signing, signing_kid, foreign, foreign_kid, jwks: json!({"keys": [public]}) };
-        // The server's port is the URL's: bound first, then the state that names it.
-        let slot: Arc<std::sync::OnceLock<Arc<Shared>>> = Arc::default();
-        let reader = Arc::clone(&slot);
-        let server = http::Server::start(move |request| match reader.get() {
-            Some(shared) => shared.serve(request),
-            None => http::Response { status: 503, headers: Vec::new(), body: Vec::new() },
-        });
-        let url = format!("http://127.0.0.1:{}", server.port());
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
+        let port = listener.local_addr().expect("a local address").port();
+        let url = format!("http://127.0.0.1:{port}");
         let shared = Arc::new(Shared { options, keys, state: Mutex::new(State::default()), url });
-        let _ = slot.set(Arc::clone(&shared));
-        Double { shared, server }
+        let handler = Arc::clone(&shared);
+        let server = http::Server::start(listener, move |request| handler.serve(request));
+        Double { shared, _server: server }
     }
 
     /// The base URL, `http://127.0.0.1:PORT` (the API base to configure).
@@ -452,12 +448,6 @@ impl Double {
     /// The double's time, in Unix seconds.
     pub fn now(&self) -> u64 {
         lock(&self.shared.state).now_ms() / 1000
-    }
-}
-
-impl Drop for Double {
-    fn drop(&mut self) {
-        self.server.stop();
     }
 }
 

@@ -155,7 +155,6 @@ fn python_float_repr(value: f64) -> String {
     }
 }
 
-
 /// Writes a JSON string fragment, every character `keep` refuses as `\uXXXX` UTF-16 units
 /// (`keep` accepts ASCII only; serde_json has already escaped quotes, backslashes and controls).
 pub(crate) fn write_escaped_fragment<W: ?Sized + io::Write>(writer: &mut W, fragment: &str, keep: impl Fn(char) -> bool) -> io::Result<()> {

@@ -33,10 +33,7 @@ pub fn core() -> Result<()> {
     let root = util::root();
     let mut medians = serde_json::Map::new();
     for id in CORE_IDS {
-        let path = root.join("target/criterion").join(id.replace('/', "_")).join("new/estimates.json");
-        let estimates: Value = serde_json::from_str(&fs::read_to_string(&path)?)?;
-        let ns = estimates["median"]["point_estimate"].as_f64().ok_or("criterion: no median")?;
-        medians.insert(id.to_owned(), json!((ns / 10.0).round() / 100.0));
+        medians.insert(id.to_owned(), json!(criterion_median_us(id)?));
     }
     fs::create_dir_all(root.join("target/bench"))?;
     fs::write(root.join("target/bench/core.json"), serde_json::to_string_pretty(&Value::Object(medians))?)?;
@@ -108,15 +105,98 @@ fn refresh_section(v: &Value, command: &str) -> String {
 /// sections are kept as they are, with their own dates).
 pub fn report_refresh(command: &str) -> Result<()> {
     let v = load("refresh").ok_or("target/bench/refresh.json is missing: run `cargo xtask bench refresh`")?;
+    replace_section(REFRESH_START, REFRESH_END, &refresh_section(&v, command))?;
+    util::step("wrote the refresh section of BENCHMARKS.md");
+    Ok(())
+}
+
+/// Replaces the section between `start` and `end` in BENCHMARKS.md (appends it when absent).
+fn replace_section(start: &str, end: &str, section: &str) -> Result<()> {
     let path = util::root().join("BENCHMARKS.md");
     let old = fs::read_to_string(&path).unwrap_or_else(|_| "# Benchmarks\n\n".into());
-    let section = refresh_section(&v, command);
-    let new = match (old.find(REFRESH_START), old.find(REFRESH_END)) {
-        (Some(start), Some(end)) if end > start => format!("{}{section}{}", &old[..start], old[end + REFRESH_END.len()..].trim_start_matches('\n')),
-        _ => format!("{}\n{section}", old.trim_end()),
+    let new = match (old.find(start), old.find(end)) {
+        (Some(s), Some(e)) if e > s => format!("{}{section}{}", &old[..s], old[e + end.len()..].trim_start_matches('\n')),
+        _ => format!("{}\n\n{section}", old.trim_end()),
     };
     fs::write(&path, new)?;
-    util::step("wrote the refresh section of BENCHMARKS.md");
+    Ok(())
+}
+
+/// The criterion ids of `core/benches/formats.rs`: one unseal per format, dotnet's first
+/// sight of a salt, and the RSA floor.
+fn format_ids() -> Vec<String> {
+    let mut ids: Vec<String> = FORMATS.iter().map(|f| format!("unseal/{f}")).collect();
+    ids.extend(["unseal_first_salt/dotnet".to_owned(), "rsa_verify".to_owned()]);
+    ids
+}
+
+/// Every seal format, in the core's order (`SealFormat::ALL`).
+const FORMATS: [&str; 9] = ["iron", "fernet", "ruby", "ruby-legacy", "go", "php", "php-halite", "dotnet", "react-router"];
+
+/// Runs the per-format unseal bench and keeps its medians (µs) in target/bench/formats.json.
+pub fn formats() -> Result<()> {
+    util::step("Rust core: unseal per seal format, criterion (release)");
+    util::run(cargo().args(["bench", "-p", "sessiongate", "--bench", "formats"]))?;
+    let root = util::root();
+    let mut medians = serde_json::Map::new();
+    for id in format_ids() {
+        medians.insert(id.clone(), json!(criterion_median_us(&id)?));
+    }
+    fs::create_dir_all(root.join("target/bench"))?;
+    fs::write(root.join("target/bench/formats.json"), serde_json::to_string_pretty(&Value::Object(medians))?)?;
+    Ok(())
+}
+
+/// The median of one criterion id's last run, in µs (two decimals). A `bench_function` id's
+/// slashes become `_` in criterion's directory name; a group's benches live under the group.
+fn criterion_median_us(id: &str) -> Result<f64> {
+    let dir = util::root().join("target/criterion");
+    let flat = dir.join(id.replace('/', "_")).join("new/estimates.json");
+    let path = if flat.exists() { flat } else { dir.join(id).join("new/estimates.json") };
+    let estimates: Value = serde_json::from_str(&fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?)?;
+    let ns = estimates["median"]["point_estimate"].as_f64().ok_or("criterion: no median")?;
+    Ok((ns / 10.0).round() / 100.0)
+}
+
+const FORMATS_START: &str = "<!-- formats: written by `cargo xtask bench formats` -->";
+const FORMATS_END: &str = "<!-- end formats -->";
+
+/// The per-format section from target/bench/formats.json.
+fn formats_section(v: &Value, command: &str) -> String {
+    let us = |id: &str| v[id].as_f64().unwrap_or(f64::NAN);
+    let sizes = load("format_cookie_sizes").unwrap_or_default();
+    let floor = us("rsa_verify");
+    let load_avg = fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let load_avg = load_avg.split_whitespace().take(3).collect::<Vec<_>>().join(" ");
+    let mut md = format!(
+        "{FORMATS_START}\n## Unseal per seal format (criterion, median µs: 50 samples over 2 s each)\n\nReproduce with `{command}` \
+         (release build; load average at the end `{load_avg}`). One typical session (the core bench's), sealed by sessiongate in each \
+         format and opened by a key set holding only that format's secret. The floor is what every authenticate call pays \
+         anyway: one RSA-2048 verify, **{floor:.1} µs** here.\n\n| format | cookie bytes | unseal µs | ÷ RSA floor |\n|---|---|---|---|\n"
+    );
+    for format in FORMATS {
+        let t = us(&format!("unseal/{format}"));
+        let size = sizes[format].as_u64().map_or("?".into(), |n| n.to_string());
+        let note = if format == "dotnet" { " (per-salt key cached)" } else { "" };
+        let _ = writeln!(md, "| `{format}`{note} | {size} | {t:.1} | {:.2} |", t / floor);
+    }
+    let first = us("unseal_first_salt/dotnet");
+    let _ = writeln!(
+        md,
+        "| `dotnet`, first sight of a salt (PBKDF2-SHA256, 100,000 iterations) | {} | {first:.0} | {:.0} |\n\n\
+         `dotnet` is opt-in for the last row: each new salt costs a PBKDF2 derivation, so its keys are cached per salt and \
+         the derivations a flood of random `…~2` cookies can cause are bounded (SECURITY.md).\n{FORMATS_END}\n",
+        sizes["dotnet"].as_u64().map_or("?".into(), |n| n.to_string()),
+        first / floor
+    );
+    md
+}
+
+/// Puts this run's per-format section into BENCHMARKS.md, in place of the last one.
+pub fn report_formats(command: &str) -> Result<()> {
+    let v = load("formats").ok_or("target/bench/formats.json is missing: run `cargo xtask bench formats`")?;
+    replace_section(FORMATS_START, FORMATS_END, &formats_section(&v, command))?;
+    util::step("wrote the per-format section of BENCHMARKS.md");
     Ok(())
 }
 
@@ -221,6 +301,10 @@ pub fn report(command: &str, measured: &[&str]) -> Result<()> {
             md.push_str(&serde_json::to_string_pretty(&v)?);
             md.push_str("\n```\n</details>\n\n");
         }
+    }
+    if let Some(v) = load("formats").filter(|_| measured.contains(&"formats")) {
+        md.push_str(&formats_section(&v, command));
+        md.push('\n');
     }
     if let Some(v) = load("refresh").filter(|_| measured.contains(&"refresh")) {
         md.push_str(&refresh_section(&v, command));

@@ -19,7 +19,7 @@ usage: cargo xtask <command>
   build [python|node|swift]        build the bindings (all by default)
   test [rust|python|node|swift]    every suite that exists (or one): Rust, Python, Node, Swift
   demo                             seal sessions, authenticate them in every binding
-  bench [core|refresh|python|node|report]  benchmarks against the real peers -> BENCHMARKS.md
+  bench [core|formats|refresh|python|node|report]  benchmarks against the real peers -> BENCHMARKS.md
   codegen [--check|python|node|swift]  regenerate (or check) committed generated files
   swift-toolchain                  make `swift` available (Debian 13 chroot if needed)
   fuzz [--seconds N]               run each libFuzzer target of fuzz/ for N seconds (30)
@@ -67,8 +67,9 @@ fn run(args: &[&str]) -> Result<()> {
         ["demo"] => demo(),
         ["bench"] | ["bench", "all"] => {
             bench::core()?;
+            bench::formats()?;
             bench::refresh()?;
-            let mut measured = vec!["core", "refresh"];
+            let mut measured = vec!["core", "formats", "refresh"];
             for b in BINDINGS.iter().filter(|b| b.bench.is_some()) {
                 b.bench.map_or(Ok(()), |bench| bench())?;
                 measured.push(b.name);
@@ -76,7 +77,8 @@ fn run(args: &[&str]) -> Result<()> {
             bench::report("cargo xtask bench", &measured)
         }
         // Re-renders BENCHMARKS.md from the last full run's results (target/bench/*.json).
-        ["bench", "report"] => bench::report("cargo xtask bench", &["core", "refresh", "python", "node"]),
+        ["bench", "report"] => bench::report("cargo xtask bench", &["core", "formats", "refresh", "python", "node"]),
+        ["bench", "formats"] => bench::formats().and_then(|()| bench::report_formats("cargo xtask bench formats")),
         ["bench", "refresh"] => bench::refresh().and_then(|()| bench::report_refresh("cargo xtask bench refresh")),
         ["bench", "core"] => bench::core().and_then(|()| bench::report("cargo xtask bench core", &["core"])),
         ["codegen"] => codegen(false),

@@ -16,6 +16,7 @@ export const {
   UnsealError,
   KeyDerivationBusyError,
   StepUpRequiredError,
+  StepUpFailedError,
   InternalError,
   ApiUnavailableError,
   RefreshUnavailableError,

@@ -1,8 +1,9 @@
 //! `cargo xtask demo`, Rust part: generate a key pair and JWKS, seal one MFA session and one
 //! password-only session in both formats, authenticate all four, apply the MFA step-up
 //! policy, then keep a session alive: an expired MFA session refreshed through the WorkOS API
-//! double (on 127.0.0.1) with its `amr` kept, and its logout URL; write
-//! `target/demo/fixture.json` for the bindings' demos.
+//! double (on 127.0.0.1) with its `amr` kept, and its logout URL; step a password-only
+//! session (no `amr`, as WorkOS's tokens today) up with a TOTP code through the double's MFA API
+//! and show the policy allow it; write `target/demo/fixture.json` for the bindings' demos.
 
 #![allow(clippy::unwrap_used, clippy::panic)]
 
@@ -78,6 +79,7 @@ fn main() {
         println!("\nA denied request gets 401 with\n  WWW-Authenticate: {header}\n(or 403 with the same fields as JSON for cookie apps)");
     }
     refresh_demo(&policy);
+    step_up_demo(&policy);
     let fixture = json!({"client_id": CLIENT_ID, "cookie_passwords": [COOKIE_PASSWORD], "jwks": jwks, "now": now, "sessions": sessions});
     let path = std::path::Path::new(&out);
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -140,4 +142,40 @@ fn refresh_demo(policy: &StepUpPolicy) {
     );
     let url = gate.logout_url(renewal.sealed_session.as_deref().unwrap(), Some("https://app.example/")).unwrap();
     println!("  log out:                     {url}");
+}
+
+/// A password-only WorkOS session (its token has no `amr`) passes the step-up with a TOTP code.
+fn step_up_demo(policy: &StepUpPolicy) {
+    let api = Double::start(double::Options::default());
+    let mut config = Config::new(double::CLIENT_ID, vec![COOKIE_PASSWORD.into()], JwksSource::Url(api.jwks_url()));
+    config.api_key = Some(double::API_KEY.into());
+    config.api_base_url = api.url().to_owned();
+    config.audit = Some(sessiongate::AuditSink::new(|event| {
+        let e = event.to_json();
+        println!("    audit: {} {} {}", e["event"].as_str().unwrap_or(""), e["outcome"].as_str().unwrap_or(""), e["reason"].as_str().unwrap_or(""));
+    }));
+    let gate = SessionGate::new(config).unwrap();
+    let now = unix_now();
+    api.set_clock(now);
+    api.add_factor("user_01BOB", "totp");
+    let issued = api.create_session_with(NewSession {
+        user: json!({"object": "user", "id": "user_01BOB", "email": "bob@example.com"}),
+        auth_time: Some(now),
+        ..NewSession::default()
+    });
+    let data = SessionData { access_token: issued.access_token, refresh_token: issued.refresh_token, user: issued.user, ..SessionData::default() };
+    let cookie = gate.seal_session(&data, SealFormat::Iron).unwrap();
+    let Authentication::Authenticated(session) = gate.authenticate(&cookie).unwrap() else { panic!("the demo session was refused") };
+    println!("
+Step-up a WorkOS session can pass (MFA API of the double; its token has amr {:?}):", session.amr());
+    let shown = |check: &sessiongate::StepUpCheck| match &check.decision {
+        StepUpDecision::Allowed => format!("allowed (amr from the {})", check.satisfied_by.map_or("?", |s| s.as_str())),
+        StepUpDecision::Denied(denial) => format!("denied: {}", denial.reason),
+    };
+    println!("  check:                       {}", shown(&gate.check_step_up(&session, policy, None)));
+    let challenge = gate.start_step_up(&session, None).unwrap();
+    println!("  start_step_up:               {} challenge {} (pending value {} bytes)", challenge.factor_type, challenge.challenge_id, challenge.pending.len());
+    let grant = gate.complete_step_up(&session, &challenge.pending, double::MFA_CODE).unwrap();
+    println!("  complete_step_up (code {}): grant amr {:?} ({} bytes)", double::MFA_CODE, grant.amr, grant.grant.len());
+    println!("  check with the grant:        {}", shown(&gate.check_step_up(&session, policy, Some(&grant.grant))));
 }

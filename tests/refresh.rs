@@ -576,3 +576,47 @@ fn a_token_issued_by_a_clock_a_moment_ahead_is_accepted_after_a_refresh() {
     assert_eq!((reason.as_str(), detail.as_str()), ("invalid_jwt", "iat_in_future"));
     assert!(kept.is_some(), "the rotated cookie is still handed over");
 }
+
+/// F4 for the session-changing calls: a cookie that is not UTF-8 (a Python str with a lone
+/// surrogate, as `surrogatepass` writes it) gets the detail `authenticate` gives, with no API
+/// call; valid bytes behave as the text does.
+#[test]
+fn byte_entry_points_refuse_what_is_not_utf8_as_authenticate_does() {
+    let s = setup();
+    let cookie = s.cookie(SealFormat::Iron);
+    let mut surrogate = cookie.clone().into_bytes();
+    surrogate.splice(10..10, [0xED, 0xB3, 0xBF]);
+    let later = at((T0 + 400) as f64);
+    let detail = |a: &Authentication| a.failure().map(|f| f.detail.code());
+    assert_eq!(detail(&s.gate.authenticate_bytes_at(&surrogate, later).unwrap()), Some("malformed_seal"));
+
+    let (reason, detail_code, sealed) = failed(s.gate.refresh_bytes_at(&surrogate, None, later));
+    assert_eq!((reason.as_str(), detail_code.as_str(), sealed), ("invalid_session_cookie", "malformed_seal", None));
+    let (reason, detail_code, _) = failed(s.gate.refresh_bytes_at(b"", None, later));
+    assert_eq!((reason.as_str(), detail_code.as_str()), ("no_session_cookie_provided", "empty_cookie"));
+
+    let renewal = s.gate.authenticate_or_refresh_bytes_at(&surrogate, later).unwrap();
+    assert_eq!(detail(&renewal.authentication), Some("malformed_seal"));
+    assert!(renewal.clear_cookie && renewal.sealed_session.is_none());
+    let renewal = s.gate.authenticate_or_refresh_bytes_at(b"", later).unwrap();
+    assert_eq!(detail(&renewal.authentication), Some("empty_cookie"));
+    assert!(!renewal.clear_cookie, "no cookie: nothing to clear");
+
+    let Err(Error::Unseal(d)) = s.gate.logout_url_bytes_at(&surrogate, None, later) else { panic!("a logout URL for bytes that are not UTF-8") };
+    assert_eq!(d.code(), "malformed_seal");
+    let Err(Error::Unseal(d)) = s.gate.reseal_bytes_at(&vec![b'a'; 1 << 20], SealFormat::Fernet, later) else { panic!("resealed an oversized cookie") };
+    assert_eq!(d.code(), "cookie_too_large");
+    assert_eq!(s.calls(), 0, "no bytes refused here reached the API");
+
+    // Valid bytes: the same answers as the text.
+    assert!(s.gate.logout_url_bytes_at(cookie.as_bytes(), None, later).unwrap().contains("session_id="));
+    assert!(s.gate.reseal_bytes_at(cookie.as_bytes(), SealFormat::Fernet, later).unwrap().starts_with("gAAAAA"));
+    s.double.set_clock(T0 + 400);
+    let renewal = s.gate.authenticate_or_refresh_bytes_at(cookie.as_bytes(), later).unwrap();
+    assert!(renewal.authentication.is_authenticated() && renewal.sealed_session.is_some());
+    assert_eq!(s.calls(), 1);
+
+    // Without an API key, the configuration error comes first, for bytes as for text.
+    let keyless = SessionGate::new(Config { api_key: None, ..config(&s.double) }).unwrap();
+    assert_eq!(keyless.refresh_bytes_at(&surrogate, None, later).unwrap_err().code().as_str(), "configuration_error");
+}

@@ -24,15 +24,16 @@ function readBearer(header) {
 
 /**
  * Maps an authenticate (or verifyAccessToken) result to an HTTP answer: `{ status: 200 }`, or
- * the status, headers and JSON body to send.
+ * the status, headers and JSON body to send. `grant`: a step-up grant (a cookie session's),
+ * which satisfies the policy for this very session.
  */
-function decide(gate, auth, policy = adminPolicy) {
+function decide(gate, auth, policy = adminPolicy, grant = undefined) {
   if (auth.authenticated === false) return { status: 401, headers: {}, body: { error: 'unauthenticated', reason: auth.reason } }
   if (auth.valid === false) {
     return { status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token"' }, body: { error: 'invalid_token', detail: auth.detail } }
   }
   try {
-    gate.require(auth, policy)
+    gate.require(auth, policy, grant ? { grant } : undefined)
   } catch (e) {
     if (!(e instanceof StepUpRequiredError)) throw e
     // 403 + body for a cookie session; 401 + WWW-Authenticate for a bearer token.

@@ -89,6 +89,18 @@ class StepUpRequiredError extends SessionGateError {
   }
 }
 
+/** @extends {SessionGateError<'ERR_SESSIONGATE_STEP_UP_FAILED', 'step_up_failed'>} */
+class StepUpFailedError extends SessionGateError {
+  /**
+   * @param {string} message
+   * @param {import('../index').StepUpFailureDetail} [detail] why (`code_invalid`, `challenge_expired`…)
+   */
+  constructor(message, detail) {
+    super(message)
+    this.detail = detail
+  }
+}
+
 /** @extends {SessionGateError<'ERR_SESSIONGATE_INTERNAL', 'internal_error'>} */
 class InternalError extends SessionGateError {}
 
@@ -122,6 +134,7 @@ const BY_CORE_CODE = new Map([
   row('step_up_required', StepUpRequiredError, 'ERR_SESSIONGATE_STEP_UP_REQUIRED'),
   row('internal_error', InternalError, 'ERR_SESSIONGATE_INTERNAL'),
   row('api_unavailable', ApiUnavailableError, 'ERR_SESSIONGATE_API_UNAVAILABLE'),
+  row('step_up_failed', StepUpFailedError, 'ERR_SESSIONGATE_STEP_UP_FAILED'),
 ])
 Object.defineProperty(SessionGateError.prototype, 'name', { value: 'SessionGateError', writable: true, configurable: true })
 
@@ -150,6 +163,7 @@ const builders = {
   error(coreCode, message, detail, retryAfter) {
     const cls = BY_CORE_CODE.get(coreCode) ?? InternalError
     if (cls === UnsealError) return new UnsealError(message, detail ?? undefined)
+    if (cls === StepUpFailedError) return new StepUpFailedError(message, /** @type {import('../index').StepUpFailureDetail} */ (detail ?? undefined))
     if (cls === ApiUnavailableError) return new ApiUnavailableError(message, retryAfter ?? undefined)
     return new cls(message)
   },
@@ -184,6 +198,7 @@ const classes = {
   StepUpRequiredError,
   InternalError,
   ApiUnavailableError,
+  StepUpFailedError,
   // The name of the Python binding and of issue 15: the same class.
   RefreshUnavailableError: ApiUnavailableError,
 }

@@ -10,15 +10,16 @@
  */
 /**
  * The addon: every other value index.d.ts declares, plus `install` (its argument typed by the
- * Rust side, src/runtime.rs).
- * @typedef {Omit<Api, ErrorClassName> & { install(runtime: import('../index').NativeRuntime): void }} Native
+ * Rust side, src/runtime.rs) and `notDisplayed` (the core's `NOT_DISPLAYED`).
+ * @typedef {Omit<Api, ErrorClassName> & { install(runtime: import('../index').NativeRuntime): void, notDisplayed(): string[] }} Native
  */
 const native = /** @type {Native} */ (/** @type {unknown} */ (require('../index.js')))
 const errors = require('./errors.js')
 const results = require('./results.js')
 
 errors.configure(native.errorCodes())
-native.install({ ...errors.builders, ...results })
+results.configure(native.notDisplayed())
+native.install({ ...errors.builders, ...results.builders })
 
-const { install: _install, ...api } = native
+const { install: _install, notDisplayed: _notDisplayed, ...api } = native
 module.exports = /** @satisfies {typeof import('../index')} */ ({ ...api, ...errors.classes })

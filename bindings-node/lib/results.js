@@ -16,30 +16,52 @@ const names = new Map()
 // Node's `util.inspect.custom`, without a dependency on node:util's types.
 const INSPECT = Symbol.for('nodejs.util.inspect.custom')
 const REDACTED = '[redacted]'
-/** The members `inspect` (and a refresh result's `toJSON`) never show. */
+/** The members neither `inspect` nor a refresh result's `toJSON` shows: the token and the cookie. */
 const SECRET_MEMBERS = new Set(['accessToken', 'sealedSession'])
+/**
+ * The members `inspect` never shows: the secrets, a step-up's pending value and grant, and the
+ * session fields with personal data the core names (`NOT_DISPLAYED`, the list Python's `repr`
+ * leaves out), given by `configure`.
+ * They stay readable, and in JSON: only never printed.
+ */
+const NOT_DISPLAYED = new Set([...SECRET_MEMBERS, 'pending', 'grant'])
 
 /**
- * A copy of a result for display: the access token and the cookie replaced (also in the
- * session or result it holds).
+ * Takes the core's list of fields no display shows (snake_case), once, from the addon.
+ * @param {string[]} fields
+ */
+function configure(fields) {
+  for (const field of fields) NOT_DISPLAYED.add(camel(field))
+}
+
+/**
+ * A copy of a result for display (`hidden`: the members replaced), also of the session or
+ * result it holds.
  * @param {Record<string, unknown>} object
+ * @param {Set<string>} hidden
  * @returns {Record<string, unknown>}
  */
-function redacted(object) {
+function redacted(object, hidden) {
   /** @type {Record<string, unknown>} */
   const copy = {}
   for (const key of Object.keys(object)) {
+    if (hidden.has(key)) {
+      // Not read: a lazy member (claims) is not parsed only to be hidden.
+      const own = Object.getOwnPropertyDescriptor(object, key)
+      copy[key] = own && 'value' in own && own.value === undefined ? undefined : REDACTED
+      continue
+    }
     const value = object[key]
-    if (SECRET_MEMBERS.has(key) && value !== undefined) copy[key] = REDACTED
-    else if ((key === 'session' || key === 'auth') && value !== null && typeof value === 'object') copy[key] = redacted(/** @type {Record<string, unknown>} */ (value))
+    if ((key === 'session' || key === 'auth') && value !== null && typeof value === 'object') copy[key] = redacted(/** @type {Record<string, unknown>} */ (value), hidden)
     else copy[key] = value
   }
   return copy
 }
 
 /**
- * `util.inspect` (console.log) shows the result without its token or cookie: a hidden method,
- * so the result's keys are unchanged.
+ * `util.inspect` (console.log) shows the result without its token, cookie or personal data
+ * (`NOT_DISPLAYED`); `JSON.stringify`, where asked, without its token or cookie. Hidden
+ * methods, so the result's keys are unchanged.
  * @template {object} T
  * @param {T} object
  * @param {boolean} [json] also for `JSON.stringify` (results that carry a cookie)
@@ -53,14 +75,14 @@ function hideSecrets(object, json = false) {
    * @param {(value: unknown, options: object) => string} inspect
    */
   function show(_depth, options, inspect) {
-    return inspect(redacted(this), options)
+    return inspect(redacted(this, NOT_DISPLAYED), options)
   }
   Object.defineProperty(object, INSPECT, { value: show, configurable: true, writable: true })
   if (json) {
     Object.defineProperty(object, 'toJSON', {
       /** @this {Record<string, unknown>} */
       value() {
-        return redacted(this)
+        return redacted(this, SECRET_MEMBERS)
       },
       configurable: true,
       writable: true,
@@ -195,4 +217,34 @@ function refreshFailure(reason, detail, sealedSession) {
 const renewal = (auth, sealedSession, clearCookie) =>
   hideSecrets({ auth: /** @type {import('../index').AuthenticateResult} */ (auth), sealedSession: sealedSession ?? undefined, clearCookie }, true)
 
-module.exports = { session, failure, token, tokenFailure, jwksStatus, coordinatorStatus, refreshed, refreshFailure, renewal }
+/**
+ * A started step-up (`util.inspect` hides `pending`).
+ * @param {string} json
+ * @returns {import('../index').StepUpChallenge}
+ */
+const stepUpChallenge = (json) => /** @type {import('../index').StepUpChallenge} */ (/** @type {unknown} */ (hideSecrets(fromView(json, {}))))
+
+/**
+ * A completed step-up (`util.inspect` hides `grant`).
+ * @param {string} json
+ * @returns {import('../index').StepUpGrant}
+ */
+const stepUpGrant = (json) => /** @type {import('../index').StepUpGrant} */ (/** @type {unknown} */ (hideSecrets(fromView(json, {}))))
+
+/**
+ * `onAudit` as the addon calls it: what it throws becomes a process warning, never an
+ * uncaught exception (the decision was already made).
+ * @param {(event: import('../index').AuditEvent) => void} onAudit
+ * @returns {(event: import('../index').AuditEvent) => void}
+ */
+const guardAudit = (onAudit) => (event) => {
+  try {
+    onAudit(event)
+  } catch (error) {
+    // Node's `process`, typed here: the package has no dependency on @types/node.
+    const { process } = /** @type {{ process: { emitWarning(message: string, type: string): void } }} */ (/** @type {unknown} */ (globalThis))
+    process.emitWarning(`sessiongate: onAudit threw: ${error instanceof Error ? error.message : String(error)}`, 'SessionGateAuditWarning')
+  }
+}
+
+module.exports = { configure, builders: { stepUpChallenge, stepUpGrant, guardAudit, session, failure, token, tokenFailure, jwksStatus, coordinatorStatus, refreshed, refreshFailure, renewal } }

@@ -45,6 +45,13 @@ pub fn error_codes() -> Vec<ErrorCodeInfo> {
     ErrorCode::ALL.iter().map(|code| ErrorCodeInfo { code: code.as_str().to_owned(), retryable: code.is_retryable() }).collect()
 }
 
+/// The session fields no display shows (the core's `NOT_DISPLAYED`, snake_case): `lib/index.js`
+/// hands them to `lib/results.js`, whose `inspect` leaves them out.
+#[napi(skip_typescript)]
+pub fn not_displayed() -> Vec<String> {
+    sessiongate::NOT_DISPLAYED.iter().map(|field| (*field).to_owned()).collect()
+}
+
 /// Keeps the JavaScript half for this environment; `lib/index.js` calls it once.
 #[napi(skip_typescript)]
 pub fn install(env: Env, runtime: runtime::NativeRuntime) -> napi::Result<()> {
@@ -103,7 +110,7 @@ pub(crate) fn to_json(env: &Env, value: Unknown, what: &str, err: fn(String) -> 
 const GATE_OPTIONS: &str = "clientId cookiePassword jwks jwksUrl discoveryIssuer issuer audience leeway requireExp \
                             maxCookieBytes algorithms verifiedTokenCache verifiedTokenCacheBytes apiKey apiBaseUrl \
                             refreshBufferSeconds refreshGraceSeconds refreshTimeoutSeconds formats allowWeakSecrets \
-                            refreshCoordinator refreshCoordinatorTimeoutSeconds";
+                            refreshCoordinator refreshCoordinatorTimeoutSeconds stepUpGrantTtlSeconds onAudit";
 
 /// The constructor's options as the core's flat [`GateOptions`] (the core decides the rest).
 fn gate_options(env: &Env, options: Arg) -> CoreResult<GateOptions> {
@@ -138,6 +145,7 @@ fn gate_options(env: &Env, options: Arg) -> CoreResult<GateOptions> {
         allow_weak_secrets: o.get("allowWeakSecrets", "a boolean")?,
         refresh_coordinator: o.get("refreshCoordinator", "a redis:// or rediss:// URL")?,
         refresh_coordinator_timeout_seconds: o.get("refreshCoordinatorTimeoutSeconds", "a number of seconds")?,
+        step_up_grant_ttl_seconds: o.get("stepUpGrantTtlSeconds", "a number of seconds")?,
     })
 }
 
@@ -219,6 +227,8 @@ pub enum Job {
     Verify { id_token: bool, token: Option<String>, now: SystemTime },
     Refresh { cookie: Option<String>, organization_id: Option<String>, now: SystemTime },
     Renew { cookie: Option<String>, now: SystemTime },
+    StartStepUp { session: Box<sessiongate::Session>, factor_id: Option<String>, now: SystemTime },
+    CompleteStepUp { session: Box<sessiongate::Session>, pending: String, code: String, now: SystemTime },
 }
 
 impl Task for Work {
@@ -233,6 +243,18 @@ impl Task for Work {
                 refresh_at(&self.gate, cookie.as_deref(), organization_id.as_deref(), *now)
             }
             Ok(Job::Renew { cookie, now }) => renew_at(&self.gate, cookie.as_deref(), *now),
+            Ok(Job::StartStepUp { session, factor_id, now }) => catch_panic(|| {
+                let c = self.gate.start_step_up_at(session, factor_id.as_deref(), *now)?;
+                let view = serde_json::json!({"challenge_id": c.challenge_id, "factor_id": c.factor_id, "factor_type": c.factor_type,
+                    "expires_at": sessiongate::to_unix_seconds(c.expires_at), "pending": c.pending});
+                Ok(Ready::StepUpChallenge(view.to_string()))
+            }),
+            Ok(Job::CompleteStepUp { session, pending, code, now }) => catch_panic(|| {
+                let g = self.gate.complete_step_up_at(session, pending, code, *now)?;
+                let view = serde_json::json!({"grant": g.grant, "amr": g.amr, "verified_at": sessiongate::to_unix_seconds(g.verified_at),
+                    "expires_at": sessiongate::to_unix_seconds(g.expires_at), "factor_id": g.factor_id, "challenge_id": g.challenge_id});
+                Ok(Ready::StepUpGrant(view.to_string()))
+            }),
             Err(e) => Err(e.clone()),
         })
     }
@@ -259,13 +281,76 @@ fn authenticate(env: &Env, gate: &Arc<sessiongate::SessionGate>, cookie: Option<
 
 /// A step-up policy on what the core verified for `auth` (see `runtime::verified`): a cookie
 /// session (a denial answers 403) or a bearer or ID token (401).
-fn decide(env: &Env, auth: &Arg, policy: &StepUpPolicy, options: Arg) -> napi::Result<CoreDecision> {
+fn decide_core(
+    env: &Env,
+    gate: &sessiongate::SessionGate,
+    auth: &Arg,
+    policy: &StepUpPolicy,
+    options: Arg,
+) -> napi::Result<(CoreDecision, StepUpCheckInfo)> {
     let verified = runtime::verified(env, if let Some(Either::A(object)) = auth { Some(object) } else { None })?;
-    let now = read_now(options).map_err(|e| runtime::to_js(env, &e))?;
+    let read = || {
+        let o = Options::new(options, "check options", "grant now", Error::Configuration)?;
+        Ok((o.get::<String>("grant", "a string")?, now_of(&o)?))
+    };
+    let (grant, now) = read().map_err(|e| runtime::to_js(env, &e))?;
     Ok(match verified {
-        Verified::Session(session) => policy.inner.check_at(session, now),
-        Verified::Token(token) => policy.inner.check_token_at(token, now),
+        Verified::Session(session) => {
+            let check = gate.check_step_up_at(session, &policy.inner, grant.as_deref(), now);
+            let info = StepUpCheckInfo {
+                satisfied_by: check.satisfied_by.map(sessiongate::AmrSource::as_str),
+                grant_ignored: check.grant_ignored.map(sessiongate::GrantIgnored::as_str),
+            };
+            (check.decision, info)
+        }
+        Verified::Token(_) if grant.is_some() => {
+            return Err(runtime::invalid_argument(env, "a step-up grant counts for cookie sessions only, not for a verified token"));
+        }
+        Verified::Token(token) => {
+            let decision = policy.inner.check_token_at(token, now);
+            let satisfied_by = decision.is_allowed().then_some(sessiongate::AmrSource::Token.as_str());
+            (decision, StepUpCheckInfo { satisfied_by, grant_ignored: None })
+        }
     })
+}
+
+/// What a check says beside its decision.
+pub(crate) struct StepUpCheckInfo {
+    pub satisfied_by: Option<&'static str>,
+    pub grant_ignored: Option<&'static str>,
+}
+
+fn decide(env: &Env, gate: &sessiongate::SessionGate, auth: &Arg, policy: &StepUpPolicy, options: Arg) -> napi::Result<StepUpDecision> {
+    let (decision, info) = decide_core(env, gate, auth, policy, options)?;
+    Ok(StepUpDecision::with(decision, info))
+}
+
+/// The session a step-up is for: one `authenticate()` resolved, never a token or a copy.
+fn session_of(env: &Env, auth: &Arg) -> napi::Result<Box<sessiongate::Session>> {
+    match runtime::verified(env, if let Some(Either::A(object)) = auth { Some(object) } else { None })? {
+        Verified::Session(session) => Ok(session.clone()),
+        Verified::Token(_) => Err(runtime::invalid_argument(env, "a step-up is for a cookie session authenticate() resolved, not a token")),
+    }
+}
+
+/// The gate's audit sink: `onAudit`, guarded (`lib/results.js`), called on the event loop
+/// through a weak thread-safe function (it never keeps the process alive).
+fn audit_sink(env: &Env, options: Arg) -> CoreResult<Option<sessiongate::AuditSink>> {
+    use napi::threadsafe_function::ThreadsafeFunctionCallMode;
+    let Some(Either::A(object)) = options else { return Ok(None) };
+    let bad = || Error::Configuration("options.onAudit must be a function taking the event".into());
+    let on_audit = object.get_named_property::<Option<Function<'static, Value, Unknown<'static>>>>("onAudit").map_err(|_| bad())?;
+    let Some(on_audit) = on_audit else { return Ok(None) };
+    let guarded = runtime::guard_audit(env, on_audit).map_err(|_| bad())?;
+    let call = guarded
+        .build_threadsafe_function::<Value>()
+        .callee_handled::<false>()
+        .weak::<true>()
+        .build()
+        .map_err(|e| Error::Internal(format!("cannot keep onAudit: {e}")))?;
+    Ok(Some(sessiongate::AuditSink::new(move |event| {
+        call.call(event.to_json(), ThreadsafeFunctionCallMode::NonBlocking);
+    })))
 }
 
 /// Opens WorkOS session cookies (iron from @workos-inc/node and authkit-nextjs, Fernet from
@@ -280,9 +365,16 @@ impl SessionGate {
     /// Every configuration problem throws here (`ConfigurationError`), never per request.
     #[napi(constructor, ts_args_type = "options: SessionGateOptions")]
     pub fn new(env: Env, options: Arg) -> napi::Result<Self> {
-        catch_panic(|| gate_options(&env, options)?.into_config().and_then(sessiongate::SessionGate::new))
-            .map(|gate| SessionGate { inner: Arc::new(gate) })
-            .map_err(|e| runtime::to_js(&env, &e))
+        let options_copy = options.as_ref().map(|o| match o {
+            Either::A(object) => Either::A(*object),
+            Either::B(other) => Either::B(*other),
+        });
+        let gate = catch_panic(|| {
+            let mut config = gate_options(&env, options)?.into_config()?;
+            config.audit = audit_sink(&env, options_copy)?;
+            sessiongate::SessionGate::new(config)
+        });
+        gate.map(|gate| SessionGate { inner: Arc::new(gate) }).map_err(|e| runtime::to_js(&env, &e))
     }
 
     /// Authenticates a sealed session cookie: settled on the calling thread when the keys are
@@ -312,16 +404,51 @@ impl SessionGate {
     /// Evaluates a step-up policy on what the core verified for `auth` (a session or token this
     /// package returned), never on its properties: anything else, a copy included, is a
     /// `TypeError`.
-    #[napi(ts_args_type = "auth: AuthenticateSuccess | VerifiedToken, policy: StepUpPolicy, options?: AuthenticateOptions")]
+    /// `{ grant }` (from `completeStepUp`) also satisfies the `amr` requirement for this very
+    /// session and user, its `verifiedAt` standing for `auth_time`; an unusable grant is ignored
+    /// and named in `grantIgnored`. A session's check emits an `onAudit` event.
+    #[napi(ts_args_type = "auth: AuthenticateSuccess | VerifiedToken, policy: StepUpPolicy, options?: CheckOptions")]
     pub fn check(&self, env: Env, auth: Arg, policy: ClassInstance<StepUpPolicy>, options: Arg) -> napi::Result<StepUpDecision> {
-        decide(&env, &auth, &policy, options).map(StepUpDecision::from)
+        decide(&env, &self.inner, &auth, &policy, options)
     }
 
     /// `check` that throws a `StepUpRequiredError` on a denial (`status` 403 for a cookie
     /// session, 401 with `wwwAuthenticate` for a bearer token; `toJSON()` is the body).
-    #[napi(ts_args_type = "auth: AuthenticateSuccess | VerifiedToken, policy: StepUpPolicy, options?: AuthenticateOptions")]
+    #[napi(ts_args_type = "auth: AuthenticateSuccess | VerifiedToken, policy: StepUpPolicy, options?: CheckOptions")]
     pub fn require(&self, env: Env, auth: Arg, policy: ClassInstance<StepUpPolicy>, options: Arg) -> napi::Result<()> {
-        decide(&env, &auth, &policy, options)?.require().map_err(|denial| runtime::step_up(&env, &denial))
+        let (decision, _) = decide_core(&env, &self.inner, &auth, &policy, options)?;
+        decision.require().map_err(|denial| runtime::step_up(&env, &denial))
+    }
+
+    /// Starts a step-up for an authenticated session (needs `apiKey`), off the event loop: the
+    /// named factor (it must be this user's) or the user's first TOTP factor, else SMS.
+    /// Resolves `{ challengeId, factorId, factorType, expiresAt, pending }`: ask for the code,
+    /// keep `pending`. Rejects with `StepUpFailedError` (`detail`) or the retryable
+    /// `ApiUnavailableError`.
+    #[napi(ts_args_type = "auth: AuthenticateSuccess, options?: StartStepUpOptions", ts_return_type = "Promise<StepUpChallenge>")]
+    pub fn start_step_up(&self, env: Env, auth: Arg, options: Arg) -> napi::Result<AsyncTask<Work>> {
+        let session = session_of(&env, &auth)?;
+        let job = (|| {
+            let o = Options::new(options, "startStepUp options", "factorId now", Error::Configuration)?;
+            Ok(Job::StartStepUp { session, factor_id: o.get::<String>("factorId", "a string")?, now: now_of(&o)? })
+        })();
+        Ok(AsyncTask::new(Work { gate: Arc::clone(&self.inner), job }))
+    }
+
+    /// Completes a step-up with the user's `code` and the `pending` value, off the event loop.
+    /// Resolves `{ grant, amr, verifiedAt, expiresAt, factorId, challengeId }` (keep `grant`
+    /// beside the session cookie). Rejects with `StepUpFailedError` (`code_invalid`,
+    /// `challenge_expired`, `pending_other_session`...) or the retryable `ApiUnavailableError`.
+    #[napi(ts_args_type = "auth: AuthenticateSuccess, options: CompleteStepUpOptions", ts_return_type = "Promise<StepUpGrant>")]
+    pub fn complete_step_up(&self, env: Env, auth: Arg, options: Arg) -> napi::Result<AsyncTask<Work>> {
+        let session = session_of(&env, &auth)?;
+        let job = (|| {
+            let o = Options::new(options, "completeStepUp options", "pending code now", Error::Configuration)?;
+            let pending = o.get::<String>("pending", "a string")?.ok_or_else(|| Error::Configuration("completeStepUp needs { pending }".into()))?;
+            let code = o.get::<String>("code", "a string")?.ok_or_else(|| Error::Configuration("completeStepUp needs { code }".into()))?;
+            Ok(Job::CompleteStepUp { session, pending, code, now: now_of(&o)? })
+        })();
+        Ok(AsyncTask::new(Work { gate: Arc::clone(&self.inner), job }))
     }
 
     /// Verifies a bearer access token with this gate's keys and rules, off the event loop.

@@ -6,10 +6,11 @@
 // napi reads `NativeRuntime`'s field types as written, to type them in index.d.ts: no aliases.
 #![allow(clippy::type_complexity)]
 
-use napi::bindgen_prelude::{FnArgs, FunctionRef, JsObjectValue, JsValue, JsValuesTupleIntoVec, Object, Unknown};
+use napi::bindgen_prelude::{FnArgs, Function, FunctionRef, JsObjectValue, JsValue, JsValuesTupleIntoVec, Object, Unknown};
 use napi::{Env, Status};
 use napi_derive::napi;
 use serde::Serialize;
+use serde_json::Value;
 use sessiongate::{Error, ErrorCode, Failure, Session, StepUpDenial, VerifiedToken};
 
 use crate::stepup::ChallengeInfo;
@@ -30,6 +31,9 @@ pub struct NativeRuntime {
     pub refreshed: FunctionRef<FnArgs<(String, Unknown<'static>)>, Object<'static>>,
     pub refresh_failure: FunctionRef<FnArgs<(&'static str, &'static str, Option<String>)>, Object<'static>>,
     pub renewal: FunctionRef<FnArgs<(Unknown<'static>, Option<String>, bool)>, Object<'static>>,
+    pub step_up_challenge: FunctionRef<String, Object<'static>>,
+    pub step_up_grant: FunctionRef<String, Object<'static>>,
+    pub guard_audit: FunctionRef<Function<'static, Value, Unknown<'static>>, Function<'static, Value, Unknown<'static>>>,
 }
 
 /// What the core verified, wrapped onto the result object built from it.
@@ -65,6 +69,10 @@ pub enum Ready {
     RefreshFailed { failure: Failure, sealed_session: Option<String> },
     /// What `authenticateOrRefresh` decided: the result to serve, the cookie to set, whether to clear it.
     Renewal { auth: Box<Ready>, sealed_session: Option<String>, clear_cookie: bool },
+    /// A started step-up, as its view (snake_case JSON).
+    StepUpChallenge(String),
+    /// A completed step-up, as its view.
+    StepUpGrant(String),
 }
 
 impl Ready {
@@ -100,6 +108,8 @@ impl Ready {
                 let auth = auth.into_js(env)?;
                 return Ok(build(env, |r| &r.renewal, FnArgs::from((auth, sealed_session, clear_cookie)))?.to_unknown());
             }
+            Ready::StepUpChallenge(view) => return Ok(build(env, |r| &r.step_up_challenge, view)?.to_unknown()),
+            Ready::StepUpGrant(view) => return Ok(build(env, |r| &r.step_up_grant, view)?.to_unknown()),
         };
         object.wrap(verified, None)?;
         Ok(object.to_unknown())
@@ -130,7 +140,12 @@ fn thrown(made: napi::Result<Object<'static>>) -> napi::Error {
 /// (for an unseal error) its detail and (for an API outage) its `Retry-After` in seconds.
 pub fn to_js(env: &Env, e: &Error) -> napi::Error {
     let retry_after = e.retry_after().map(|wait| wait.as_secs_f64());
-    thrown(build(env, |r| &r.error, FnArgs::from((e.code().as_str(), e.to_string(), e.detail().map(|d| d.code()), retry_after))))
+    thrown(build(env, |r| &r.error, FnArgs::from((e.code().as_str(), e.to_string(), e.detail_code(), retry_after))))
+}
+
+/// The app's `onAudit`, wrapped so that what it throws never becomes an uncaught exception.
+pub fn guard_audit(env: &Env, on_audit: Function<'static, Value, Unknown<'static>>) -> napi::Result<Function<'static, Value, Unknown<'static>>> {
+    runtime(env)?.guard_audit.borrow_back(env)?.call(on_audit)
 }
 
 /// The error class of `code`, with this message.

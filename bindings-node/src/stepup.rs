@@ -47,13 +47,32 @@ pub struct StepUpDecision {
     #[napi(ts_type = "StepUpReason")]
     pub reason: Option<String>,
     pub challenge: Option<ChallengeInfo>,
+    /// What satisfied the policy: the token's own `amr`, or a step-up grant (`gate.check`).
+    #[napi(ts_type = "'token' | 'grant'")]
+    pub satisfied_by: Option<String>,
+    /// Why a grant handed to `gate.check` did not count.
+    #[napi(ts_type = "GrantIgnoredReason")]
+    pub grant_ignored: Option<String>,
 }
 
 impl From<CoreDecision> for StepUpDecision {
     fn from(decision: CoreDecision) -> Self {
+        let satisfied_by = decision.is_allowed().then_some(sessiongate::AmrSource::Token.as_str());
+        StepUpDecision::with(decision, crate::StepUpCheckInfo { satisfied_by, grant_ignored: None })
+    }
+}
+
+impl StepUpDecision {
+    pub(crate) fn with(decision: CoreDecision, info: crate::StepUpCheckInfo) -> Self {
         let denial = decision.denial();
         let (reason, challenge) = (denial.map(|d| d.reason.code().to_owned()), denial.map(|d| ChallengeInfo::from(&d.challenge)));
-        StepUpDecision { allowed: denial.is_none(), reason, challenge }
+        StepUpDecision {
+            allowed: denial.is_none(),
+            reason,
+            challenge,
+            satisfied_by: info.satisfied_by.map(str::to_owned),
+            grant_ignored: info.grant_ignored.map(str::to_owned),
+        }
     }
 }
 

@@ -14,6 +14,9 @@ async function main() {
     apiKey: config.api_key,
     apiBaseUrl: config.api_base_url,
     refreshCoordinator: config.redis ?? undefined,
+    // Each Redis command may take up to 1 s (default 50 ms): on a loaded 2-core machine four
+    // processes must still coordinate; the default bound is tested by tests/fleet.rs.
+    refreshCoordinatorTimeoutSeconds: config.redis ? 1 : undefined,
     refreshTimeoutSeconds: 5,
   })
   const lines = readline.createInterface({ input: process.stdin })[Symbol.asyncIterator]()

@@ -34,6 +34,7 @@ const CLASSES = {
   step_up_required: ['StepUpRequiredError', 'ERR_SESSIONGATE_STEP_UP_REQUIRED'],
   internal_error: ['InternalError', 'ERR_SESSIONGATE_INTERNAL'],
   api_unavailable: ['ApiUnavailableError', 'ERR_SESSIONGATE_API_UNAVAILABLE'],
+  step_up_failed: ['StepUpFailedError', 'ERR_SESSIONGATE_STEP_UP_FAILED'],
 }
 
 describe('errors', () => {
@@ -260,6 +261,15 @@ describe('secrets never show', () => {
     clean('failure', await gate.authenticate(cookie.slice(0, -3)))
     clean('gate', gate)
     clean('CookieSession', gate.loadSealedSession({ sessionData: cookie }))
+  })
+  it("inspect leaves out the core's NOT_DISPLAYED fields (as Python's repr), which stay readable and in JSON", async () => {
+    const ok = await gate.authenticate(gate.sealSession(session))
+    const shown = util.inspect(ok, { depth: Infinity, getters: true })
+    for (const field of ['accessToken', 'claims', 'user']) assert.match(shown, new RegExp(`${field}: '\\[redacted\\]'`), field)
+    for (const personal of [h.USER.email]) assert.ok(!shown.includes(personal), `inspect shows ${personal}`)
+    assert.match(shown, /sessionId: 'session_/, 'the rest is shown')
+    assert.equal(ok.user.email, h.USER.email)
+    assert.equal(JSON.parse(JSON.stringify(ok)).user.email, h.USER.email)
   })
   it('in error messages and stacks', async () => {
     const errors = []

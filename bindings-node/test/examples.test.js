@@ -85,3 +85,51 @@ describe('examples/with-auth.js', () => {
     assert.equal((await call(undefined)).status, 401)
   })
 })
+
+describe('examples/http-server.js step-up routes (against the WorkOS API double)', () => {
+  const { startDouble } = require('./_double')
+  let double
+  let server
+  let base
+  let gateOnDouble
+  before(async () => {
+    double = await startDouble()
+    gateOnDouble = new SessionGate({ clientId: double.clientId, cookiePassword: h.PASSWORD, apiKey: double.apiKey, apiBaseUrl: double.url })
+    server = http.createServer(createHandler({ gate: gateOnDouble, secureCookies: false }))
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+    base = `http://127.0.0.1:${server.address().port}`
+  })
+  after(async () => {
+    await new Promise((resolve) => server.close(resolve))
+    double.stop()
+  })
+  /** The `name=value` of a Set-Cookie header. */
+  const setCookie = (res) => (res.headers.get('set-cookie') ?? '').split(';')[0]
+
+  it('a password-only session is denied, steps up with the TOTP code, and is then allowed', async () => {
+    await double.post('/_double/factors', { user_id: 'user_01STEPUP', type: 'totp' })
+    const issued = await double.post('/_double/sessions', { user: { object: 'user', id: 'user_01STEPUP', email: 'step@example.com' }, amr: [] })
+    const session = `wos-session=${gateOnDouble.sealSession({ accessToken: issued.access_token, refreshToken: issued.refresh_token, user: issued.user })}`
+    const call = (method, path, cookies, body) =>
+      fetch(`${base}${path}`, { method, headers: { cookie: cookies.join('; '), 'content-type': 'application/json' }, body })
+    const denied = await call('GET', '/admin', [session])
+    assert.equal(denied.status, 403)
+    assert.equal((await denied.json()).error, 'insufficient_user_authentication')
+    const started = await call('POST', '/step-up/start', [session])
+    assert.equal(started.status, 200)
+    assert.equal((await started.json()).factorType, 'totp')
+    const pending = setCookie(started)
+    assert.match(pending, /^sg-step-up-pending=sgp1\./)
+    const wrong = await call('POST', '/step-up/complete', [session, pending], JSON.stringify({ code: '000000' }))
+    assert.deepEqual([wrong.status, await wrong.json()], [400, { stepUpFailed: 'code_invalid' }])
+    const done = await call('POST', '/step-up/complete', [session, pending], JSON.stringify({ code: '123456' }))
+    assert.equal(done.status, 200)
+    assert.deepEqual((await done.json()).amr, ['mfa', 'otp'])
+    const grant = setCookie(done)
+    assert.match(grant, /^sg-step-up=sgg1\./)
+    const allowed = await call('GET', '/admin', [session, grant])
+    assert.equal(allowed.status, 200)
+    assert.equal((await allowed.json()).hello, 'step@example.com')
+    assert.equal((await call('GET', '/admin', [session, 'sg-step-up=sgg1.forged'])).status, 403, 'a forged grant counts for nothing')
+  })
+})

@@ -99,7 +99,7 @@ describe('check / require on sessions from cases.json', () => {
     const ok = byId('sessiongate/mfa_iron')
     const gate = gateFor(ok.config)
     const auth = await gate.authenticate(ok.cookie, { now: ok.now })
-    assert.deepEqual(gate.check(auth, mfaPolicy, { now: ok.now }), { allowed: true })
+    assert.deepEqual(gate.check(auth, mfaPolicy, { now: ok.now }), { allowed: true, satisfiedBy: 'token' })
     assert.equal(gate.require(auth, mfaPolicy, { now: ok.now }), undefined)
 
     const pwd = byId('sessiongate/pwd_only_iron')

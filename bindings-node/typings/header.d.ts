@@ -15,6 +15,7 @@ export type SessionGateErrorCode =
   | 'ERR_SESSIONGATE_STEP_UP_REQUIRED'
   | 'ERR_SESSIONGATE_INTERNAL'
   | 'ERR_SESSIONGATE_API_UNAVAILABLE'
+  | 'ERR_SESSIONGATE_STEP_UP_FAILED'
 
 /**
  * The core's code of an error (`coreCode`): the same string in Python (`code`), Swift
@@ -30,6 +31,7 @@ export type CoreErrorCode =
   | 'step_up_required'
   | 'internal_error'
   | 'api_unavailable'
+  | 'step_up_failed'
 
 /**
  * Base class of every sessiongate error. A bad cookie or token is never an error: see
@@ -119,6 +121,33 @@ export declare class StepUpRequiredError extends SessionGateError {
   /** The RFC 9470 JSON body: `{ error: 'insufficient_user_authentication', error_description, … }`. */
   toJSON(): ChallengeInfo['body']
 }
+/** Why a step-up was not started or completed: the same strings in every language. */
+export type StepUpFailureDetail =
+  | 'pending_invalid'
+  | 'pending_other_session'
+  | 'challenge_expired'
+  | 'challenge_already_verified'
+  | 'challenge_not_found'
+  | 'factor_not_found'
+  | 'factor_other_user'
+  | 'factor_type_unsupported'
+  | 'no_factor_enrolled'
+  | 'code_invalid'
+  | 'session_incomplete'
+  | 'api_rejected'
+
+/**
+ * `startStepUp` / `completeStepUp` could not go on (`ERR_SESSIONGATE_STEP_UP_FAILED`,
+ * `step_up_failed`): a wrong code, an expired challenge, a pending value of another session, a
+ * factor of another user... Never a grant. An API outage is `ApiUnavailableError` instead.
+ */
+export declare class StepUpFailedError extends SessionGateError {
+  constructor(message: string, detail?: StepUpFailureDetail)
+  readonly code: 'ERR_SESSIONGATE_STEP_UP_FAILED'
+  readonly coreCode: 'step_up_failed'
+  readonly detail: StepUpFailureDetail | undefined
+}
+
 /** A bug in sessiongate (`ERR_SESSIONGATE_INTERNAL`, `internal_error`). Please report it. */
 export declare class InternalError extends SessionGateError {
   readonly code: 'ERR_SESSIONGATE_INTERNAL'
@@ -209,6 +238,92 @@ export interface SessionGateOptions {
    * (go, php-halite, dotnet, ruby 7.0–8.0.0). Default false; iron always needs 32 characters.
    */
   allowWeakSecrets?: boolean
+  /** How long a step-up grant counts, in seconds (default 12 h, more than 0, at most 30 days). */
+  stepUpGrantTtlSeconds?: number
+  /**
+   * Called with every step-up audit event (a decision of `check`/`require`, a challenge
+   * started, a grant issued or refused), on the event loop, after the call that made it. What
+   * it throws is reported as a process warning and changes no decision.
+   */
+  onAudit?: (event: AuditEvent) => void
+}
+
+/**
+ * One step-up audit event. Never a code, token or secret; `snake_case` keys, the same fields
+ * Python logs and Swift receives.
+ */
+export interface AuditEvent {
+  event: 'step_up.decision' | 'step_up.started' | 'step_up.completed'
+  /** Seconds since the epoch. */
+  time: number
+  outcome: 'allowed' | 'denied' | 'started' | 'granted' | 'refused' | 'error'
+  /** Why it was denied (`StepUpReason`), refused (`StepUpFailureDetail`) or failed (`CoreErrorCode`). */
+  reason?: string
+  session_id: string
+  user_id: string
+  organization_id?: string
+  /** The policy checked, for decisions. */
+  policy?: { amr_any_of: string[]; amr_all_of: string[]; max_age: number | null; acr_values: string[] }
+  /** What satisfied the policy: the token's own `amr`, or a step-up grant. */
+  amr_source?: 'token' | 'grant'
+  grant_ignored?: GrantIgnoredReason
+  factor_id?: string
+  factor_type?: 'totp' | 'sms'
+  challenge_id?: string
+}
+
+/** Why a grant handed to `check` did not count (the policy then judged the token alone). */
+export type GrantIgnoredReason = 'grant_invalid' | 'grant_other_session' | 'grant_other_user' | 'grant_expired'
+
+/** Options of `check` and `require`. Unknown keys are refused. */
+export interface CheckOptions {
+  /**
+   * A step-up grant (`StepUpGrant.grant`) for this very session and user: it satisfies the
+   * `amr` requirement, its `verifiedAt` standing for `auth_time`. Cookie sessions only.
+   */
+  grant?: string
+  /** The time to use: seconds since the epoch, or a `Date` (default: now). */
+  now?: number | Date
+}
+
+/** Options of `startStepUp`. Unknown keys are refused. */
+export interface StartStepUpOptions {
+  /** The factor to challenge (it must be the session user's; default: the first TOTP, else SMS). */
+  factorId?: string
+  now?: number | Date
+}
+
+/** Options of `completeStepUp`. Unknown keys are refused. */
+export interface CompleteStepUpOptions {
+  /** The `pending` value `startStepUp` returned. */
+  pending: string
+  /** The code the user entered. */
+  code: string
+  now?: number | Date
+}
+
+/** A started step-up: ask for the code, keep `pending`. `util.inspect` never shows `pending`. */
+export interface StepUpChallenge {
+  challengeId: string
+  factorId: string
+  factorType: 'totp' | 'sms'
+  /** Seconds since the epoch: when `pending` stops being accepted. */
+  expiresAt: number
+  /** The sealed pending value (a cookie or a form field) for `completeStepUp`. */
+  pending: string
+}
+
+/** A completed step-up: keep `grant` beside the session cookie. `util.inspect` never shows `grant`. */
+export interface StepUpGrant {
+  /** The sealed grant, for `check(auth, policy, { grant })`. */
+  grant: string
+  /** What was proven: `['mfa', 'otp']` or `['mfa', 'sms']`. */
+  amr: string[]
+  /** Seconds since the epoch. */
+  verifiedAt: number
+  expiresAt: number
+  factorId: string
+  challengeId: string
 }
 
 /**
@@ -271,7 +386,9 @@ export interface StepUpPolicyOptions {
  * (same keys, same order; absent values are present as `undefined`), then `amr`, `acr`,
  * `authTime`, every verified claim, and the cookie's format. A plain object, always truthy:
  * test `.authenticated`. `gate.check` / `gate.require` judge the session the gate verified,
- * never this object's properties, and refuse a copy.
+ * never this object's properties, and refuse a copy. `util.inspect` (console.log) shows
+ * `accessToken`, `claims`, `user` and `impersonator` as `'[redacted]'` (the core's
+ * `NOT_DISPLAYED`, as Python's `repr`); they stay readable, and `JSON.stringify` keeps them.
  */
 export interface AuthenticateSuccess {
   authenticated: true

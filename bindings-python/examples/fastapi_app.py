@@ -7,6 +7,10 @@ workos-python cannot tell you.
 - Bearer route: a token without MFA gets 401 with ``WWW-Authenticate: Bearer
   error="insufficient_user_authentication", ...`` (RFC 9470), which clients parse with
   ``sessiongate.Challenge.parse``.
+- Step-up (WorkOS tokens carry no ``amr`` today): ``POST /step-up/start`` challenges the user's
+  TOTP (or SMS) factor through the WorkOS MFA API and keeps the pending value in a cookie;
+  ``POST /step-up/complete`` with ``{"code": ...}`` verifies it and sets the grant cookie, which
+  the privileged cookie route then counts. Needs ``WORKOS_API_KEY``.
 
 Run it (with uvicorn installed) against your WorkOS environment:
 
@@ -23,14 +27,16 @@ import json
 import os
 from typing import Any, Callable, Dict, Optional
 
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import Body, Depends, FastAPI, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
 
 import sessiongate
 from sessiongate import AuthenticateWithSessionCookieSuccessResponse as Session
-from sessiongate import StepUpPolicy, StepUpRequiredError, VerifiedToken
+from sessiongate import StepUpFailedError, StepUpPolicy, StepUpRequiredError, VerifiedToken
 
 COOKIE_NAME = "wos-session"
+PENDING_COOKIE = "sg-step-up-pending"
+GRANT_COOKIE = "sg-step-up"
 # MFA (amr has mfa), at most 10 minutes after the user authenticated.
 PRIVILEGED = StepUpPolicy(amr_any_of=["mfa"], max_age=600)
 
@@ -69,9 +75,14 @@ def create_app(gate: sessiongate.SessionGate, cookie_name: str = COOKIE_NAME,
                                 headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
         return verified
 
-    def privileged_session(session: Session = Depends(current_session)) -> Session:
-        gate.require(session, policy)  # raises StepUpRequiredError (status 403)
+    def privileged_session(request: Request, session: Session = Depends(current_session)) -> Session:
+        # The token's amr, or a step-up grant for this very session, must satisfy the policy.
+        gate.require(session, policy, grant=request.cookies.get(GRANT_COOKIE))  # raises StepUpRequiredError (403)
         return session
+
+    def keep(response: Response, request: Request, name: str, value: str, max_age: int) -> None:
+        response.set_cookie(name, value, max_age=max_age, httponly=True, samesite="lax",
+                            secure=request.url.scheme == "https")
 
     def privileged_token(token: VerifiedToken = Depends(bearer_token)) -> VerifiedToken:
         gate.require(token, policy)  # raises StepUpRequiredError (status 401)
@@ -85,6 +96,30 @@ def create_app(gate: sessiongate.SessionGate, cookie_name: str = COOKIE_NAME,
     @app.post("/admin/rotate-keys")
     def rotate_keys(session: Session = Depends(privileged_session)) -> Dict[str, Any]:
         return {"ok": True, "by": session.session_id}
+
+    @app.post("/step-up/start")
+    def start_step_up(request: Request, response: Response, session: Session = Depends(current_session)) -> Dict[str, Any]:
+        try:
+            challenge = gate.start_step_up(session)
+        except StepUpFailedError as e:  # no_factor_enrolled...: nothing to challenge
+            raise HTTPException(status_code=409, detail={"step_up_failed": e.detail}) from None
+        except sessiongate.ApiUnavailableError:
+            raise HTTPException(status_code=503, detail="step-up temporarily unavailable") from None
+        keep(response, request, PENDING_COOKIE, challenge.pending, max_age=600)
+        return {"factor_type": challenge.factor_type, "expires_at": challenge.expires_at}
+
+    @app.post("/step-up/complete")
+    def complete_step_up(request: Request, response: Response, code: str = Body(embed=True),
+                         session: Session = Depends(current_session)) -> Dict[str, Any]:
+        try:
+            grant = gate.complete_step_up(session, pending=request.cookies.get(PENDING_COOKIE, ""), code=code)
+        except StepUpFailedError as e:  # code_invalid (ask again), challenge_expired (start again)...
+            raise HTTPException(status_code=400, detail={"step_up_failed": e.detail}) from None
+        except sessiongate.ApiUnavailableError:
+            raise HTTPException(status_code=503, detail="step-up temporarily unavailable") from None
+        keep(response, request, GRANT_COOKIE, grant.grant, max_age=int(grant.expires_at - grant.verified_at))
+        response.delete_cookie(PENDING_COOKIE)
+        return {"amr": grant.amr, "verified_at": grant.verified_at}
 
     @app.post("/api/admin/rotate-keys")
     def api_rotate_keys(token: VerifiedToken = Depends(privileged_token)) -> Dict[str, Any]:
@@ -100,6 +135,7 @@ def gate_from_env(env: Callable[[str], str] = lambda name: os.environ[name]) -> 
         client_id=env("WORKOS_CLIENT_ID"),
         cookie_password=env("WORKOS_COOKIE_PASSWORD").split(","),  # several: key rotation
         jwks=jwks,
+        api_key=env("WORKOS_API_KEY"),  # step-up through the WorkOS MFA API
     )
 
 

@@ -19,6 +19,7 @@ fn class_name(code: ErrorCode) -> &'static str {
         ErrorCode::Unseal => "UnsealError",
         ErrorCode::StepUpRequired => "StepUpRequiredError",
         ErrorCode::KeyDerivationBusy => "KeyDerivationBusyError",
+        ErrorCode::StepUpFailed => "StepUpFailedError",
         // Only a refresh talks to the WorkOS API: its outage is `RefreshUnavailableError`, a
         // subclass of `ApiUnavailableError` (the code's class).
         ErrorCode::ApiUnavailable => "RefreshUnavailableError",
@@ -48,9 +49,23 @@ fn raised(made: PyResult<Bound<'_, PyAny>>) -> PyErr {
 pub fn to_py_err(py: Python<'_>, err: &Error) -> PyErr {
     raised(class(py, err.code()).and_then(|class| match err {
         Error::Unseal(detail) => class.call1((err.to_string(), detail.code())),
+        Error::StepUpFailed(failure) => class.call1((err.to_string(), failure.code())),
         Error::ApiUnavailable { retry_after, .. } => class.call1((err.to_string(), retry_after.map(|d| d.as_secs_f64()))),
         _ => class.call1((err.to_string(),)),
     }))
+}
+
+/// The exception for a step-up call's error: an outage is `ApiUnavailableError` itself (not
+/// the refresh's subclass), the rest as [`to_py_err`].
+pub fn api_err(py: Python<'_>, err: &Error) -> PyErr {
+    match err {
+        Error::ApiUnavailable { retry_after, .. } => raised(
+            py.import("sessiongate._errors")
+                .and_then(|m| m.getattr("ApiUnavailableError"))
+                .and_then(|class| class.call1((err.to_string(), retry_after.map(|d| d.as_secs_f64())))),
+        ),
+        _ => to_py_err(py, err),
+    }
 }
 
 /// `StepUpRequiredError` for a denial: the core's message, reason and status.

@@ -9,6 +9,7 @@
 
 mod convert;
 mod error;
+mod stepup;
 
 use std::borrow::Cow;
 use std::time::SystemTime;
@@ -21,11 +22,12 @@ use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
 use serde_json::{Map, Value};
 use sessiongate::{
     Authentication, Challenge, Error, ErrorCode, Failure, FailureDetail, GateOptions, Refresh, SealFormat, Session, SessionData,
-    SessionRenewal, StepUpDecision, StepUpPolicy, StepUpPolicyOptions, TokenVerification, VerifiedToken, catch_panic, now_or,
+    SessionRenewal, StepUpCheck, StepUpDecision, StepUpPolicy, StepUpPolicyOptions, TokenVerification, VerifiedToken, catch_panic, now_or,
 };
 
 use crate::convert::{Num, json_to_py, object_to_py, py_to_json, str_or_strings, type_name};
 use crate::error::to_py_err;
+use crate::stepup::{PyStepUpChallenge, PyStepUpGrant};
 
 type PyAnyResult<'py> = PyResult<Bound<'py, PyAny>>;
 type PyDictResult<'py> = PyResult<Bound<'py, PyDict>>;
@@ -63,12 +65,6 @@ fn host_bytes(data: Option<&Bound<'_, PyString>>) -> PyResult<Vec<u8>> {
         return Ok(text.into_owned().into_bytes());
     }
     Ok(text.call_method1("encode", ("utf-8", "surrogatepass"))?.cast_into::<PyBytes>()?.as_bytes().to_vec())
-}
-
-/// A cookie for the core calls without a byte entry point (refresh, logout, reseal): a byte
-/// that is not UTF-8 becomes U+FFFD, which no seal format contains, so the core refuses it.
-fn cookie_text(bytes: &[u8]) -> Cow<'_, str> {
-    String::from_utf8_lossy(bytes)
 }
 
 fn sealed_text<'a>(py: Python<'_>, sealed: &'a Bound<'_, PyString>) -> PyResult<Cow<'a, str>> {
@@ -413,7 +409,7 @@ impl PyStepUpPolicy {
         let Value::Object(claims) = claims else {
             return Err(PyTypeError::new_err("claims must be a dict"));
         };
-        core(py, || Ok(self.policy.check_claims_at(&claims, now))).map(|decision| PyStepUpDecision { decision })
+        core(py, || Ok(self.policy.check_claims_at(&claims, now))).map(PyStepUpDecision::from)
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
@@ -427,15 +423,39 @@ impl PyStepUpPolicy {
 /// The outcome of a policy check: `allowed`, and for a denial the `reason` code
 /// (`mfa_required`, `authentication_too_old`, `acr_insufficient`, `claims_missing`) and the
 /// RFC 9470 `challenge` to send.
+/// `gate.check` also says what satisfied the policy (`satisfied_by`: `"token"` or `"grant"`)
+/// and why a grant handed over did not count (`grant_ignored`: `grant_invalid`,
+/// `grant_other_session`, `grant_other_user`, `grant_expired`).
 #[pyclass(frozen, module = "sessiongate", name = "StepUpDecision")]
 #[derive(Debug)]
 struct PyStepUpDecision {
     decision: StepUpDecision,
+    satisfied_by: Option<&'static str>,
+    grant_ignored: Option<&'static str>,
+}
+
+impl From<StepUpDecision> for PyStepUpDecision {
+    fn from(decision: StepUpDecision) -> Self {
+        let satisfied_by = decision.is_allowed().then_some(sessiongate::AmrSource::Token.as_str());
+        PyStepUpDecision { decision, satisfied_by, grant_ignored: None }
+    }
+}
+
+impl From<StepUpCheck> for PyStepUpDecision {
+    fn from(check: StepUpCheck) -> Self {
+        PyStepUpDecision {
+            decision: check.decision,
+            satisfied_by: check.satisfied_by.map(sessiongate::AmrSource::as_str),
+            grant_ignored: check.grant_ignored.map(sessiongate::GrantIgnored::as_str),
+        }
+    }
 }
 
 #[pymethods]
 impl PyStepUpDecision {
     #[getter] fn allowed(&self) -> bool { self.decision.is_allowed() }
+    #[getter] fn satisfied_by(&self) -> Option<&'static str> { self.satisfied_by }
+    #[getter] fn grant_ignored(&self) -> Option<&'static str> { self.grant_ignored }
     #[getter] fn reason(&self) -> Option<&'static str> { self.decision.denial().map(|d| d.reason.code()) }
     #[getter]
     fn challenge(&self) -> Option<PyChallenge> {
@@ -495,17 +515,38 @@ impl PyChallenge {
 
 /// Evaluates a policy on the core-verified session (a denial answers 403) or token (401) that
 /// this module returned; never on anything else.
-fn decide(auth: &Bound<'_, PyAny>, policy: &PyStepUpPolicy, now: Option<Num>) -> PyResult<StepUpDecision> {
+/// A grant (from `complete_step_up`) counts for cookie sessions only.
+fn decide(
+    gate: &sessiongate::SessionGate,
+    auth: &Bound<'_, PyAny>,
+    policy: &PyStepUpPolicy,
+    grant: Option<&str>,
+    now: Option<Num>,
+) -> PyResult<PyStepUpDecision> {
     let py = auth.py();
     let now = time(py, now)?;
     if let Ok(success) = auth.cast::<SuccessResponse>() {
-        core(py, || Ok(policy.policy.check_at(&success.get().session, now)))
+        core(py, || Ok(gate.check_step_up_at(&success.get().session, &policy.policy, grant, now))).map(PyStepUpDecision::from)
     } else if let Ok(token) = auth.cast::<PyVerifiedToken>() {
-        core(py, || Ok(policy.policy.check_token_at(&token.get().token, now)))
+        if grant.is_some() {
+            return Err(PyValueError::new_err("a step-up grant counts for cookie sessions only, not for a VerifiedToken"));
+        }
+        core(py, || Ok(policy.policy.check_token_at(&token.get().token, now))).map(PyStepUpDecision::from)
     } else if auth.is_instance_of::<ErrorResponse>() {
         Err(PyValueError::new_err("this is a failed authentication: authenticate first (answer 401), then check step-up"))
     } else {
         Err(PyTypeError::new_err(format!("auth must be an authenticated session or a VerifiedToken, not {}", type_name(auth))))
+    }
+}
+
+/// The authenticated session a step-up is for.
+fn session_of<'a, 'py>(auth: &'a Bound<'py, PyAny>) -> PyResult<&'a Bound<'py, SuccessResponse>> {
+    if let Ok(success) = auth.cast::<SuccessResponse>() {
+        Ok(success)
+    } else if auth.is_instance_of::<ErrorResponse>() {
+        Err(PyValueError::new_err("this is a failed authentication: authenticate first (answer 401), then step up"))
+    } else {
+        Err(PyTypeError::new_err(format!("auth must be an authenticated session, not {}", type_name(auth))))
     }
 }
 
@@ -536,14 +577,12 @@ impl PySessionGate {
 
     fn refresh_cookie(&self, py: Python<'_>, cookie: &[u8], organization_id: Option<&str>, now: Option<Num>) -> PyResult<Py<PyAny>> {
         let now = time(py, now)?;
-        let cookie = cookie_text(cookie);
-        refresh_to_py(py, detached(py, || self.gate.refresh_at(&cookie, organization_id, now))?)
+        refresh_to_py(py, detached(py, || self.gate.refresh_bytes_at(cookie, organization_id, now))?)
     }
 
     fn logout_url(&self, py: Python<'_>, cookie: &[u8], return_to: Option<&str>, now: Option<Num>) -> PyResult<String> {
         let now = time(py, now)?;
-        let cookie = cookie_text(cookie);
-        detached(py, || self.gate.logout_url_at(&cookie, return_to, now))
+        detached(py, || self.gate.logout_url_bytes_at(cookie, return_to, now))
     }
 
     fn verify(&self, py: Python<'_>, token: &Bound<'_, PyString>, now: Option<Num>, id_token: bool) -> PyResult<Py<PyAny>> {
@@ -579,7 +618,8 @@ impl PySessionGate {
                         verified_token_cache=None, discovery_issuer=None, verified_token_cache_bytes=None,
                         api_key=None, api_base_url=None, refresh_buffer_seconds=None, refresh_grace_seconds=None,
                         refresh_timeout_seconds=None, formats=None, allow_weak_secrets=None, shared_key_cache=false,
-                        refresh_coordinator=None, refresh_coordinator_timeout_seconds=None))]
+                        refresh_coordinator=None, refresh_coordinator_timeout_seconds=None,
+                        step_up_grant_ttl_seconds=None, on_audit=None))]
     // `..GateOptions::default()`: an option added to the core keeps its default until exposed.
     #[allow(clippy::too_many_arguments, clippy::needless_update)]
     fn new(
@@ -607,7 +647,13 @@ impl PySessionGate {
         shared_key_cache: bool,
         refresh_coordinator: Option<String>,
         refresh_coordinator_timeout_seconds: Option<Num>,
+        step_up_grant_ttl_seconds: Option<Num>,
+        on_audit: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
+        if on_audit.as_ref().is_some_and(|f| !f.is_callable()) {
+            return Err(PyTypeError::new_err("on_audit must be a callable taking the event dict"));
+        }
+        let audit = stepup::audit_sink(py, on_audit.map(Bound::unbind))?;
         let strings = |value: Option<&Bound<'_, PyAny>>, what| value.map(|v| str_or_strings(v, what)).transpose();
         let options = GateOptions {
             client_id: client_id.clone(),
@@ -632,11 +678,13 @@ impl PySessionGate {
             allow_weak_secrets,
             refresh_coordinator,
             refresh_coordinator_timeout_seconds: refresh_coordinator_timeout_seconds.map(|n| n.0),
+            step_up_grant_ttl_seconds: step_up_grant_ttl_seconds.map(|n| n.0),
             ..GateOptions::default()
         };
         let passwords = options.cookie_passwords.len();
         let (gate, jwks) = detached(py, || {
-            let config = options.into_config()?;
+            let mut config = options.into_config()?;
+            config.audit = Some(audit);
             let jwks = config.jwks.describe();
             let gate = match shared_key_cache {
                 true => sessiongate::SessionGate::shared(config)?,
@@ -684,8 +732,7 @@ impl PySessionGate {
     ) -> PyResult<PySessionRenewal> {
         let now = time(py, now)?;
         let cookie = host_bytes(session_data)?;
-        let cookie = cookie_text(&cookie);
-        renewal_to_py(py, detached(py, || self.gate.authenticate_or_refresh_at(&cookie, now))?)
+        renewal_to_py(py, detached(py, || self.gate.authenticate_or_refresh_bytes_at(&cookie, now))?)
     }
 
     /// The WorkOS logout URL for the session in the cookie (`return_to` optional); works for an
@@ -721,8 +768,7 @@ impl PySessionGate {
         let now = time(py, now)?;
         let format = seal_format(py, format)?;
         let cookie = host_bytes(Some(session_data))?;
-        let cookie = cookie_text(&cookie);
-        detached(py, || self.gate.reseal_at(&cookie, format, now))
+        detached(py, || self.gate.reseal_bytes_at(&cookie, format, now))
     }
 
     /// Seals a session as the SDK of `format` writes it (`"fernet"`: workos-python, snake_case;
@@ -784,20 +830,57 @@ impl PySessionGate {
     }
 
     /// Evaluates `policy` on an authenticated session or a `VerifiedToken` (a failed
-    /// authentication raises ValueError: authenticate first).
-    #[pyo3(signature = (auth, policy, now=None))]
-    fn check(&self, auth: &Bound<'_, PyAny>, policy: PyRef<'_, PyStepUpPolicy>, now: Option<Num>) -> PyResult<PyStepUpDecision> {
-        decide(auth, &policy, now).map(|decision| PyStepUpDecision { decision })
+    /// authentication raises ValueError: authenticate first). For a session, a step-up `grant`
+    /// (`StepUpGrant.grant`) for this very session and user also satisfies the `amr`
+    /// requirement, its `verified_at` standing for `auth_time`; an unusable grant is ignored
+    /// and named in `grant_ignored`. Emits a `step_up.decision` audit event for sessions.
+    #[pyo3(signature = (auth, policy, grant=None, now=None))]
+    fn check(
+        &self,
+        auth: &Bound<'_, PyAny>,
+        policy: PyRef<'_, PyStepUpPolicy>,
+        grant: Option<&str>,
+        now: Option<Num>,
+    ) -> PyResult<PyStepUpDecision> {
+        decide(&self.gate, auth, &policy, grant, now)
     }
 
     /// Like `check`, but returns None when allowed and raises `StepUpRequiredError` when not
     /// (`status` 403 for a cookie session, 401 for a bearer/verified token).
-    #[pyo3(signature = (auth, policy, now=None))]
-    fn require(&self, auth: &Bound<'_, PyAny>, policy: PyRef<'_, PyStepUpPolicy>, now: Option<Num>) -> PyResult<()> {
+    #[pyo3(signature = (auth, policy, grant=None, now=None))]
+    fn require(&self, auth: &Bound<'_, PyAny>, policy: PyRef<'_, PyStepUpPolicy>, grant: Option<&str>, now: Option<Num>) -> PyResult<()> {
         let py = auth.py();
-        let Err(denial) = decide(auth, &policy, now)?.require() else { return Ok(()) };
+        let Err(denial) = decide(&self.gate, auth, &policy, grant, now)?.decision.require() else { return Ok(()) };
         let challenge = Py::new(py, PyChallenge { challenge: denial.challenge.clone() })?.into_any();
         Err(error::step_up(py, &denial, challenge))
+    }
+
+    /// Starts a step-up for an authenticated session (needs `api_key`): the named factor (it
+    /// must be this user's) or the user's first TOTP factor, else SMS. Returns a
+    /// `StepUpChallenge`: ask for the code, keep `pending`. Raises `StepUpFailedError`
+    /// (`detail`: `no_factor_enrolled`, `factor_not_found`, `factor_other_user`...) or
+    /// `ApiUnavailableError` (retryable: answer 503).
+    #[pyo3(signature = (auth, factor_id=None, now=None))]
+    fn start_step_up(&self, auth: &Bound<'_, PyAny>, factor_id: Option<&str>, now: Option<Num>) -> PyResult<PyStepUpChallenge> {
+        let py = auth.py();
+        let now = time(py, now)?;
+        let session = &session_of(auth)?.get().session;
+        let challenge = py.detach(|| catch_panic(|| self.gate.start_step_up_at(session, factor_id, now)));
+        challenge.map(|challenge| PyStepUpChallenge { challenge }).map_err(|e| error::api_err(py, &e))
+    }
+
+    /// Completes a step-up with the user's `code`: the `pending` value must be this session's,
+    /// the factor this user's, and the WorkOS API must verify the code. Returns a
+    /// `StepUpGrant` (keep `.grant`, pass it to `check`/`require`). Raises `StepUpFailedError`
+    /// with a `detail` (`code_invalid`, `challenge_expired`, `pending_other_session`,
+    /// `challenge_already_verified`...) or `ApiUnavailableError` (retryable).
+    #[pyo3(signature = (auth, *, pending, code, now=None))]
+    fn complete_step_up(&self, auth: &Bound<'_, PyAny>, pending: &str, code: &str, now: Option<Num>) -> PyResult<PyStepUpGrant> {
+        let py = auth.py();
+        let now = time(py, now)?;
+        let session = &session_of(auth)?.get().session;
+        let grant = py.detach(|| catch_panic(|| self.gate.complete_step_up_at(session, pending, code, now)));
+        grant.map(|grant| PyStepUpGrant { grant }).map_err(|e| error::api_err(py, &e))
     }
 
     /// The remote key cache's state for health endpoints (None for a static `jwks`): a dict
@@ -861,7 +944,7 @@ impl SealedSession {
     }
 
     fn __repr__(&self) -> String {
-        let chars = cookie_text(&self.session_data).chars().count();
+        let chars = String::from_utf8_lossy(&self.session_data).chars().count();
         format!("SealedSession(session_data=<{chars} chars, redacted>)")
     }
 }
@@ -913,6 +996,8 @@ fn _sessiongate(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyVerifiedToken>()?;
     m.add_class::<PyStepUpPolicy>()?;
     m.add_class::<PyStepUpDecision>()?;
+    m.add_class::<PyStepUpChallenge>()?;
+    m.add_class::<PyStepUpGrant>()?;
     m.add_class::<PyChallenge>()?;
     m.add_function(wrap_pyfunction!(seal_data, m)?)?;
     m.add_function(wrap_pyfunction!(unseal_data, m)?)?;

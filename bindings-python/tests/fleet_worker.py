@@ -19,7 +19,11 @@ def main() -> None:
     config: Dict[str, Any] = json.loads(sys.argv[1])
     gate = sessiongate.SessionGate(client_id=config["client_id"], cookie_password=config["secret"],
                                    api_key=config["api_key"], api_base_url=config["api_base_url"],
-                                   refresh_coordinator=config["redis"], refresh_timeout_seconds=5)
+                                   refresh_coordinator=config["redis"], refresh_timeout_seconds=5,
+                                   # Each Redis command may take up to 1 s (default 50 ms): on a loaded
+                                   # 2-core machine the processes must still coordinate; the default
+                                   # bound is tested by tests/fleet.rs.
+                                   refresh_coordinator_timeout_seconds=1 if config["redis"] else None)
     cookie = sys.stdin.readline().strip()
     print(json.dumps({"ready": True}), flush=True)
     assert sys.stdin.readline().strip() == "go"

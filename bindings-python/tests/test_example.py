@@ -1,5 +1,6 @@
 """The FastAPI example, through its test client: the privileged routes need a step-up policy
-(MFA within 10 minutes): 403 + JSON body for cookies, 401 + WWW-Authenticate for bearer tokens."""
+(MFA within 10 minutes): 403 + JSON body for cookies, 401 + WWW-Authenticate for bearer tokens;
+a password-only session steps up through the example's routes (against the WorkOS API double)."""
 
 from __future__ import annotations
 
@@ -117,3 +118,41 @@ def test_bearer_route_without_a_valid_token_gets_401(client: TestClient, headers
     assert refused.status_code == 401
     assert refused.headers["www-authenticate"] == 'Bearer error="invalid_token"'
     assert sessiongate.Challenge.parse(refused.headers["www-authenticate"]) is None
+
+
+def test_step_up_route_denied_then_challenge_then_code_then_allowed() -> None:
+    """WorkOS tokens carry no amr: the privileged route denies, the user steps up with the
+    double's TOTP code through the example's routes, and the grant cookie lets them in."""
+    from support import WorkosDouble
+
+    from fastapi_app import GRANT_COOKIE, PENDING_COOKIE
+
+    with WorkosDouble() as double:
+        gate = sessiongate.SessionGate(client_id=double.client_id, cookie_password=gate_secret(), api_key=double.api_key,
+                                       api_base_url=double.url)
+        double.call("POST", "/_double/factors", {"user_id": "user_01STEPUP", "type": "totp"})
+        issued = double.create_session({"object": "user", "id": "user_01STEPUP", "email": "step@example.com"}, amr=[])
+        cookie = gate.seal_session(access_token=issued["access_token"], refresh_token=issued["refresh_token"],
+                                   user=issued["user"], format="iron")
+        with TestClient(create_app(gate)) as client:
+            client.cookies.set(COOKIE_NAME, cookie)
+            denied = client.post("/admin/rotate-keys")
+            assert denied.status_code == 403 and denied.json()["error"] == "insufficient_user_authentication"
+            started = client.post("/step-up/start")
+            assert started.status_code == 200 and started.json()["factor_type"] == "totp"
+            assert client.cookies.get(PENDING_COOKIE, "").startswith("sgp1.")
+            wrong = client.post("/step-up/complete", json={"code": "000000"})
+            assert wrong.status_code == 400 and wrong.json()["detail"] == {"step_up_failed": "code_invalid"}
+            done = client.post("/step-up/complete", json={"code": "123456"})
+            assert done.status_code == 200 and done.json()["amr"] == ["mfa", "otp"]
+            assert client.cookies.get(GRANT_COOKIE, "").startswith("sgg1.")
+            allowed = client.post("/admin/rotate-keys")
+            assert allowed.status_code == 200 and allowed.json()["ok"] is True
+            client.cookies.clear()
+            client.cookies.set(COOKIE_NAME, cookie)
+            client.cookies.set(GRANT_COOKIE, "sgg1.forged")
+            assert client.post("/admin/rotate-keys").status_code == 403, "a forged grant counts for nothing"
+
+
+def gate_secret() -> str:
+    return "ZXhhbXBsZS1zdGVwLXVwLWNvb2tpZS1zZWNyZXQtMzI="

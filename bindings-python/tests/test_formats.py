@@ -80,8 +80,9 @@ def test_reseal_moves_a_session_through_every_format() -> None:
     with pytest.raises(sessiongate.UnsealError) as raised:
         gate.reseal("garbage", "iron")
     assert raised.value.detail == "bad_base64"
-    with pytest.raises(sessiongate.UnsealError):
+    with pytest.raises(sessiongate.UnsealError) as raised:
         gate.reseal("gAAAAA\udcff", "iron")
+    assert raised.value.detail == "malformed_seal", "not UTF-8: the detail authenticate gives"
     with pytest.raises(sessiongate.ConfigurationError, match="unknown seal format"):
         gate.reseal(c["cookie"], "rails")
 

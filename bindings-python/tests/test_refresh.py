@@ -290,8 +290,13 @@ def test_authenticate_or_refresh_at_each_side_of_the_buffer_edge(double: WorkosD
     assert bad.clear_cookie is True and failure(bad.auth).reason == "invalid_session_cookie" and not bad
     none = gate.authenticate_or_refresh(None, now=T0)
     assert none.clear_cookie is False and failure(none.auth).reason == "no_session_cookie_provided"
+    # F4: a lone surrogate is not UTF-8: the detail authenticate gives, no API call.
+    before = double.calls()
     surrogate = gate.authenticate_or_refresh("Fe26.2*\udcff", now=T0)
     assert failure(surrogate.auth).reason == "invalid_session_cookie" and surrogate.clear_cookie is True
+    assert failure(surrogate.auth).detail == "malformed_seal"
+    assert refused(gate.refresh("gAAAAA\udcff", now=T0)).detail == "malformed_seal"
+    assert double.calls() == before
 
 
 def test_organization_switching(double: WorkosDouble) -> None:
@@ -325,10 +330,11 @@ def test_logout_url(double: WorkosDouble) -> None:
     answer = connection.getresponse()
     assert answer.status == 302 and answer.getheader("Location") == "https://app.example/signed out?x=1"
     connection.close()
-    for forged in ("Fe26.2*nope", "\udcff"):
+    for forged, detail in (("Fe26.2*nope", None), ("\udcff", "malformed_seal")):
         with pytest.raises(sessiongate.UnsealError) as raised:
             gate.get_logout_url(forged)
         assert raised.value.detail is not None and forged not in str(raised.value)
+        assert detail is None or raised.value.detail == detail
     default = sessiongate.SessionGate(client_id=double.client_id, cookie_password=SECRET,
                                       jwks=double.call("GET", "/_double/config")["jwks"])
     assert default.get_logout_url(sealed).startswith("https://api.workos.com/user_management/sessions/logout?")

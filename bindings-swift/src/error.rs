@@ -41,6 +41,10 @@ pub enum SessionGateError {
     /// 503 (with `Retry-After: retryAfter` when the API said how long to wait).
     #[error("{message}")]
     ApiUnavailable { message: String, retry_after: Option<Duration> },
+    /// `step_up_failed`: a step-up could not be started or completed; `detail` says why
+    /// (`code_invalid`, `challenge_expired`, `pending_other_session`…). Never a grant.
+    #[error("{message}")]
+    StepUpFailed { message: String, detail: String },
 }
 
 impl SessionGateError {
@@ -55,6 +59,7 @@ impl SessionGateError {
             SessionGateError::KeyDerivationBusy { .. } => ErrorCode::KeyDerivationBusy,
             SessionGateError::Internal { .. } => ErrorCode::Internal,
             SessionGateError::ApiUnavailable { .. } => ErrorCode::ApiUnavailable,
+            SessionGateError::StepUpFailed { .. } => ErrorCode::StepUpFailed,
         }
     }
 }
@@ -90,6 +95,7 @@ impl From<sessiongate::Error> for SessionGateError {
             E::KeyDerivationBusy => SessionGateError::KeyDerivationBusy { message },
             E::Internal(_) => SessionGateError::Internal { message },
             E::ApiUnavailable { retry_after, .. } => SessionGateError::ApiUnavailable { message, retry_after },
+            E::StepUpFailed(failure) => SessionGateError::StepUpFailed { message, detail: failure.code().to_owned() },
             // `Error` is non-exhaustive: a variant not mapped yet is a bug of this binding.
             _ => SessionGateError::Internal { message: format!("internal error: unmapped {}: {message}", error.code()) },
         }

@@ -4,6 +4,7 @@
 //! behind a `VerifiedHandle`, and every call runs under the core's `catch_panic`.
 
 mod error;
+mod mfa;
 mod refresh;
 mod stepup;
 
@@ -15,6 +16,7 @@ use sessiongate::{FailureReason, GateOptions, Impersonator, JwksStatus, SealForm
 
 pub use error::{ErrorCodeInfo, SessionGateError, error_codes};
 use error::{Result, guard};
+pub use mfa::{AuditListener, StepUpChallenge, StepUpCheck, StepUpGrant};
 pub use refresh::{RefreshResult, SessionRenewal};
 pub use stepup::{StepUpDecision, TokenVerificationResult, VerifiedHandle, VerifiedToken, policy_check_claims};
 
@@ -93,6 +95,9 @@ pub struct GateOptions {
     /// The bound on each Redis command, in seconds (default 0.05, at most 5).
     #[uniffi(default = None)]
     pub refresh_coordinator_timeout_seconds: Option<f64>,
+    /// How long a step-up grant counts, in seconds (default 12 h, more than 0, at most 30 days).
+    #[uniffi(default = None)]
+    pub step_up_grant_ttl_seconds: Option<f64>,
 }
 
 /// A cookie's SDK format: `.iron` (@workos-inc/node, authkit-nextjs), `.fernet` (workos-python),
@@ -394,6 +399,17 @@ impl SessionGate {
         })
     }
 
+    /// `new(config:)` with an audit listener: it receives every step-up event (a check, a
+    /// challenge started, a grant issued or refused). What it does changes no decision.
+    #[uniffi::constructor]
+    pub fn with_audit(config: GateOptions, listener: Arc<dyn AuditListener>) -> Result<Arc<SessionGate>> {
+        guard(|| {
+            let mut config = config.into_config()?;
+            config.audit = Some(mfa::audit_sink(listener));
+            Ok(Arc::new(SessionGate { inner: sessiongate::SessionGate::new(config)? }))
+        })
+    }
+
     /// Authenticates a sealed session cookie at `now` (seconds since the epoch; `nil`: the
     /// current time). Throws only for an outage of the key source or a bad `now`.
     #[uniffi::method(default(now = None))]
@@ -485,15 +501,68 @@ impl SessionGate {
         guard(|| Ok(self.inner.verify_id_token_at(&token, now_or("now", now)?)?.into()))
     }
 
-    /// Evaluates a policy on what sessiongate verified (`session.handle`, `token.handle`).
-    #[uniffi::method(default(now = None))]
-    pub fn check(&self, subject: Arc<VerifiedHandle>, policy: StepUpPolicyOptions, now: Option<f64>) -> Result<StepUpDecision> {
-        guard(|| Ok(subject.check(policy, now)?.into()))
+    /// Evaluates a policy on what sessiongate verified (`session.handle`, `token.handle`); a
+    /// session's step-up `grant` counts (see `checkStepUp` for what satisfied it).
+    #[uniffi::method(default(grant = None, now = None))]
+    pub fn check(&self, subject: Arc<VerifiedHandle>, policy: StepUpPolicyOptions, grant: Option<String>, now: Option<f64>) -> Result<StepUpDecision> {
+        guard(|| Ok(self.check_with(&subject, policy, grant, now)?.decision.into()))
     }
 
-    /// Throws `.StepUpRequired` (403 for a session, 401 for a token) unless `subject` satisfies it.
+    /// Throws `.StepUpRequired` (403 for a session, 401 for a token) unless `subject` satisfies it
+    /// (a session's `grant` counting as in `checkStepUp`).
+    #[uniffi::method(default(grant = None, now = None))]
+    pub fn require(&self, subject: Arc<VerifiedHandle>, policy: StepUpPolicyOptions, grant: Option<String>, now: Option<f64>) -> Result<()> {
+        guard(|| Ok(self.check_with(&subject, policy, grant, now)?.decision.require()?))
+    }
+
+    /// Evaluates a policy on a session counting a step-up `grant` (`StepUpGrant.grant`) for
+    /// this very session and user: the decision, what satisfied it, and why a grant did not
+    /// count. Emits an audit event. A token subject with a grant throws `.Configuration`.
+    #[uniffi::method(default(grant = None, now = None))]
+    pub fn check_step_up(&self, subject: Arc<VerifiedHandle>, policy: StepUpPolicyOptions, grant: Option<String>, now: Option<f64>) -> Result<StepUpCheck> {
+        guard(|| Ok(self.check_with(&subject, policy, grant, now)?.into()))
+    }
+
+    /// Starts a step-up for `session` (needs `apiKey`): the named factor (it must be this
+    /// user's) or the user's first TOTP factor, else SMS. Throws `.StepUpFailed(detail:)` or the
+    /// retryable `.ApiUnavailable`. Blocks during the HTTP calls: call it off the main thread.
+    #[uniffi::method(default(factor_id = None, now = None))]
+    pub fn start_step_up(&self, session: Arc<VerifiedHandle>, factor_id: Option<String>, now: Option<f64>) -> Result<StepUpChallenge> {
+        guard(|| {
+            let session = session.session()?;
+            Ok(self.inner.start_step_up_at(session, factor_id.as_deref(), now_or("now", now)?)?.into())
+        })
+    }
+
+    /// Completes a step-up with the user's `code`. Throws `.StepUpFailed(detail:)`
+    /// (`code_invalid`, `challenge_expired`, `pending_other_session`…) or the retryable
+    /// `.ApiUnavailable`. Blocks during the HTTP calls.
     #[uniffi::method(default(now = None))]
-    pub fn require(&self, subject: Arc<VerifiedHandle>, policy: StepUpPolicyOptions, now: Option<f64>) -> Result<()> {
-        guard(|| Ok(subject.check(policy, now)?.require()?))
+    pub fn complete_step_up(&self, session: Arc<VerifiedHandle>, pending: String, code: String, now: Option<f64>) -> Result<StepUpGrant> {
+        guard(|| {
+            let session = session.session()?;
+            Ok(self.inner.complete_step_up_at(session, &pending, &code, now_or("now", now)?)?.into())
+        })
+    }
+}
+
+impl SessionGate {
+    /// The one check: a session through the gate (its grant, its audit event), a token alone.
+    fn check_with(&self, subject: &VerifiedHandle, policy: StepUpPolicyOptions, grant: Option<String>, now: Option<f64>) -> Result<sessiongate::StepUpCheck> {
+        match subject {
+            VerifiedHandle::Session(session) => {
+                let (policy, now) = (sessiongate::StepUpPolicy::from_options(policy)?, now_or("now", now)?);
+                Ok(self.inner.check_step_up_at(session, &policy, grant.as_deref(), now))
+            }
+            VerifiedHandle::Token(_) if grant.is_some() => Err(sessiongate::Error::Configuration(
+                "a step-up grant counts for cookie sessions only, not for a verified token".into(),
+            )
+            .into()),
+            VerifiedHandle::Token(_) => {
+                let decision = subject.check(policy, now)?;
+                let satisfied_by = decision.is_allowed().then_some(sessiongate::AmrSource::Token);
+                Ok(sessiongate::StepUpCheck { decision, satisfied_by, grant_ignored: None })
+            }
+        }
     }
 }

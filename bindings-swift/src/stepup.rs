@@ -64,6 +64,14 @@ pub enum VerifiedHandle {
 }
 
 impl VerifiedHandle {
+    /// The session a step-up is for (a token has none).
+    pub(crate) fn session(&self) -> Result<&sessiongate::Session> {
+        match self {
+            VerifiedHandle::Session(session) => Ok(session),
+            VerifiedHandle::Token(_) => Err(sessiongate::Error::Configuration("a step-up is for a cookie session, not a verified token".into()).into()),
+        }
+    }
+
     /// The core's decision (a session's denial answers 403, a token's 401).
     pub(crate) fn check(&self, policy: StepUpPolicyOptions, now: Option<f64>) -> Result<sessiongate::StepUpDecision> {
         let (policy, now) = (StepUpPolicy::from_options(policy)?, now_or("now", now)?);

@@ -9,7 +9,9 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::audit::AuditSink;
 use crate::error::Error;
+use crate::grant::{DEFAULT_GRANT_TTL, MAX_GRANT_TTL};
 use crate::jwks::{Algorithm, JwksOptions};
 use crate::fleet::{self, DEFAULT_COORDINATOR_TIMEOUT, MAX_COORDINATOR_TIMEOUT};
 use crate::seal::SealFormat;
@@ -151,6 +153,10 @@ pub struct Config {
     /// Let secrets shorter than 32 bytes be derived into keys for the formats whose SDKs take
     /// them (go, php-halite, dotnet, ruby 7.0–8.0.0). Default false.
     pub allow_weak_secrets: bool,
+    /// How long a step-up grant counts (default 12 h, more than 0, at most 30 days).
+    pub step_up_grant_ttl: Duration,
+    /// Where step-up audit events go (`None`: nowhere).
+    pub audit: Option<AuditSink>,
 }
 
 impl Config {
@@ -178,6 +184,8 @@ impl Config {
             refresh_coordinator_timeout: DEFAULT_COORDINATOR_TIMEOUT,
             formats: SealFormat::DEFAULT.to_vec(),
             allow_weak_secrets: false,
+            step_up_grant_ttl: DEFAULT_GRANT_TTL,
+            audit: None,
         }
     }
 
@@ -234,6 +242,12 @@ impl Config {
                 MAX_REFRESH_TIMEOUT.as_secs()
             )));
         }
+        if self.step_up_grant_ttl.is_zero() || self.step_up_grant_ttl > MAX_GRANT_TTL {
+            return Err(Error::Configuration(format!(
+                "step_up_grant_ttl_seconds must be more than 0 and at most {} seconds",
+                MAX_GRANT_TTL.as_secs()
+            )));
+        }
         Ok(())
     }
 }
@@ -262,6 +276,8 @@ impl fmt::Debug for Config {
             .field("refresh_coordinator_timeout", &self.refresh_coordinator_timeout)
             .field("formats", &self.formats)
             .field("allow_weak_secrets", &self.allow_weak_secrets)
+            .field("step_up_grant_ttl", &self.step_up_grant_ttl)
+            .field("audit", &self.audit.is_some())
             .finish()
     }
 }
@@ -318,6 +334,8 @@ pub struct GateOptions {
     pub formats: Option<Vec<String>>,
     /// Allow secrets under 32 bytes for go, php-halite, dotnet and ruby (default false).
     pub allow_weak_secrets: Option<bool>,
+    /// How long a step-up grant counts, in seconds (more than 0, at most 30 days; default 12 h).
+    pub step_up_grant_ttl_seconds: Option<f64>,
 }
 
 impl GateOptions {
@@ -350,6 +368,10 @@ impl GateOptions {
             }
         }
         config.refresh_coordinator = self.refresh_coordinator;
+        if let Some(ttl) = self.step_up_grant_ttl_seconds {
+            // Zero is refused by `Config::check`, as for a `Config` built directly.
+            config.step_up_grant_ttl = time::duration_from_seconds("step_up_grant_ttl_seconds", ttl, MAX_GRANT_TTL)?;
+        }
         if let Some(timeout) = self.refresh_coordinator_timeout_seconds {
             // Beyond 5 s is refused here; zero by `Config::check`, as for a `Config` built directly.
             config.refresh_coordinator_timeout =
@@ -435,6 +457,7 @@ impl fmt::Debug for GateOptions {
             .field("refresh_coordinator_timeout_seconds", &self.refresh_coordinator_timeout_seconds)
             .field("formats", &self.formats)
             .field("allow_weak_secrets", &self.allow_weak_secrets)
+            .field("step_up_grant_ttl_seconds", &self.step_up_grant_ttl_seconds)
             .finish()
     }
 }

@@ -73,6 +73,10 @@ error_codes! {
     /// The WorkOS API could not answer a refresh (timeout, connection error, 5xx, 429, a
     /// broken answer): keep the cookie, answer 503 (with `Retry-After` when known).
     ApiUnavailable => ("api_unavailable", true),
+    /// A step-up could not be started or completed (a wrong code, an expired challenge, a
+    /// pending value of another session, a factor of another user...); the error carries the
+    /// detail. Not retryable with the same input: start again.
+    StepUpFailed => ("step_up_failed", false),
 }
 
 impl fmt::Display for ErrorCode {
@@ -124,6 +128,9 @@ pub enum Error {
         /// How long the API asked callers to wait, when it said.
         retry_after: Option<std::time::Duration>,
     },
+    /// A step-up could not be started or completed; never a grant.
+    #[error("step-up failed: {} ({})", .0.code(), .0.description())]
+    StepUpFailed(StepUpFailure),
 }
 
 impl Error {
@@ -138,6 +145,7 @@ impl Error {
             Error::KeyDerivationBusy => ErrorCode::KeyDerivationBusy,
             Error::Internal(_) => ErrorCode::Internal,
             Error::ApiUnavailable { .. } => ErrorCode::ApiUnavailable,
+            Error::StepUpFailed(_) => ErrorCode::StepUpFailed,
         }
     }
 
@@ -162,6 +170,70 @@ impl Error {
             _ => None,
         }
     }
+
+    /// The detail code every binding exposes: an unseal failure's or a step-up failure's.
+    pub fn detail_code(&self) -> Option<&'static str> {
+        match self {
+            Error::Unseal(detail) => Some(detail.code()),
+            Error::StepUpFailed(failure) => Some(failure.code()),
+            _ => None,
+        }
+    }
+}
+
+macro_rules! step_up_failures {
+    ($( $(#[$doc:meta])* $variant:ident => ($code:literal, $description:literal), )*) => {
+        /// Why a step-up was not started or completed: the `detail` of
+        /// [`Error::StepUpFailed`], the same string in every language.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum StepUpFailure {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl StepUpFailure {
+            /// Every failure, in declaration order.
+            pub const ALL: &'static [StepUpFailure] = &[ $( StepUpFailure::$variant, )* ];
+
+            /// The stable code, e.g. `code_invalid`.
+            pub fn code(self) -> &'static str {
+                match self { $( StepUpFailure::$variant => $code, )* }
+            }
+
+            /// A sentence for the message.
+            pub fn description(self) -> &'static str {
+                match self { $( StepUpFailure::$variant => $description, )* }
+            }
+        }
+    };
+}
+
+step_up_failures! {
+    /// The pending value did not open: tampered, truncated, not one, or sealed with a cookie
+    /// password this gate no longer has.
+    PendingInvalid => ("pending_invalid", "the pending step-up value is not one this gate sealed"),
+    /// The pending value was started for another session or user.
+    PendingOtherSession => ("pending_other_session", "the pending step-up belongs to another session"),
+    /// The challenge expired (the pending value's time, or the API's).
+    ChallengeExpired => ("challenge_expired", "the challenge expired: start the step-up again"),
+    /// The challenge was already verified once: a pending value used twice.
+    ChallengeAlreadyVerified => ("challenge_already_verified", "the challenge was already used: start the step-up again"),
+    /// The API knows no such challenge.
+    ChallengeNotFound => ("challenge_not_found", "the challenge does not exist"),
+    /// The API knows no such factor.
+    FactorNotFound => ("factor_not_found", "the authentication factor does not exist"),
+    /// The factor is enrolled by another user than the session's (read from the API).
+    FactorOtherUser => ("factor_other_user", "the authentication factor belongs to another user"),
+    /// The factor is neither TOTP nor SMS.
+    FactorTypeUnsupported => ("factor_type_unsupported", "only TOTP and SMS factors can step up"),
+    /// The user has no TOTP or SMS factor enrolled.
+    NoFactorEnrolled => ("no_factor_enrolled", "the user has no TOTP or SMS factor enrolled"),
+    /// The code is wrong (or empty, or longer than any code).
+    CodeInvalid => ("code_invalid", "the code is not valid"),
+    /// The session's token lacks `sid` or `sub`: nothing to bind a step-up to.
+    SessionIncomplete => ("session_incomplete", "the session has no session id or user id"),
+    /// The API refused the call for another reason.
+    ApiRejected => ("api_rejected", "the WorkOS API refused the step-up call"),
 }
 
 /// Runs binding work, turning a panic into [`Error::Internal`]: every binding wraps each call

@@ -29,16 +29,20 @@
 //! the SDKs' JSON, time, URL redaction), `seal` (the cookie formats), `jwks` (keys, and the
 //! issuer's JWKS over HTTP), `token` (the JWT and claim rules, the verified-token cache),
 //! `config` (options to a [`Config`]), `workos` (the WorkOS API client and the refresh store),
-//! `session` (the [`SessionGate`]), `refresh` (refresh, authenticate-or-refresh, logout URL),
-//! `stepup` (policies and RFC 9470 challenges).
+//! `audit` (step-up audit events), `grant` (the sealed step-up values), `session` (the
+//! [`SessionGate`]), `refresh` (refresh, authenticate-or-refresh, logout URL), `stepup`
+//! (policies and RFC 9470 challenges), `mfa` (step-up completion through the WorkOS MFA API).
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::panic))]
 
 pub mod error;
 
+mod audit;
 mod config;
 mod fleet;
+mod grant;
 mod jwks;
+mod mfa;
 mod refresh;
 mod seal;
 mod session;
@@ -54,7 +58,10 @@ pub use config::{
 };
 pub use fleet::{CoordinatorStatus, DEFAULT_COORDINATOR_TIMEOUT, MAX_COORDINATOR_TIMEOUT};
 pub use refresh::{Refresh, SessionRenewal};
-pub use error::{Error, ErrorCode, Failure, FailureDetail, FailureReason, catch_panic};
+pub use audit::{AuditEvent, AuditKind, AuditSink};
+pub use error::{Error, ErrorCode, Failure, FailureDetail, FailureReason, StepUpFailure, catch_panic};
+pub use grant::{DEFAULT_GRANT_TTL, MAX_GRANT_TTL};
+pub use mfa::{AmrSource, GrantIgnored, PENDING_TTL, StepUpChallenge, StepUpCheck, StepUpGrant};
 pub use jwks::{Algorithm, JwksClock, JwksOptions, JwksStatus};
 pub use seal::{MIN_DERIVED_SECRET_BYTES, SealFormat, Unsealed, seal_data, unseal_data, unseal_data_at};
 pub use session::{Authentication, Impersonator, NOT_DISPLAYED, Session, SessionData, SessionGate, SessionView, User};

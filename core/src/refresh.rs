@@ -29,7 +29,7 @@ use crate::seal::{self, SealFormat, UnsealError};
 use crate::session::{Authentication, SealedFields, Session, SessionData, SessionGate, session_from};
 use crate::token;
 use crate::util::{b64, time};
-use crate::workos::{RefreshOutcome, Refreshed, refresh_key};
+use crate::workos::{RefreshOutcome, Refreshed, WorkosApi, refresh_key};
 
 /// The outcome of a refresh that reached a decision (an outage is an `Err`). `Debug` never
 /// shows the new cookie.
@@ -129,6 +129,12 @@ impl SessionRenewal {
     fn serve(authentication: Authentication) -> SessionRenewal {
         SessionRenewal { authentication, sealed_session: None, clear_cookie: false }
     }
+
+    /// A cookie that cannot be refreshed: clear it, unless there was none.
+    fn refused(authentication: Authentication) -> SessionRenewal {
+        let no_cookie = matches!(&authentication, Authentication::Failed(f) if f.reason == FailureReason::NoSessionCookieProvided);
+        SessionRenewal { authentication, sealed_session: None, clear_cookie: !no_cookie }
+    }
 }
 
 /// The claims of a token, read without verifying it (from a cookie whose MAC verified).
@@ -179,14 +185,7 @@ impl SessionGate {
     /// or [`Error::JwksUnavailable`] while verifying the new token (retryable; the new cookie
     /// is remembered for the grace window, so the retry gets it without another API call).
     pub fn refresh_at(&self, cookie: &str, organization_id: Option<&str>, now: SystemTime) -> Result<Refresh, Error> {
-        let Some(api) = self.refresh.api.as_ref() else {
-            return Err(Error::Configuration(
-                "refreshing a session needs the WorkOS API key: set api_key (apiKey in Node)".into(),
-            ));
-        };
-        if organization_id.is_some_and(str::is_empty) {
-            return Err(Error::Configuration("organization_id is empty: leave it out to keep the current organization".into()));
-        }
+        let api = self.refresh_api(organization_id)?;
         let failed = |detail: FailureDetail| Ok(Refresh::Failed { failure: detail.into(), sealed_session: None });
         let sealed = match self.open(cookie, now)? {
             Ok(sealed) => sealed,
@@ -255,6 +254,31 @@ impl SessionGate {
         })
     }
 
+    /// The API client, or the configuration error that stops every refresh before the cookie
+    /// is looked at.
+    fn refresh_api(&self, organization_id: Option<&str>) -> Result<&WorkosApi, Error> {
+        let Some(api) = self.refresh.api.as_ref() else {
+            return Err(Error::Configuration(
+                "refreshing a session needs the WorkOS API key: set api_key (apiKey in Node)".into(),
+            ));
+        };
+        if organization_id.is_some_and(str::is_empty) {
+            return Err(Error::Configuration("organization_id is empty: leave it out to keep the current organization".into()));
+        }
+        Ok(api)
+    }
+
+    /// [`SessionGate::refresh_at`] for a cookie handed over as bytes (see
+    /// [`SessionGate::authenticate_bytes_at`]): empty, oversized and non-UTF-8 cookies are the
+    /// same failures `authenticate` gives, with no API call.
+    pub fn refresh_bytes_at(&self, cookie: &[u8], organization_id: Option<&str>, now: SystemTime) -> Result<Refresh, Error> {
+        match self.cookie_text(cookie) {
+            Ok(cookie) => self.refresh_at(cookie, organization_id, now),
+            // The configuration errors come first, as they do for a text cookie.
+            Err(detail) => self.refresh_api(organization_id).map(|_| Refresh::Failed { failure: detail.into(), sealed_session: None }),
+        }
+    }
+
     /// [`SessionGate::authenticate_or_refresh_at`] now.
     pub fn authenticate_or_refresh(&self, cookie: &str) -> Result<SessionRenewal, Error> {
         self.authenticate_or_refresh_at(cookie, SystemTime::now())
@@ -315,9 +339,18 @@ impl SessionGate {
                         clear_cookie: true,
                     },
                 }),
-                FailureReason::NoSessionCookieProvided => Ok(SessionRenewal::serve(authentication)),
-                _ => Ok(SessionRenewal { authentication, sealed_session: None, clear_cookie: true }),
+                _ => Ok(SessionRenewal::refused(authentication)),
             },
+        }
+    }
+
+    /// [`SessionGate::authenticate_or_refresh_at`] for a cookie handed over as bytes (see
+    /// [`SessionGate::authenticate_bytes_at`]): a cookie refused before it is opened gets the
+    /// renewal any unopenable cookie gets (the failure; clear the cookie unless there was none).
+    pub fn authenticate_or_refresh_bytes_at(&self, cookie: &[u8], now: SystemTime) -> Result<SessionRenewal, Error> {
+        match self.cookie_text(cookie) {
+            Ok(cookie) => self.authenticate_or_refresh_at(cookie, now),
+            Err(detail) => Ok(SessionRenewal::refused(detail.into())),
         }
     }
 
@@ -346,6 +379,13 @@ impl SessionGate {
             url.push_str(&form_encode(return_to));
         }
         Ok(url)
+    }
+
+    /// [`SessionGate::logout_url_at`] for a cookie handed over as bytes (see
+    /// [`SessionGate::authenticate_bytes_at`]): a cookie refused before it is opened is
+    /// [`Error::Unseal`] with the detail `authenticate` gives.
+    pub fn logout_url_bytes_at(&self, cookie: &[u8], return_to: Option<&str>, now: SystemTime) -> Result<String, Error> {
+        self.logout_url_at(self.cookie_text(cookie).map_err(Error::Unseal)?, return_to, now)
     }
 
     /// Opens a cookie into its sealed fields (size, seal, payload), as `authenticate` does:

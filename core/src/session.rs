@@ -2,13 +2,14 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
 use serde_json::{Map, Value};
 
 use zeroize::Zeroize;
 
+use crate::audit::AuditSink;
 use crate::config::{Config, JwksSource};
 use crate::error::{Error, Failure, FailureDetail};
 use crate::jwks::source::{self, KeyProvider, RemoteSource};
@@ -17,6 +18,7 @@ use crate::seal::{self, FormatSet, SealFormat, SecretOptions, Secrets, UnsealErr
 use crate::token::{self, Claims, TokenRules, TokenVerification, VerifiedCache, VerifiedToken};
 use crate::util::redact;
 use crate::fleet::{CoordinatorStatus, RedisStore};
+use crate::grant::GrantKeys;
 use crate::workos::{self, InProcessStore, REMEMBERED_REFRESHES, RefreshSupport, WorkosApi};
 
 /// An authenticated session: the sealed fields, and the verified access token's claims with
@@ -287,8 +289,7 @@ impl fmt::Debug for SessionView<'_> {
 /// The view fields (of a [`SessionView`] or a [`crate::TokenView`]) a binding's display of a
 /// result leaves out, as `Debug` does: the bearer token, and what repeats it or holds the
 /// user's personal data (`claims`, `header`, `user`, `impersonator`). They stay readable as
-/// fields; they are only never printed. Python's `repr` reads this list; Node's `inspect`
-/// still redacts only the token and the cookie (its own list in `lib/results.js`).
+/// fields; they are only never printed. Python's `repr` and Node's `inspect` read this list.
 pub const NOT_DISPLAYED: [&str; 5] = ["access_token", "claims", "header", "user", "impersonator"];
 
 impl SessionView<'_> {
@@ -413,6 +414,16 @@ pub struct SessionGate {
     pub(crate) cache: Option<VerifiedCache>,
     /// Refresh through the WorkOS API (`crate::refresh`).
     pub(crate) refresh: RefreshSupport,
+    /// Step-up completion (`crate::mfa`): grant keys, grant lifetime, audit sink.
+    pub(crate) step_up: StepUpSupport,
+}
+
+/// What step-up completion needs beside the API client.
+#[derive(Debug)]
+pub(crate) struct StepUpSupport {
+    pub(crate) keys: GrantKeys,
+    pub(crate) grant_ttl: Duration,
+    pub(crate) audit: Option<AuditSink>,
 }
 
 /// Never a secret, a token or URL credentials: counts, names and redacted URLs.
@@ -456,6 +467,7 @@ impl SessionGate {
         config.check()?;
         let options = SecretOptions { formats: FormatSet::of(&config.formats), allow_weak_secrets: config.allow_weak_secrets };
         let secrets = Secrets::with_options(&config.cookie_passwords, options);
+        let grant_keys = GrantKeys::derive(&config.cookie_passwords);
         // The fleet coordinator derives its keys from the first password (after the checks).
         let first_password = zeroize::Zeroizing::new(config.cookie_passwords.first().cloned().unwrap_or_default());
         // The gate keeps its own zeroized copies; wipe the configuration's (I13).
@@ -509,6 +521,7 @@ impl SessionGate {
             max_cookie_bytes: config.max_cookie_bytes,
             cache,
             refresh,
+            step_up: StepUpSupport { keys: grant_keys, grant_ttl: config.step_up_grant_ttl, audit: config.audit.take() },
         })
     }
 
@@ -544,7 +557,7 @@ impl SessionGate {
         }
     }
 
-    fn cookie_text<'c>(&self, cookie: &'c [u8]) -> Result<&'c str, FailureDetail> {
+    pub(crate) fn cookie_text<'c>(&self, cookie: &'c [u8]) -> Result<&'c str, FailureDetail> {
         if cookie.is_empty() {
             return Err(FailureDetail::EmptyCookie);
         }
@@ -634,6 +647,13 @@ impl SessionGate {
             organization_id: fields.organization_id,
         };
         self.seal_session_at(&data, format, now)
+    }
+
+    /// [`SessionGate::reseal_at`] for a cookie handed over as bytes (see
+    /// [`SessionGate::authenticate_bytes_at`]): a cookie refused before it is opened is
+    /// [`Error::Unseal`] with the detail `authenticate` gives.
+    pub fn reseal_bytes_at(&self, cookie: &[u8], format: SealFormat, now: SystemTime) -> Result<String, Error> {
+        self.reseal_at(self.cookie_text(cookie).map_err(Error::Unseal)?, format, now)
     }
 
     /// [`SessionGate::reseal_at`] now.

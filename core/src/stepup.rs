@@ -176,6 +176,23 @@ impl StepUpPolicy {
         self.check_claims_at(claims, SystemTime::now())
     }
 
+    /// Evaluates the policy on what a step-up grant proved (`amr`, and `verified_at` as the
+    /// authentication time) for a cookie session, whose `acr` still counts.
+    pub(crate) fn check_proven_at(&self, session: &Session, amr: &[String], verified_at: i64, now: SystemTime) -> StepUpDecision {
+        self.evaluate(Some(amr), session.acr(), Some(verified_at), now, Subject::Cookie)
+    }
+
+    /// The requirements, for audit events: `amr_any_of`, `amr_all_of`, `max_age` (seconds or
+    /// null), `acr_values`.
+    pub fn to_json(&self) -> Value {
+        json!({
+            "amr_any_of": self.amr_any_of,
+            "amr_all_of": self.amr_all_of,
+            "max_age": self.max_age.map(|d| d.as_secs()),
+            "acr_values": self.acr_values,
+        })
+    }
+
     fn needs_amr(&self) -> bool {
         !self.amr_any_of.is_empty() || !self.amr_all_of.is_empty()
     }

@@ -16,7 +16,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 use zeroize::{Zeroize, Zeroizing};
 
@@ -69,10 +69,21 @@ impl fmt::Debug for ApiSession {
 }
 
 /// One attempt's outcome, before the retry policy.
-enum Attempt {
-    Done(Result<ApiSession, FailureDetail>),
+enum Attempt<T> {
+    Done(T),
     Fatal(Error),
     Transient { message: String, retry_after: Option<Duration>, timed_out: bool },
+}
+
+/// An MFA endpoint's answer: its JSON object, or its refusal (a 4xx other than 401, 408 and
+/// 429) with the API's `code`.
+pub type MfaAnswer = Result<Map<String, Value>, MfaRefusal>;
+
+/// A refusal of an MFA endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MfaRefusal {
+    pub status: u16,
+    pub code: String,
 }
 
 /// The WorkOS API, for one client id and API key.
@@ -114,7 +125,6 @@ impl WorkosApi {
 
     /// Exchanges a refresh token. `Ok(Err(detail))`: the API refused it (terminal).
     pub fn refresh(&self, refresh_token: &str, organization_id: Option<&str>) -> Result<Result<ApiSession, FailureDetail>, Error> {
-        let deadline = Instant::now() + self.timeout;
         let mut body = json!({
             "grant_type": "refresh_token",
             "client_id": self.client_id,
@@ -125,13 +135,37 @@ impl WorkosApi {
             body["organization_id"] = json!(org);
         }
         let body = Zeroizing::new(body.to_string());
+        self.call("POST", "/user_management/authenticate", Some(&body), classify)
+    }
+
+    /// `GET {api_base}{path}` of an MFA endpoint, with the refresh's retry policy and timeout.
+    pub fn mfa_get(&self, path: &str) -> Result<MfaAnswer, Error> {
+        self.call("GET", path, None, classify_mfa)
+    }
+
+    /// `POST {api_base}{path}` of an MFA endpoint with a JSON body.
+    pub fn mfa_post(&self, path: &str, body: &Value) -> Result<MfaAnswer, Error> {
+        let body = Zeroizing::new(body.to_string());
+        self.call("POST", path, Some(&body), classify_mfa)
+    }
+
+    /// One call with the retry policy: at most [`MAX_RETRIES`] retries of transient failures,
+    /// honouring `Retry-After` up to [`RETRY_AFTER_CAP`], all inside the timeout.
+    fn call<T>(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&str>,
+        classify: fn(&str, u16, Option<Duration>, Option<Value>) -> Attempt<T>,
+    ) -> Result<T, Error> {
+        let deadline = Instant::now() + self.timeout;
         let mut retries = 0;
         loop {
             let remaining = deadline.saturating_duration_since(Instant::now());
             let attempt = if remaining.is_zero() {
-                Attempt::Transient { message: "the refresh timeout elapsed".into(), retry_after: None, timed_out: true }
+                Attempt::Transient { message: "the API timeout elapsed".into(), retry_after: None, timed_out: true }
             } else {
-                self.attempt(&body, remaining)
+                self.attempt(method, path, body, remaining, classify)
             };
             match attempt {
                 Attempt::Done(outcome) => return Ok(outcome),
@@ -153,20 +187,37 @@ impl WorkosApi {
         }
     }
 
-    fn attempt(&self, body: &str, timeout: Duration) -> Attempt {
-        let url = format!("{}/user_management/authenticate", self.base);
-        let shown = format!("POST {}", redact::url(&url));
-        let request = self
-            .http
-            .agent_for(&url)
-            .post(&url)
-            .config()
-            .timeout_global(Some(timeout))
-            .build()
-            .header("content-type", "application/json")
-            .header("accept", "application/json")
-            .header("authorization", &format!("Bearer {}", self.api_key.as_str()));
-        let mut response = match request.send(body.as_bytes()) {
+    fn attempt<T>(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&str>,
+        timeout: Duration,
+        classify: fn(&str, u16, Option<Duration>, Option<Value>) -> Attempt<T>,
+    ) -> Attempt<T> {
+        let url = format!("{}{path}", self.base);
+        let shown = format!("{method} {}", redact::url(&url));
+        let agent = self.http.agent_for(&url);
+        let sent = match body {
+            Some(body) => agent
+                .post(&url)
+                .config()
+                .timeout_global(Some(timeout))
+                .build()
+                .header("content-type", "application/json")
+                .header("accept", "application/json")
+                .header("authorization", &format!("Bearer {}", self.api_key.as_str()))
+                .send(body.as_bytes()),
+            None => agent
+                .get(&url)
+                .config()
+                .timeout_global(Some(timeout))
+                .build()
+                .header("accept", "application/json")
+                .header("authorization", &format!("Bearer {}", self.api_key.as_str()))
+                .call(),
+        };
+        let mut response = match sent {
             Ok(response) => response,
             Err(e) => {
                 let timed_out = matches!(e, ureq::Error::Timeout(_));
@@ -194,17 +245,42 @@ impl WorkosApi {
     }
 }
 
-fn classify(shown: &str, status: u16, retry_after: Option<Duration>, json: Option<Value>) -> Attempt {
+/// The statuses every endpoint shares: 401 (the key) and the transient ones.
+fn classify_shared<T>(shown: &str, status: u16, retry_after: Option<Duration>) -> Option<Attempt<T>> {
+    match status {
+        401 => Some(Attempt::Fatal(Error::Configuration(format!(
+            "{shown}: HTTP 401: the WorkOS API refused the API key (check api_key)"
+        )))),
+        408 | 429 | 500..=599 => Some(Attempt::Transient { message: format!("{shown}: HTTP {status}"), retry_after, timed_out: false }),
+        200..=299 | 400..=499 => None,
+        _ => Some(Attempt::Transient { message: format!("{shown}: unexpected HTTP {status}"), retry_after, timed_out: false }),
+    }
+}
+
+fn classify_mfa(shown: &str, status: u16, retry_after: Option<Duration>, json: Option<Value>) -> Attempt<MfaAnswer> {
+    if let Some(attempt) = classify_shared(shown, status, retry_after) {
+        return attempt;
+    }
+    match (status, json) {
+        (200..=299, Some(Value::Object(map))) => Attempt::Done(Ok(map)),
+        (200..=299, _) => Attempt::Transient { message: format!("{shown}: HTTP {status} without a JSON object"), retry_after, timed_out: false },
+        (_, json) => {
+            let code = json.as_ref().and_then(|v| v.get("code").or_else(|| v.get("error"))).and_then(Value::as_str).unwrap_or("");
+            Attempt::Done(Err(MfaRefusal { status, code: code.to_owned() }))
+        }
+    }
+}
+
+fn classify(shown: &str, status: u16, retry_after: Option<Duration>, json: Option<Value>) -> Attempt<Result<ApiSession, FailureDetail>> {
     let transient = |message: String| Attempt::Transient { message, retry_after, timed_out: false };
+    if let Some(attempt) = classify_shared(shown, status, retry_after) {
+        return attempt;
+    }
     match status {
         200 | 201 => match json.and_then(session_from_answer) {
             Some(session) => Attempt::Done(Ok(session)),
             None => transient(format!("{shown}: HTTP {status} without a usable JSON answer")),
         },
-        401 => Attempt::Fatal(Error::Configuration(format!(
-            "{shown}: HTTP 401: the WorkOS API refused the API key (check api_key)"
-        ))),
-        408 | 429 | 500..=599 => transient(format!("{shown}: HTTP {status}")),
         400..=499 => {
             let code = json.as_ref().and_then(|v| v.get("error").or_else(|| v.get("code"))).and_then(Value::as_str).unwrap_or("");
             if matches!(code, "invalid_client" | "unauthorized_client") {

@@ -90,6 +90,23 @@ class StepUpRequiredError(SessionGateError):
         return self.challenge.to_dict()
 
 
+class StepUpFailedError(SessionGateError):
+    """A step-up could not be started or completed: never a grant. ``detail`` is the stable
+    reason code: ``code_invalid``, ``challenge_expired``, ``challenge_already_verified``,
+    ``challenge_not_found``, ``pending_invalid``, ``pending_other_session``, ``factor_not_found``,
+    ``factor_other_user``, ``factor_type_unsupported``, ``no_factor_enrolled``,
+    ``session_incomplete`` or ``api_rejected``. Start the step-up again (or ask for the code
+    again after ``code_invalid``)."""
+
+    __module__ = "sessiongate"
+    code = "step_up_failed"
+    detail: Optional[str]
+
+    def __init__(self, message: str, detail: Optional[str] = None) -> None:
+        super().__init__(message)
+        self.detail = detail
+
+
 class KeyDerivationBusyError(SessionGateError):
     """Too many new dotnet cookie salts need a key derivation right now (a flood): retry later
     (answer 503). Never a log-out."""

@@ -460,7 +460,13 @@ fileprivate final class UniffiHandleMap<T>: @unchecked Sendable {
 
 
 // Public interface members begin here.
-
+// Magic number for the Rust proxy to call using the same mechanism as every other method,
+// to free the callback once it's dropped by Rust.
+private let IDX_CALLBACK_FREE: Int32 = 0
+// Callback return codes
+private let UNIFFI_CALLBACK_SUCCESS: Int32 = 0
+private let UNIFFI_CALLBACK_ERROR: Int32 = 1
+private let UNIFFI_CALLBACK_UNEXPECTED_ERROR: Int32 = 2
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
@@ -671,6 +677,216 @@ fileprivate struct FfiConverterDuration: FfiConverterRustBuffer {
 
 
 /**
+ * Receives every step-up audit event, as the JSON object every language emits (`event`,
+ * `time`, `outcome`, `reason`, `session_id`, `user_id`, `organization_id`, `policy`,
+ * `amr_source`, `grant_ignored`, `factor_id`, `factor_type`, `challenge_id`). Never a code,
+ * token or secret. Called on the thread of the call that made the event.
+ */
+public protocol AuditListener: AnyObject, Sendable {
+    
+    func onAudit(eventJson: String) 
+    
+}
+/**
+ * Receives every step-up audit event, as the JSON object every language emits (`event`,
+ * `time`, `outcome`, `reason`, `session_id`, `user_id`, `organization_id`, `policy`,
+ * `amr_source`, `grant_ignored`, `factor_id`, `factor_type`, `challenge_id`). Never a code,
+ * token or secret. Called on the thread of the call that made the event.
+ */
+open class AuditListenerImpl: AuditListener, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_sessiongate_swift_fn_clone_auditlistener(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_sessiongate_swift_fn_free_auditlistener(handle, $0) }
+    }
+
+    
+
+    
+open func onAudit(eventJson: String)  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_sessiongate_swift_fn_method_auditlistener_on_audit(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(eventJson),uniffiCallStatus
+    )
+}
+}
+    
+
+    
+}
+
+
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+fileprivate struct UniffiCallbackInterfaceAuditListener {
+
+    // Create the VTable using a series of closures.
+    // Swift automatically converts these into C callback functions.
+    //
+    // Store the vtable directly.
+    static let vtable: UniffiVTableCallbackInterfaceAuditListener = UniffiVTableCallbackInterfaceAuditListener(
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            do {
+                try FfiConverterTypeAuditListener.handleMap.remove(handle: uniffiHandle)
+            } catch {
+                print("Uniffi callback interface AuditListener: handle missing in uniffiFree")
+            }
+        },
+        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
+            do {
+                return try FfiConverterTypeAuditListener.handleMap.clone(handle: uniffiHandle)
+            } catch {
+                fatalError("Uniffi callback interface AuditListener: handle missing in uniffiClone")
+            }
+        },
+        onAudit: { (
+            uniffiHandle: UInt64,
+            eventJson: RustBuffer,
+            uniffiOutReturn: UnsafeMutableRawPointer,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> () in
+                guard let uniffiObj = try? FfiConverterTypeAuditListener.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return uniffiObj.onAudit(
+                     eventJson: try FfiConverterString.lift(eventJson)
+                )
+            }
+
+            
+            let writeReturn = { () }
+            uniffiTraitInterfaceCall(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn
+            )
+        }
+    )
+
+    // Rust stores this pointer for future callback invocations, so it must live
+    // for the process lifetime (not just for the init function call).
+    //
+    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
+    // This is safe because the pointee is initialized once during static init
+    // and never mutated by either side of the FFI.  Its fields are C function pointers.
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfaceAuditListener> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfaceAuditListener>.allocate(capacity: 1)
+        ptr.initialize(to: vtable)
+        return UnsafePointer(ptr)
+    }()
+}
+
+private func uniffiCallbackInitAuditListener() {
+    uniffi_sessiongate_swift_fn_init_callback_vtable_auditlistener(UniffiCallbackInterfaceAuditListener.vtablePtr)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAuditListener: FfiConverter {
+    fileprivate static let handleMap = UniffiHandleMap<AuditListener>()
+
+    typealias FfiType = UInt64
+    typealias SwiftType = AuditListener
+
+    public static func lift(_ handle: UInt64) throws -> AuditListener {
+        if ((handle & 1) == 0) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return AuditListenerImpl(unsafeFromHandle: handle)
+        } else {
+            // Swift-generated handle, get the object from the handle map
+            return try handleMap.remove(handle: handle)
+        }
+    }
+
+    public static func lower(_ value: AuditListener) -> UInt64 {
+         if let rustImpl = value as? AuditListenerImpl {
+             // Rust-implemented object.  Clone the handle and return it
+            return rustImpl.uniffiCloneHandle()
+         } else {
+            // Swift object, generate a new vtable handle and return that.
+            return handleMap.insert(obj: value)
+         }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AuditListener {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: AuditListener, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAuditListener_lift(_ handle: UInt64) throws -> AuditListener {
+    return try FfiConverterTypeAuditListener.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAuditListener_lower(_ value: AuditListener) -> UInt64 {
+    return FfiConverterTypeAuditListener.lower(value)
+}
+
+
+
+
+
+
+/**
  * Opens WorkOS session cookies (iron and Fernet) and verifies their access token. Thread-safe.
  */
 public protocol SessionGateProtocol: AnyObject, Sendable {
@@ -691,9 +907,24 @@ public protocol SessionGateProtocol: AnyObject, Sendable {
     func authenticateOrRefresh(sessionData: String, now: Double?) throws  -> SessionRenewal
     
     /**
-     * Evaluates a policy on what sessiongate verified (`session.handle`, `token.handle`).
+     * Evaluates a policy on what sessiongate verified (`session.handle`, `token.handle`); a
+     * session's step-up `grant` counts (see `checkStepUp` for what satisfied it).
      */
-    func check(subject: VerifiedHandle, policy: StepUpPolicy, now: Double?) throws  -> StepUpDecision
+    func check(subject: VerifiedHandle, policy: StepUpPolicy, grant: String?, now: Double?) throws  -> StepUpDecision
+    
+    /**
+     * Evaluates a policy on a session counting a step-up `grant` (`StepUpGrant.grant`) for
+     * this very session and user: the decision, what satisfied it, and why a grant did not
+     * count. Emits an audit event. A token subject with a grant throws `.Configuration`.
+     */
+    func checkStepUp(subject: VerifiedHandle, policy: StepUpPolicy, grant: String?, now: Double?) throws  -> StepUpCheck
+    
+    /**
+     * Completes a step-up with the user's `code`. Throws `.StepUpFailed(detail:)`
+     * (`code_invalid`, `challenge_expired`, `pending_other_session`…) or the retryable
+     * `.ApiUnavailable`. Blocks during the HTTP calls.
+     */
+    func completeStepUp(session: VerifiedHandle, pending: String, code: String, now: Double?) throws  -> StepUpGrant
     
     /**
      * The seal formats this gate reads (`formats` of the configuration; default every one but
@@ -731,9 +962,10 @@ public protocol SessionGateProtocol: AnyObject, Sendable {
     func refreshCoordinatorStatus() throws  -> RefreshCoordinatorStatus
     
     /**
-     * Throws `.StepUpRequired` (403 for a session, 401 for a token) unless `subject` satisfies it.
+     * Throws `.StepUpRequired` (403 for a session, 401 for a token) unless `subject` satisfies it
+     * (a session's `grant` counting as in `checkStepUp`).
      */
-    func require(subject: VerifiedHandle, policy: StepUpPolicy, now: Double?) throws 
+    func require(subject: VerifiedHandle, policy: StepUpPolicy, grant: String?, now: Double?) throws 
     
     /**
      * Moves a session from one SDK's cookie to another's: opens `sessionData` (any enabled
@@ -753,6 +985,13 @@ public protocol SessionGateProtocol: AnyObject, Sendable {
      * Seals a session as the SDK of `format` does, with the first cookie password.
      */
     func sealSession(session: SessionData, format: SealFormat) throws  -> String
+    
+    /**
+     * Starts a step-up for `session` (needs `apiKey`): the named factor (it must be this
+     * user's) or the user's first TOTP factor, else SMS. Throws `.StepUpFailed(detail:)` or the
+     * retryable `.ApiUnavailable`. Blocks during the HTTP calls: call it off the main thread.
+     */
+    func startStepUp(session: VerifiedHandle, factorId: String?, now: Double?) throws  -> StepUpChallenge
     
     /**
      * Opens any sealed value (either format); returns its JSON text. Throws `.Unseal(detail:)`.
@@ -836,6 +1075,20 @@ public convenience init(config: SessionGateConfig)throws  {
     }
 
     
+    /**
+     * `new(config:)` with an audit listener: it receives every step-up event (a check, a
+     * challenge started, a grant issued or refused). What it does changes no decision.
+     */
+public static func withAudit(config: SessionGateConfig, listener: AuditListener)throws  -> SessionGate  {
+    return try  FfiConverterTypeSessionGate_lift(try rustCallWithError(FfiConverterTypeSessionGateError_lift) {
+        uniffiCallStatus in
+    uniffi_sessiongate_swift_fn_constructor_sessiongate_with_audit(
+        FfiConverterTypeSessionGateConfig_lower(config),
+        FfiConverterTypeAuditListener_lower(listener),uniffiCallStatus
+    )
+})
+}
+    
 
     
     /**
@@ -872,15 +1125,53 @@ open func authenticateOrRefresh(sessionData: String, now: Double? = nil)throws  
 }
     
     /**
-     * Evaluates a policy on what sessiongate verified (`session.handle`, `token.handle`).
+     * Evaluates a policy on what sessiongate verified (`session.handle`, `token.handle`); a
+     * session's step-up `grant` counts (see `checkStepUp` for what satisfied it).
      */
-open func check(subject: VerifiedHandle, policy: StepUpPolicy, now: Double? = nil)throws  -> StepUpDecision  {
+open func check(subject: VerifiedHandle, policy: StepUpPolicy, grant: String? = nil, now: Double? = nil)throws  -> StepUpDecision  {
     return try  FfiConverterTypeStepUpDecision_lift(try rustCallWithError(FfiConverterTypeSessionGateError_lift) {
         uniffiCallStatus in
     uniffi_sessiongate_swift_fn_method_sessiongate_check(
             self.uniffiCloneHandle(),
         FfiConverterTypeVerifiedHandle_lower(subject),
         FfiConverterTypeStepUpPolicy_lower(policy),
+        FfiConverterOptionString.lower(grant),
+        FfiConverterOptionDouble.lower(now),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Evaluates a policy on a session counting a step-up `grant` (`StepUpGrant.grant`) for
+     * this very session and user: the decision, what satisfied it, and why a grant did not
+     * count. Emits an audit event. A token subject with a grant throws `.Configuration`.
+     */
+open func checkStepUp(subject: VerifiedHandle, policy: StepUpPolicy, grant: String? = nil, now: Double? = nil)throws  -> StepUpCheck  {
+    return try  FfiConverterTypeStepUpCheck_lift(try rustCallWithError(FfiConverterTypeSessionGateError_lift) {
+        uniffiCallStatus in
+    uniffi_sessiongate_swift_fn_method_sessiongate_check_step_up(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeVerifiedHandle_lower(subject),
+        FfiConverterTypeStepUpPolicy_lower(policy),
+        FfiConverterOptionString.lower(grant),
+        FfiConverterOptionDouble.lower(now),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Completes a step-up with the user's `code`. Throws `.StepUpFailed(detail:)`
+     * (`code_invalid`, `challenge_expired`, `pending_other_session`…) or the retryable
+     * `.ApiUnavailable`. Blocks during the HTTP calls.
+     */
+open func completeStepUp(session: VerifiedHandle, pending: String, code: String, now: Double? = nil)throws  -> StepUpGrant  {
+    return try  FfiConverterTypeStepUpGrant_lift(try rustCallWithError(FfiConverterTypeSessionGateError_lift) {
+        uniffiCallStatus in
+    uniffi_sessiongate_swift_fn_method_sessiongate_complete_step_up(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeVerifiedHandle_lower(session),
+        FfiConverterString.lower(pending),
+        FfiConverterString.lower(code),
         FfiConverterOptionDouble.lower(now),uniffiCallStatus
     )
 })
@@ -963,14 +1254,16 @@ open func refreshCoordinatorStatus()throws  -> RefreshCoordinatorStatus  {
 }
     
     /**
-     * Throws `.StepUpRequired` (403 for a session, 401 for a token) unless `subject` satisfies it.
+     * Throws `.StepUpRequired` (403 for a session, 401 for a token) unless `subject` satisfies it
+     * (a session's `grant` counting as in `checkStepUp`).
      */
-open func require(subject: VerifiedHandle, policy: StepUpPolicy, now: Double? = nil)throws   {try rustCallWithError(FfiConverterTypeSessionGateError_lift) {
+open func require(subject: VerifiedHandle, policy: StepUpPolicy, grant: String? = nil, now: Double? = nil)throws   {try rustCallWithError(FfiConverterTypeSessionGateError_lift) {
         uniffiCallStatus in
     uniffi_sessiongate_swift_fn_method_sessiongate_require(
             self.uniffiCloneHandle(),
         FfiConverterTypeVerifiedHandle_lower(subject),
         FfiConverterTypeStepUpPolicy_lower(policy),
+        FfiConverterOptionString.lower(grant),
         FfiConverterOptionDouble.lower(now),uniffiCallStatus
     )
 }
@@ -1019,6 +1312,23 @@ open func sealSession(session: SessionData, format: SealFormat)throws  -> String
             self.uniffiCloneHandle(),
         FfiConverterTypeSessionData_lower(session),
         FfiConverterTypeSealFormat_lower(format),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Starts a step-up for `session` (needs `apiKey`): the named factor (it must be this
+     * user's) or the user's first TOTP factor, else SMS. Throws `.StepUpFailed(detail:)` or the
+     * retryable `.ApiUnavailable`. Blocks during the HTTP calls: call it off the main thread.
+     */
+open func startStepUp(session: VerifiedHandle, factorId: String? = nil, now: Double? = nil)throws  -> StepUpChallenge  {
+    return try  FfiConverterTypeStepUpChallenge_lift(try rustCallWithError(FfiConverterTypeSessionGateError_lift) {
+        uniffiCallStatus in
+    uniffi_sessiongate_swift_fn_method_sessiongate_start_step_up(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeVerifiedHandle_lower(session),
+        FfiConverterOptionString.lower(factorId),
+        FfiConverterOptionDouble.lower(now),uniffiCallStatus
     )
 })
 }
@@ -1978,6 +2288,10 @@ public struct SessionGateConfig: Equatable, Hashable {
      * The bound on each Redis command, in seconds (default 0.05, at most 5).
      */
     public var refreshCoordinatorTimeoutSeconds: Double?
+    /**
+     * How long a step-up grant counts, in seconds (default 12 h, more than 0, at most 30 days).
+     */
+    public var stepUpGrantTtlSeconds: Double?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -2043,7 +2357,10 @@ public struct SessionGateConfig: Equatable, Hashable {
          */refreshCoordinator: String? = nil, 
         /**
          * The bound on each Redis command, in seconds (default 0.05, at most 5).
-         */refreshCoordinatorTimeoutSeconds: Double? = nil) {
+         */refreshCoordinatorTimeoutSeconds: Double? = nil, 
+        /**
+         * How long a step-up grant counts, in seconds (default 12 h, more than 0, at most 30 days).
+         */stepUpGrantTtlSeconds: Double? = nil) {
         self.clientId = clientId
         self.cookiePasswords = cookiePasswords
         self.jwks = jwks
@@ -2066,6 +2383,7 @@ public struct SessionGateConfig: Equatable, Hashable {
         self.allowWeakSecrets = allowWeakSecrets
         self.refreshCoordinator = refreshCoordinator
         self.refreshCoordinatorTimeoutSeconds = refreshCoordinatorTimeoutSeconds
+        self.stepUpGrantTtlSeconds = stepUpGrantTtlSeconds
     }
 
     
@@ -2105,7 +2423,8 @@ public struct FfiConverterTypeSessionGateConfig: FfiConverterRustBuffer {
                 formats: FfiConverterOptionSequenceString.read(from: &buf), 
                 allowWeakSecrets: FfiConverterOptionBool.read(from: &buf), 
                 refreshCoordinator: FfiConverterOptionString.read(from: &buf), 
-                refreshCoordinatorTimeoutSeconds: FfiConverterOptionDouble.read(from: &buf)
+                refreshCoordinatorTimeoutSeconds: FfiConverterOptionDouble.read(from: &buf), 
+                stepUpGrantTtlSeconds: FfiConverterOptionDouble.read(from: &buf)
         )
     }
 
@@ -2132,6 +2451,7 @@ public struct FfiConverterTypeSessionGateConfig: FfiConverterRustBuffer {
         FfiConverterOptionBool.write(value.allowWeakSecrets, into: &buf)
         FfiConverterOptionString.write(value.refreshCoordinator, into: &buf)
         FfiConverterOptionDouble.write(value.refreshCoordinatorTimeoutSeconds, into: &buf)
+        FfiConverterOptionDouble.write(value.stepUpGrantTtlSeconds, into: &buf)
     }
 }
 
@@ -2235,6 +2555,259 @@ public func FfiConverterTypeSessionRenewal_lift(_ buf: RustBuffer) throws -> Ses
 #endif
 public func FfiConverterTypeSessionRenewal_lower(_ value: SessionRenewal) -> RustBuffer {
     return FfiConverterTypeSessionRenewal.lower(value)
+}
+
+
+/**
+ * A started step-up: ask for the code of `factorType` (`totp` or `sms`), keep `pending` for
+ * `completeStepUp`. `expiresAt` is in seconds since the epoch.
+ */
+public struct StepUpChallenge: Equatable, Hashable, CustomDebugStringConvertible {
+    public var challengeId: String
+    public var factorId: String
+    public var factorType: String
+    public var expiresAt: Double
+    public var pending: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(challengeId: String, factorId: String, factorType: String, expiresAt: Double, pending: String) {
+        self.challengeId = challengeId
+        self.factorId = factorId
+        self.factorType = factorType
+        self.expiresAt = expiresAt
+        self.pending = pending
+    }
+
+    
+
+    
+// The local Rust `Debug` implementation.
+public var debugDescription: String {
+    return try!  FfiConverterString.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_sessiongate_swift_fn_method_stepupchallenge_uniffi_trait_debug(
+            FfiConverterTypeStepUpChallenge_lower(self),uniffiCallStatus
+    )
+}
+    )
+}
+// The local Rust `Eq` implementation - only `eq` is used.
+public static func == (self: StepUpChallenge, other: StepUpChallenge) -> Bool {
+    return try!  FfiConverterBool.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_sessiongate_swift_fn_method_stepupchallenge_uniffi_trait_eq_eq(
+            FfiConverterTypeStepUpChallenge_lower(self),
+        FfiConverterTypeStepUpChallenge_lower(other),uniffiCallStatus
+    )
+}
+    )
+}
+}
+
+#if compiler(>=6)
+extension StepUpChallenge: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeStepUpChallenge: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> StepUpChallenge {
+        return
+            try StepUpChallenge(
+                challengeId: FfiConverterString.read(from: &buf), 
+                factorId: FfiConverterString.read(from: &buf), 
+                factorType: FfiConverterString.read(from: &buf), 
+                expiresAt: FfiConverterDouble.read(from: &buf), 
+                pending: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: StepUpChallenge, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.challengeId, into: &buf)
+        FfiConverterString.write(value.factorId, into: &buf)
+        FfiConverterString.write(value.factorType, into: &buf)
+        FfiConverterDouble.write(value.expiresAt, into: &buf)
+        FfiConverterString.write(value.pending, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStepUpChallenge_lift(_ buf: RustBuffer) throws -> StepUpChallenge {
+    return try FfiConverterTypeStepUpChallenge.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStepUpChallenge_lower(_ value: StepUpChallenge) -> RustBuffer {
+    return FfiConverterTypeStepUpChallenge.lower(value)
+}
+
+
+/**
+ * A policy checked with an optional grant: the decision, what satisfied it (`token` or
+ * `grant`), and why a grant handed over did not count (`grant_invalid`,
+ * `grant_other_session`, `grant_other_user`, `grant_expired`).
+ */
+public struct StepUpCheck: Equatable, Hashable {
+    public var decision: StepUpDecision
+    public var satisfiedBy: String?
+    public var grantIgnored: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(decision: StepUpDecision, satisfiedBy: String?, grantIgnored: String?) {
+        self.decision = decision
+        self.satisfiedBy = satisfiedBy
+        self.grantIgnored = grantIgnored
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension StepUpCheck: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeStepUpCheck: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> StepUpCheck {
+        return
+            try StepUpCheck(
+                decision: FfiConverterTypeStepUpDecision.read(from: &buf), 
+                satisfiedBy: FfiConverterOptionString.read(from: &buf), 
+                grantIgnored: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: StepUpCheck, into buf: inout [UInt8]) {
+        FfiConverterTypeStepUpDecision.write(value.decision, into: &buf)
+        FfiConverterOptionString.write(value.satisfiedBy, into: &buf)
+        FfiConverterOptionString.write(value.grantIgnored, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStepUpCheck_lift(_ buf: RustBuffer) throws -> StepUpCheck {
+    return try FfiConverterTypeStepUpCheck.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStepUpCheck_lower(_ value: StepUpCheck) -> RustBuffer {
+    return FfiConverterTypeStepUpCheck.lower(value)
+}
+
+
+/**
+ * A completed step-up: keep `grant` beside the session cookie and pass it to `check`.
+ * `amr` is what was proven (`["mfa", "otp"]` or `["mfa", "sms"]`); times in seconds.
+ */
+public struct StepUpGrant: Equatable, Hashable, CustomDebugStringConvertible {
+    public var grant: String
+    public var amr: [String]
+    public var verifiedAt: Double
+    public var expiresAt: Double
+    public var factorId: String
+    public var challengeId: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(grant: String, amr: [String], verifiedAt: Double, expiresAt: Double, factorId: String, challengeId: String) {
+        self.grant = grant
+        self.amr = amr
+        self.verifiedAt = verifiedAt
+        self.expiresAt = expiresAt
+        self.factorId = factorId
+        self.challengeId = challengeId
+    }
+
+    
+
+    
+// The local Rust `Debug` implementation.
+public var debugDescription: String {
+    return try!  FfiConverterString.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_sessiongate_swift_fn_method_stepupgrant_uniffi_trait_debug(
+            FfiConverterTypeStepUpGrant_lower(self),uniffiCallStatus
+    )
+}
+    )
+}
+// The local Rust `Eq` implementation - only `eq` is used.
+public static func == (self: StepUpGrant, other: StepUpGrant) -> Bool {
+    return try!  FfiConverterBool.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_sessiongate_swift_fn_method_stepupgrant_uniffi_trait_eq_eq(
+            FfiConverterTypeStepUpGrant_lower(self),
+        FfiConverterTypeStepUpGrant_lower(other),uniffiCallStatus
+    )
+}
+    )
+}
+}
+
+#if compiler(>=6)
+extension StepUpGrant: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeStepUpGrant: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> StepUpGrant {
+        return
+            try StepUpGrant(
+                grant: FfiConverterString.read(from: &buf), 
+                amr: FfiConverterSequenceString.read(from: &buf), 
+                verifiedAt: FfiConverterDouble.read(from: &buf), 
+                expiresAt: FfiConverterDouble.read(from: &buf), 
+                factorId: FfiConverterString.read(from: &buf), 
+                challengeId: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: StepUpGrant, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.grant, into: &buf)
+        FfiConverterSequenceString.write(value.amr, into: &buf)
+        FfiConverterDouble.write(value.verifiedAt, into: &buf)
+        FfiConverterDouble.write(value.expiresAt, into: &buf)
+        FfiConverterString.write(value.factorId, into: &buf)
+        FfiConverterString.write(value.challengeId, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStepUpGrant_lift(_ buf: RustBuffer) throws -> StepUpGrant {
+    return try FfiConverterTypeStepUpGrant.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStepUpGrant_lower(_ value: StepUpGrant) -> RustBuffer {
+    return FfiConverterTypeStepUpGrant.lower(value)
 }
 
 
@@ -3175,6 +3748,12 @@ enum SessionGateError: Swift.Error, Equatable, Hashable, Foundation.LocalizedErr
      */
     case ApiUnavailable(message: String, retryAfter: TimeInterval?
     )
+    /**
+     * `step_up_failed`: a step-up could not be started or completed; `detail` says why
+     * (`code_invalid`, `challenge_expired`, `pending_other_session`…). Never a grant.
+     */
+    case StepUpFailed(message: String, detail: String
+    )
 
     
     /**
@@ -3284,6 +3863,10 @@ public struct FfiConverterTypeSessionGateError: FfiConverterRustBuffer {
             message: try FfiConverterString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDuration.read(from: &buf)
             )
+        case 10: return .StepUpFailed(
+            message: try FfiConverterString.read(from: &buf), 
+            detail: try FfiConverterString.read(from: &buf)
+            )
 
          default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -3345,6 +3928,12 @@ public struct FfiConverterTypeSessionGateError: FfiConverterRustBuffer {
             writeInt(&buf, Int32(9))
             FfiConverterString.write(message, into: &buf)
             FfiConverterOptionDuration.write(retryAfter, into: &buf)
+            
+        
+        case let .StepUpFailed(message,detail):
+            writeInt(&buf, Int32(10))
+            FfiConverterString.write(message, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
             
         }
     }
@@ -4158,7 +4747,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_sessiongate_swift_checksum_method_sessiongate_authenticate_or_refresh() != 60487) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sessiongate_swift_checksum_method_sessiongate_check() != 14610) {
+    if (uniffi_sessiongate_swift_checksum_method_sessiongate_check() != 60455) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sessiongate_swift_checksum_method_sessiongate_check_step_up() != 16628) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sessiongate_swift_checksum_method_sessiongate_complete_step_up() != 60508) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sessiongate_swift_checksum_method_sessiongate_formats() != 3810) {
@@ -4176,7 +4771,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_sessiongate_swift_checksum_method_sessiongate_refresh_coordinator_status() != 4904) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sessiongate_swift_checksum_method_sessiongate_require() != 41627) {
+    if (uniffi_sessiongate_swift_checksum_method_sessiongate_require() != 8025) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sessiongate_swift_checksum_method_sessiongate_reseal() != 17709) {
@@ -4188,6 +4783,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_sessiongate_swift_checksum_method_sessiongate_seal_session() != 20962) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_sessiongate_swift_checksum_method_sessiongate_start_step_up() != 32306) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_sessiongate_swift_checksum_method_sessiongate_unseal_data() != 18815) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -4197,10 +4795,17 @@ private let initializationResult: InitializationResult = {
     if (uniffi_sessiongate_swift_checksum_method_sessiongate_verify_id_token() != 23487) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_sessiongate_swift_checksum_method_auditlistener_on_audit() != 49227) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_sessiongate_swift_checksum_constructor_sessiongate_new() != 20204) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_sessiongate_swift_checksum_constructor_sessiongate_with_audit() != 16184) {
+        return InitializationResult.apiChecksumMismatch
+    }
 
+    uniffiCallbackInitAuditListener()
     return InitializationResult.ok
 }()
 

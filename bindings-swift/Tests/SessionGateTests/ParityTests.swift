@@ -53,6 +53,7 @@ final class ParityTests: XCTestCase {
             .Seal(message: "m"), .Unseal(message: "m", detail: "mac_mismatch"),
             .StepUpRequired(message: "m", reason: .mfaRequired, status: 403, wwwAuthenticate: "", bodyJson: "{}"),
             .KeyDerivationBusy(message: "m"), .Internal(message: "m"), .ApiUnavailable(message: "m", retryAfter: 3),
+            .StepUpFailed(message: "m", detail: "code_invalid"),
         ]
         let codes = errorCodes()
         XCTAssertEqual(Set(codes.map(\.code)).count, codes.count, "duplicate codes")

@@ -305,12 +305,20 @@ impl RedisStore {
         })
     }
 
-    /// Another process's result for `name`, if one is published and opens.
-    fn published(&self, connection: &mut redis::Connection, name: &str, now: SystemTime) -> redis::RedisResult<Option<Refreshed>> {
+    /// Hands over another process's published result (the connection answered: keep it).
+    fn shared(&self, connection: redis::Connection, refreshed: Refreshed) -> RefreshOutcome {
+        self.keep(connection);
+        lock(&self.health).shared += 1;
+        Ok(Ok(std::sync::Arc::new(refreshed)))
+    }
+
+    /// Another process's result for `name`, if one is published and opens. `recheck`: the
+    /// read after taking the lease, which does not count a refused value a second time.
+    fn published(&self, connection: &mut redis::Connection, name: &str, now: SystemTime, recheck: bool) -> redis::RedisResult<Option<Refreshed>> {
         let value: Option<Vec<u8>> = redis::cmd("GET").arg(name).query(connection)?;
         let Some(value) = value else { return Ok(None) };
         let opened = self.open(name, &value, now);
-        if opened.is_none() {
+        if opened.is_none() && !recheck {
             lock(&self.health).refused_values += 1;
         }
         Ok(opened)
@@ -361,12 +369,8 @@ impl RedisStore {
         // and the next one's call.
         let give_up = Instant::now() + self.lease * 2;
         loop {
-            match self.published(&mut connection, &name, now) {
-                Ok(Some(refreshed)) => {
-                    self.keep(connection);
-                    lock(&self.health).shared += 1;
-                    return Ok(Ok(std::sync::Arc::new(refreshed)));
-                }
+            match self.published(&mut connection, &name, now, false) {
+                Ok(Some(refreshed)) => return self.shared(connection, refreshed),
                 Ok(None) => {}
                 Err(e) => return self.alone(Some(&e), refresh),
             }
@@ -374,6 +378,17 @@ impl RedisStore {
                 redis::cmd("SET").arg(&lease).arg(&token).arg("NX").arg("PX").arg(millis(self.lease)).query(&mut connection);
             match taken {
                 Ok(Some(_)) => {
+                    // The previous holder may have published and released its lease between
+                    // our read and our lease: read again, or this process would spend the
+                    // rotated refresh token a second time (`invalid_grant`, a log-out).
+                    match self.published(&mut connection, &name, now, true) {
+                        Ok(Some(refreshed)) => {
+                            let _ = redis::cmd("EVAL").arg(RELEASE).arg(1).arg(&lease).arg(&token).query::<i64>(&mut connection);
+                            return self.shared(connection, refreshed);
+                        }
+                        Ok(None) => {}
+                        Err(e) => return self.alone(Some(&e), refresh),
+                    }
                     let outcome = refresh();
                     match self.publish(&mut connection, (&name, &lease, &token), now, &outcome, remember_until) {
                         Ok(()) => self.keep(connection),

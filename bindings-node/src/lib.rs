@@ -22,7 +22,7 @@ use napi_derive::napi;
 use serde_json::Value;
 use sessiongate::{
     Authentication, Error, ErrorCode, FailureDetail, GateOptions, Refresh, SealFormat, SessionData, SessionRenewal,
-    StepUpDecision as CoreDecision, TokenVerification, catch_panic, now_or,
+    TokenVerification, catch_panic, now_or,
 };
 
 use crate::runtime::{Ready, Verified};
@@ -287,42 +287,21 @@ fn decide_core(
     auth: &Arg,
     policy: &StepUpPolicy,
     options: Arg,
-) -> napi::Result<(CoreDecision, StepUpCheckInfo)> {
+) -> napi::Result<sessiongate::StepUpCheck> {
     let verified = runtime::verified(env, if let Some(Either::A(object)) = auth { Some(object) } else { None })?;
-    let read = || {
+    let check = || {
         let o = Options::new(options, "check options", "grant now", Error::Configuration)?;
-        Ok((o.get::<String>("grant", "a string")?, now_of(&o)?))
+        let (grant, now) = (o.get::<String>("grant", "a string")?, now_of(&o)?);
+        match verified {
+            Verified::Session(session) => Ok(gate.check_step_up_at(session, &policy.inner, grant.as_deref(), now)),
+            Verified::Token(token) => gate.check_token_step_up_at(token, &policy.inner, grant.as_deref(), now),
+        }
     };
-    let (grant, now) = read().map_err(|e| runtime::to_js(env, &e))?;
-    Ok(match verified {
-        Verified::Session(session) => {
-            let check = gate.check_step_up_at(session, &policy.inner, grant.as_deref(), now);
-            let info = StepUpCheckInfo {
-                satisfied_by: check.satisfied_by.map(sessiongate::AmrSource::as_str),
-                grant_ignored: check.grant_ignored.map(sessiongate::GrantIgnored::as_str),
-            };
-            (check.decision, info)
-        }
-        Verified::Token(_) if grant.is_some() => {
-            return Err(runtime::invalid_argument(env, "a step-up grant counts for cookie sessions only, not for a verified token"));
-        }
-        Verified::Token(token) => {
-            let decision = policy.inner.check_token_at(token, now);
-            let satisfied_by = decision.is_allowed().then_some(sessiongate::AmrSource::Token.as_str());
-            (decision, StepUpCheckInfo { satisfied_by, grant_ignored: None })
-        }
-    })
-}
-
-/// What a check says beside its decision.
-pub(crate) struct StepUpCheckInfo {
-    pub satisfied_by: Option<&'static str>,
-    pub grant_ignored: Option<&'static str>,
+    check().map_err(|e| runtime::to_js(env, &e))
 }
 
 fn decide(env: &Env, gate: &sessiongate::SessionGate, auth: &Arg, policy: &StepUpPolicy, options: Arg) -> napi::Result<StepUpDecision> {
-    let (decision, info) = decide_core(env, gate, auth, policy, options)?;
-    Ok(StepUpDecision::with(decision, info))
+    decide_core(env, gate, auth, policy, options).map(StepUpDecision::from)
 }
 
 /// The session a step-up is for: one `authenticate()` resolved, never a token or a copy.
@@ -416,8 +395,8 @@ impl SessionGate {
     /// session, 401 with `wwwAuthenticate` for a bearer token; `toJSON()` is the body).
     #[napi(ts_args_type = "auth: AuthenticateSuccess | VerifiedToken, policy: StepUpPolicy, options?: CheckOptions")]
     pub fn require(&self, env: Env, auth: Arg, policy: ClassInstance<StepUpPolicy>, options: Arg) -> napi::Result<()> {
-        let (decision, _) = decide_core(&env, &self.inner, &auth, &policy, options)?;
-        decision.require().map_err(|denial| runtime::step_up(&env, &denial))
+        let check = decide_core(&env, &self.inner, &auth, &policy, options)?;
+        check.decision.require().map_err(|denial| runtime::step_up(&env, &denial))
     }
 
     /// Starts a step-up for an authenticated session (needs `apiKey`), off the event loop: the

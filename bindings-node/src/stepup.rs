@@ -57,21 +57,20 @@ pub struct StepUpDecision {
 
 impl From<CoreDecision> for StepUpDecision {
     fn from(decision: CoreDecision) -> Self {
-        let satisfied_by = decision.is_allowed().then_some(sessiongate::AmrSource::Token.as_str());
-        StepUpDecision::with(decision, crate::StepUpCheckInfo { satisfied_by, grant_ignored: None })
+        sessiongate::StepUpCheck::from(decision).into()
     }
 }
 
-impl StepUpDecision {
-    pub(crate) fn with(decision: CoreDecision, info: crate::StepUpCheckInfo) -> Self {
-        let denial = decision.denial();
+impl From<sessiongate::StepUpCheck> for StepUpDecision {
+    fn from(check: sessiongate::StepUpCheck) -> Self {
+        let denial = check.decision.denial();
         let (reason, challenge) = (denial.map(|d| d.reason.code().to_owned()), denial.map(|d| ChallengeInfo::from(&d.challenge)));
         StepUpDecision {
             allowed: denial.is_none(),
             reason,
             challenge,
-            satisfied_by: info.satisfied_by.map(str::to_owned),
-            grant_ignored: info.grant_ignored.map(str::to_owned),
+            satisfied_by: check.satisfied_by.map(|s| s.as_str().to_owned()),
+            grant_ignored: check.grant_ignored.map(|g| g.as_str().to_owned()),
         }
     }
 }

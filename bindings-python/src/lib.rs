@@ -409,7 +409,7 @@ impl PyStepUpPolicy {
         let Value::Object(claims) = claims else {
             return Err(PyTypeError::new_err("claims must be a dict"));
         };
-        core(py, || Ok(self.policy.check_claims_at(&claims, now))).map(PyStepUpDecision::from)
+        core(py, || Ok(StepUpCheck::from(self.policy.check_claims_at(&claims, now)))).map(PyStepUpDecision::from)
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
@@ -432,13 +432,6 @@ struct PyStepUpDecision {
     decision: StepUpDecision,
     satisfied_by: Option<&'static str>,
     grant_ignored: Option<&'static str>,
-}
-
-impl From<StepUpDecision> for PyStepUpDecision {
-    fn from(decision: StepUpDecision) -> Self {
-        let satisfied_by = decision.is_allowed().then_some(sessiongate::AmrSource::Token.as_str());
-        PyStepUpDecision { decision, satisfied_by, grant_ignored: None }
-    }
 }
 
 impl From<StepUpCheck> for PyStepUpDecision {
@@ -528,10 +521,7 @@ fn decide(
     if let Ok(success) = auth.cast::<SuccessResponse>() {
         core(py, || Ok(gate.check_step_up_at(&success.get().session, &policy.policy, grant, now))).map(PyStepUpDecision::from)
     } else if let Ok(token) = auth.cast::<PyVerifiedToken>() {
-        if grant.is_some() {
-            return Err(PyValueError::new_err("a step-up grant counts for cookie sessions only, not for a VerifiedToken"));
-        }
-        core(py, || Ok(policy.policy.check_token_at(&token.get().token, now))).map(PyStepUpDecision::from)
+        core(py, || gate.check_token_step_up_at(&token.get().token, &policy.policy, grant, now)).map(PyStepUpDecision::from)
     } else if auth.is_instance_of::<ErrorResponse>() {
         Err(PyValueError::new_err("this is a failed authentication: authenticate first (answer 401), then check step-up"))
     } else {

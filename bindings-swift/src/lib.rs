@@ -549,20 +549,10 @@ impl SessionGate {
 impl SessionGate {
     /// The one check: a session through the gate (its grant, its audit event), a token alone.
     fn check_with(&self, subject: &VerifiedHandle, policy: StepUpPolicyOptions, grant: Option<String>, now: Option<f64>) -> Result<sessiongate::StepUpCheck> {
-        match subject {
-            VerifiedHandle::Session(session) => {
-                let (policy, now) = (sessiongate::StepUpPolicy::from_options(policy)?, now_or("now", now)?);
-                Ok(self.inner.check_step_up_at(session, &policy, grant.as_deref(), now))
-            }
-            VerifiedHandle::Token(_) if grant.is_some() => Err(sessiongate::Error::Configuration(
-                "a step-up grant counts for cookie sessions only, not for a verified token".into(),
-            )
-            .into()),
-            VerifiedHandle::Token(_) => {
-                let decision = subject.check(policy, now)?;
-                let satisfied_by = decision.is_allowed().then_some(sessiongate::AmrSource::Token);
-                Ok(sessiongate::StepUpCheck { decision, satisfied_by, grant_ignored: None })
-            }
-        }
+        let (policy, now) = (sessiongate::StepUpPolicy::from_options(policy)?, now_or("now", now)?);
+        Ok(match subject {
+            VerifiedHandle::Session(session) => self.inner.check_step_up_at(session, &policy, grant.as_deref(), now),
+            VerifiedHandle::Token(token) => self.inner.check_token_step_up_at(token, &policy, grant.as_deref(), now)?,
+        })
     }
 }

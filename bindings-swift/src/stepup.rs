@@ -71,15 +71,6 @@ impl VerifiedHandle {
             VerifiedHandle::Token(_) => Err(sessiongate::Error::Configuration("a step-up is for a cookie session, not a verified token".into()).into()),
         }
     }
-
-    /// The core's decision (a session's denial answers 403, a token's 401).
-    pub(crate) fn check(&self, policy: StepUpPolicyOptions, now: Option<f64>) -> Result<sessiongate::StepUpDecision> {
-        let (policy, now) = (StepUpPolicy::from_options(policy)?, now_or("now", now)?);
-        Ok(match self {
-            VerifiedHandle::Session(session) => policy.check_at(session, now),
-            VerifiedHandle::Token(token) => policy.check_token_at(token, now),
-        })
-    }
 }
 
 /// The outcome of a step-up check.

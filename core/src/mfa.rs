@@ -31,6 +31,7 @@ use crate::error::{Error, StepUpFailure};
 use crate::grant::{self, Kind};
 use crate::session::{Session, SessionGate};
 use crate::stepup::{StepUpDecision, StepUpPolicy};
+use crate::token::VerifiedToken;
 use crate::util::time;
 use crate::workos::{MfaRefusal, WorkosApi};
 
@@ -139,6 +140,14 @@ pub struct StepUpCheck {
     pub satisfied_by: Option<AmrSource>,
     /// A grant that was handed over but did not count, and why.
     pub grant_ignored: Option<GrantIgnored>,
+}
+
+impl From<StepUpDecision> for StepUpCheck {
+    /// A check on the token alone: what allowed it was the token's own `amr`.
+    fn from(decision: StepUpDecision) -> Self {
+        let satisfied_by = decision.is_allowed().then_some(AmrSource::Token);
+        StepUpCheck { decision, satisfied_by, grant_ignored: None }
+    }
 }
 
 /// A grant that opened and belongs to the session.
@@ -423,6 +432,16 @@ impl SessionGate {
         event.grant_ignored = check.grant_ignored.map(GrantIgnored::as_str);
         self.audit(event);
         check
+    }
+
+    /// [`StepUpPolicy::check_token_at`] as a [`StepUpCheck`], for the bindings' one `check`:
+    /// a grant is bound to a cookie session, so handing one over with a bearer or ID token is a
+    /// [`Error::Configuration`] (the caller mixed the two up), never silently ignored.
+    pub fn check_token_step_up_at(&self, token: &VerifiedToken, policy: &StepUpPolicy, grant: Option<&str>, now: SystemTime) -> Result<StepUpCheck, Error> {
+        if grant.is_some() {
+            return Err(Error::Configuration("a step-up grant counts for cookie sessions only, not for a verified token".into()));
+        }
+        Ok(policy.check_token_at(token, now).into())
     }
 
     fn open_grant(&self, session: &Session, grant: &str, now: SystemTime) -> Result<Proven, GrantIgnored> {

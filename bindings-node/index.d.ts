@@ -241,6 +241,11 @@ export interface SessionGateOptions {
   /** How long a step-up grant counts, in seconds (default 12 h, more than 0, at most 30 days). */
   stepUpGrantTtlSeconds?: number
   /**
+   * Use the process-wide key cache of this key source (one fetch per source and process), for
+   * gates built per call; the module-level `loadSealedSession` sets it. Default false.
+   */
+  sharedKeyCache?: boolean
+  /**
    * Called with every step-up audit event (a decision of `check`/`require`, a challenge
    * started, a grant issued or refused), on the event loop, after the call that made it. What
    * it throws is reported as a process warning and changes no decision.
@@ -354,13 +359,51 @@ export interface SealOptions {
   format?: SealFormatName
 }
 
+/** @workos-inc/node 11's `User`. */
+export interface User {
+  object: 'user'
+  id: string
+  email: string
+  emailVerified: boolean
+  profilePictureUrl: string | null
+  name: string | null
+  firstName: string | null
+  lastName: string | null
+  lastSignInAt: string | null
+  locale: string | null
+  createdAt: string
+  updatedAt: string
+  externalId: string | null
+  metadata: Record<string, string>
+}
+
+/**
+ * The user a cookie holds, verbatim: @workos-inc/node's `User` as @workos-inc/node and
+ * authkit-nextjs seal it. A cookie another SDK sealed holds that SDK's names instead
+ * (workos-python: `first_name`, `email_verified`…): `id` and `email` are common to all.
+ */
+export type SealedUser = Partial<User> & { id: string; email: string } & { readonly [field: string]: unknown }
+
+/** @workos-inc/node 11's `Impersonator`. */
+export interface Impersonator {
+  email: string
+  reason: string | null
+}
+
+/** @workos-inc/node 11's `AuthenticationMethod`. */
+export type AuthenticationMethod =
+  | 'SSO' | 'Password' | 'Passkey' | 'AppleOAuth' | 'BitbucketOAuth' | 'DiscordOAuth' | 'GitHubOAuth' | 'GitLabOAuth'
+  | 'GoogleOAuth' | 'GrokOAuth' | 'XOAuth' | 'IntuitOAuth' | 'LinkedInOAuth' | 'MicrosoftOAuth' | 'SalesforceOAuth'
+  | 'SlackOAuth' | 'VercelMarketplaceOAuth' | 'VercelOAuth' | 'XeroOAuth' | 'MagicAuth' | 'CrossAppAuth' | 'ExternalAuth'
+  | 'MigratedSession' | 'Impersonation'
+
 /** What `sealSession` seals: the SDKs' session payload. */
 export interface SessionInput {
   accessToken: string
   refreshToken: string
-  user: Record<string, any>
-  impersonator?: Record<string, any> | null
-  authenticationMethod?: string
+  user: Partial<User> & { id: string } & Record<string, unknown>
+  impersonator?: Impersonator | null
+  authenticationMethod?: AuthenticationMethod
   organizationId?: string
 }
 
@@ -403,15 +446,15 @@ export interface AuthenticateSuccess {
   /** `feature_flags`. */
   featureFlags: string[] | undefined
   /** The sealed user, verbatim. */
-  user: Record<string, any> | undefined
+  user: SealedUser | undefined
   /** The sealed authentication method (`Password`, `GoogleOAuth`…). */
-  authenticationMethod: string | undefined
+  authenticationMethod: AuthenticationMethod | undefined
   /** The sealed impersonator, verbatim. */
-  impersonator: Record<string, any> | undefined
+  impersonator: Impersonator | undefined
   /** The verified access token. */
   accessToken: string
   /** How the user authenticated (RFC 8176: `pwd`, `mfa`, `otp`…), normalized. */
-  amr: string[] | undefined
+  amr: ReadonlyArray<string> | undefined
   acr: string | undefined
   /** `auth_time`, seconds since the epoch. */
   authTime: number | undefined
@@ -500,6 +543,30 @@ export interface SessionRenewal {
   clearCookie: boolean
 }
 
+/** Options of `gate.loadSealedSession`, as @workos-inc/node's `userManagement.loadSealedSession`. */
+export interface LoadSealedSessionOptions {
+  /** The cookie's value. */
+  sessionData: string | null | undefined
+  /** One of the gate's cookie passwords (checked; a `ConfigurationError` if not), or absent. */
+  cookiePassword?: string
+}
+
+/** Options of `CookieSession.refresh`, as @workos-inc/node's `session.refresh(options)`. */
+export interface CookieRefreshOptions extends RefreshOptions {
+  /** One of the gate's cookie passwords (checked): the new cookie is sealed with the first. */
+  cookiePassword?: string
+}
+
+/**
+ * The one-shot helper shaped like @workos-inc/node's `userManagement.loadSealedSession`: every
+ * `SessionGate` option (`clientId` defaults to `process.env.WORKOS_CLIENT_ID`) plus
+ * `sessionData`. The gate it builds uses the process-wide key cache. An app should still build
+ * one `SessionGate` at startup and call `gate.loadSealedSession({ sessionData })`.
+ */
+export declare function loadSealedSession(
+  options: Omit<SessionGateOptions, 'clientId' | 'sharedKeyCache'> & { clientId?: string; sessionData: string | null | undefined },
+): CookieSession
+
 /** Options of `getLogoutUrl`. Unknown keys are refused. */
 export interface LogoutUrlOptions {
   /** Where WorkOS sends the browser after logging out. */
@@ -516,7 +583,7 @@ export interface VerifiedToken {
   valid: true
   /** `sub`. */
   subject: string | undefined
-  amr: string[] | undefined
+  amr: ReadonlyArray<string> | undefined
   acr: string | undefined
   authTime: number | undefined
   claims: Record<string, unknown>
@@ -593,10 +660,24 @@ export declare class Challenge {
   static parse(header: string): ChallengeInfo | null
 }
 
-/** A sealed session bound to a gate (from `gate.loadSealedSession({ sessionData })`). */
+/**
+ * A sealed session bound to a gate (from `gate.loadSealedSession({ sessionData })`), shaped
+ * like @workos-inc/node's `CookieSession`.
+ */
 export declare class CookieSession {
   /** Authenticates the session, as `gate.authenticate(sessionData, options)`. */
   authenticate(options?: AuthenticateOptions): Promise<AuthenticateResult>
+  /**
+   * Refreshes the session, as `gate.refresh(sessionData, options)` and @workos-inc/node's
+   * `session.refresh({ cookiePassword, organizationId })`: the new cookie is sealed with the
+   * gate's first password (a `cookiePassword` must be one of the gate's).
+   */
+  refresh(options?: CookieRefreshOptions): Promise<RefreshResult>
+  /**
+   * The WorkOS logout URL, as `gate.getLogoutUrl(sessionData, options)`; a Promise, as
+   * @workos-inc/node's `session.getLogoutUrl({ returnTo })` (rejects with an `UnsealError`).
+   */
+  getLogoutUrl(options?: LogoutUrlOptions): Promise<string>
 }
 
 /**
@@ -686,8 +767,12 @@ export declare class SessionGate {
    * (with its `detail`) for a cookie that cannot be opened or holds no session id.
    */
   getLogoutUrl(sessionData: string | null | undefined, options?: LogoutUrlOptions): string
-  /** Like @workos-inc/node's `userManagement.loadSealedSession`, with this gate's secrets and keys. */
-  loadSealedSession(options: { sessionData: string | null | undefined }): CookieSession
+  /**
+   * Like @workos-inc/node's `userManagement.loadSealedSession({ sessionData, cookiePassword })`,
+   * with this gate's secrets and keys. A `cookiePassword` must be one of the gate's own
+   * (`ConfigurationError` if not).
+   */
+  loadSealedSession(options: LoadSealedSessionOptions): CookieSession
   /**
    * Seals a session as the SDK of `format` would (iron, the default, for @workos-inc/node and
    * authkit-nextjs; Fernet for workos-python), with the first cookie password.
@@ -791,5 +876,6 @@ export interface StepUpDecision {
 /** What `unsealData` returns. */
 export interface Unsealed {
   format: SealFormatName
-  data: any
+  /** The unsealed value, as sealed: check its shape before use. */
+  data: unknown
 }

@@ -5,6 +5,7 @@ import sessiongate from './lib/index.js'
 export const {
   SessionGate,
   CookieSession,
+  loadSealedSession,
   StepUpPolicy,
   Challenge,
   errorCodes,

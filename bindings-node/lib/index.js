@@ -21,5 +21,18 @@ errors.configure(native.errorCodes())
 results.configure(native.notDisplayed())
 native.install({ ...errors.builders, ...results.builders })
 
+/**
+ * The one-shot helper shaped like @workos-inc/node's `userManagement.loadSealedSession`.
+ * @type {typeof import('../index').loadSealedSession}
+ */
+function loadSealedSession(options) {
+  const { sessionData, ...gateOptions } = options ?? {}
+  // The one Node global read here, typed in place (the package has no @types/node).
+  const { env } = /** @type {{ process: { env: Record<string, string | undefined> } }} */ (/** @type {unknown} */ (globalThis)).process
+  const clientId = gateOptions.clientId ?? env.WORKOS_CLIENT_ID
+  const gate = new native.SessionGate(/** @type {import('../index').SessionGateOptions} */ ({ ...gateOptions, clientId, sharedKeyCache: true }))
+  return gate.loadSealedSession({ sessionData })
+}
+
 const { install: _install, notDisplayed: _notDisplayed, ...api } = native
-module.exports = /** @satisfies {typeof import('../index')} */ ({ ...api, ...errors.classes })
+module.exports = /** @satisfies {typeof import('../index')} */ ({ ...api, ...errors.classes, loadSealedSession })

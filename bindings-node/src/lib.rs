@@ -110,10 +110,11 @@ pub(crate) fn to_json(env: &Env, value: Unknown, what: &str, err: fn(String) -> 
 const GATE_OPTIONS: &str = "clientId cookiePassword jwks jwksUrl discoveryIssuer issuer audience leeway requireExp \
                             maxCookieBytes algorithms verifiedTokenCache verifiedTokenCacheBytes apiKey apiBaseUrl \
                             refreshBufferSeconds refreshGraceSeconds refreshTimeoutSeconds formats allowWeakSecrets \
-                            refreshCoordinator refreshCoordinatorTimeoutSeconds stepUpGrantTtlSeconds onAudit";
+                            refreshCoordinator refreshCoordinatorTimeoutSeconds stepUpGrantTtlSeconds onAudit sharedKeyCache";
 
-/// The constructor's options as the core's flat [`GateOptions`] (the core decides the rest).
-fn gate_options(env: &Env, options: Arg) -> CoreResult<GateOptions> {
+/// The constructor's options as the core's flat [`GateOptions`] (the core decides the rest),
+/// and `sharedKeyCache` (use the process-wide key cache of this key source: a gate per call).
+fn gate_options(env: &Env, options: Arg) -> CoreResult<(GateOptions, bool)> {
     let cfg = Error::Configuration;
     let o = Options::new(options, "options", GATE_OPTIONS, cfg)?;
     let list = "a string or an array of strings";
@@ -122,7 +123,8 @@ fn gate_options(env: &Env, options: Arg) -> CoreResult<GateOptions> {
         Some(Either::A(text)) => Some(text),
         Some(Either::B(object)) => Some(to_json(env, object.to_unknown(), "options.jwks", cfg)?.to_string()),
     };
-    Ok(GateOptions {
+    let shared_key_cache = o.get("sharedKeyCache", "a boolean")?.unwrap_or(false);
+    let options = GateOptions {
         client_id: o.get("clientId", "a string")?.ok_or_else(|| cfg("options.clientId is required".into()))?,
         cookie_passwords: o.get("cookiePassword", list)?.map(strings).unwrap_or_default(),
         jwks,
@@ -146,7 +148,8 @@ fn gate_options(env: &Env, options: Arg) -> CoreResult<GateOptions> {
         refresh_coordinator: o.get("refreshCoordinator", "a redis:// or rediss:// URL")?,
         refresh_coordinator_timeout_seconds: o.get("refreshCoordinatorTimeoutSeconds", "a number of seconds")?,
         step_up_grant_ttl_seconds: o.get("stepUpGrantTtlSeconds", "a number of seconds")?,
-    })
+    };
+    Ok((options, shared_key_cache))
 }
 
 /// `options.now` (seconds since the epoch, or a `Date`) by the core's time rule; absent: now.
@@ -349,9 +352,13 @@ impl SessionGate {
             Either::B(other) => Either::B(*other),
         });
         let gate = catch_panic(|| {
-            let mut config = gate_options(&env, options)?.into_config()?;
+            let (options, shared_key_cache) = gate_options(&env, options)?;
+            let mut config = options.into_config()?;
             config.audit = audit_sink(&env, options_copy)?;
-            sessiongate::SessionGate::new(config)
+            match shared_key_cache {
+                true => sessiongate::SessionGate::shared(config),
+                false => sessiongate::SessionGate::new(config),
+            }
         });
         gate.map(|gate| SessionGate { inner: Arc::new(gate) }).map_err(|e| runtime::to_js(&env, &e))
     }
@@ -489,23 +496,20 @@ impl SessionGate {
     /// (with its `detail`) for a cookie that cannot be opened or holds no session id.
     #[napi(ts_args_type = "sessionData: string | null | undefined, options?: LogoutUrlOptions")]
     pub fn get_logout_url(&self, env: Env, session_data: Option<Either<String, Unknown>>, options: Arg) -> napi::Result<String> {
-        catch_panic(|| {
-            let o = Options::new(options, "getLogoutUrl options", "returnTo now", Error::Configuration)?;
-            let return_to = o.get::<String>("returnTo", "a string")?;
-            let now = now_of(&o)?;
-            match cookie_of(session_data) {
-                Some(cookie) => self.inner.logout_url_at(&cookie, return_to.as_deref(), now),
-                None => Err(Error::Unseal(FailureDetail::MalformedSeal)),
-            }
-        })
-        .map_err(|e| runtime::to_js(&env, &e))
+        logout_url(&self.inner, cookie_of(session_data).as_deref(), options).map_err(|e| runtime::to_js(&env, &e))
     }
 
-    /// Like @workos-inc/node's `userManagement.loadSealedSession`, with this gate's secrets and keys.
-    #[napi(ts_args_type = "options: { sessionData: string | null | undefined }")]
+    /// Like @workos-inc/node's `userManagement.loadSealedSession({ sessionData, cookiePassword })`,
+    /// with this gate's secrets and keys. A `cookiePassword` must be one of the gate's own
+    /// (`ConfigurationError` if not).
+    #[napi(ts_args_type = "options: LoadSealedSessionOptions")]
     pub fn load_sealed_session(&self, env: Env, options: Arg) -> napi::Result<CookieSession> {
-        let o = Options::new(options, "loadSealedSession options", "sessionData", Error::Configuration);
-        let cookie = o.and_then(|o| o.get::<Either<String, Unknown>>("sessionData", "a string")).map_err(|e| runtime::to_js(&env, &e))?;
+        let cookie = || {
+            let o = Options::new(options, "loadSealedSession options", "sessionData cookiePassword", Error::Configuration)?;
+            check_password(&self.inner, &o)?;
+            o.get::<Either<String, Unknown>>("sessionData", "a string")
+        };
+        let cookie = cookie().map_err(|e| runtime::to_js(&env, &e))?;
         Ok(CookieSession { gate: Arc::clone(&self.inner), cookie: cookie_of(cookie) })
     }
 
@@ -574,6 +578,8 @@ impl SessionGate {
 pub struct Unsealed {
     #[napi(ts_type = "SealFormatName")]
     pub format: String,
+    /// The unsealed value, as sealed: check its shape before use.
+    #[napi(ts_type = "unknown")]
     pub data: Value,
 }
 
@@ -613,7 +619,26 @@ fn read_session_input(env: &Env, session: Arg) -> CoreResult<SessionData> {
     })
 }
 
-/// A sealed session bound to a gate (from `gate.loadSealedSession({ sessionData })`).
+/// The SDKs' `cookiePassword`, where one is given: one of the gate's own passwords.
+fn check_password(gate: &sessiongate::SessionGate, o: &Options) -> CoreResult<()> {
+    o.get::<String>("cookiePassword", "a string")?.map_or(Ok(()), |password| gate.check_cookie_password(&password))
+}
+
+/// The logout URL of `cookie` (options `returnTo`, `now`).
+fn logout_url(gate: &sessiongate::SessionGate, cookie: Option<&str>, options: Arg) -> CoreResult<String> {
+    catch_panic(|| {
+        let o = Options::new(options, "getLogoutUrl options", "returnTo now", Error::Configuration)?;
+        let return_to = o.get::<String>("returnTo", "a string")?;
+        let now = now_of(&o)?;
+        match cookie {
+            Some(cookie) => gate.logout_url_at(cookie, return_to.as_deref(), now),
+            None => Err(Error::Unseal(FailureDetail::MalformedSeal)),
+        }
+    })
+}
+
+/// A sealed session bound to a gate (from `gate.loadSealedSession({ sessionData })`), shaped
+/// like @workos-inc/node's `CookieSession`.
 #[napi]
 pub struct CookieSession {
     gate: Arc<sessiongate::SessionGate>,
@@ -626,5 +651,29 @@ impl CookieSession {
     #[napi(ts_args_type = "options?: AuthenticateOptions", ts_return_type = "Promise<AuthenticateResult>")]
     pub fn authenticate(&self, env: Env, options: Arg) -> napi::Result<AuthenticatePromise> {
         authenticate(&env, &self.gate, self.cookie.clone(), read_now(options))
+    }
+
+    /// Refreshes the session, as `gate.refresh(sessionData, options)` and @workos-inc/node's
+    /// `session.refresh({ cookiePassword, organizationId })`: the new cookie is sealed with the
+    /// gate's first password (a `cookiePassword` must be one of the gate's).
+    #[napi(ts_args_type = "options?: CookieRefreshOptions", ts_return_type = "Promise<RefreshResult>")]
+    pub fn refresh(&self, options: Arg) -> AsyncTask<Work> {
+        let job = || {
+            let o = Options::new(options, "refresh options", "cookiePassword organizationId now", Error::Configuration)?;
+            check_password(&self.gate, &o)?;
+            let organization_id = o.get::<String>("organizationId", "a string")?;
+            Ok(Job::Refresh { cookie: self.cookie.clone(), organization_id, now: now_of(&o)? })
+        };
+        AsyncTask::new(Work { gate: Arc::clone(&self.gate), job: job() })
+    }
+
+    /// The WorkOS logout URL, as `gate.getLogoutUrl(sessionData, options)`; a Promise, as
+    /// @workos-inc/node's `session.getLogoutUrl({ returnTo })` (rejects with an `UnsealError`).
+    #[napi(ts_args_type = "options?: LogoutUrlOptions", ts_return_type = "Promise<string>")]
+    pub fn get_logout_url(&self, env: Env, options: Arg) -> napi::Result<PromiseRaw<'static, String>> {
+        match logout_url(&self.gate, self.cookie.as_deref(), options) {
+            Ok(url) => PromiseRaw::resolve(&env, url),
+            Err(e) => PromiseRaw::reject(&env, runtime::to_js(&env, &e)),
+        }
     }
 }

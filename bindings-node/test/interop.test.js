@@ -211,3 +211,104 @@ describe('refresh interop with @workos-inc/node 11.0.0, against the WorkOS API d
     assert.equal(next.authenticated, true, `${next.reason} (${next.detail})`)
   })
 })
+
+describe('drop-in (issue 18): the SDK\'s documented session handling runs unchanged on a gate', () => {
+  const { startDouble } = require('./_double')
+  const sessiongate = require('sessiongate')
+  const PASSWORD = 'an-iron-cookie-password-for-the-drop-in-test'
+  let double
+  let workos
+  let gate
+  before(async () => {
+    double = await startDouble()
+    await double.clock(null)
+    const { port } = new URL(double.url)
+    workos = new WorkOS(double.apiKey, { clientId: double.clientId, apiHostname: '127.0.0.1', https: false, port: Number(port) })
+    gate = new SessionGate({ clientId: double.clientId, cookiePassword: PASSWORD, apiKey: double.apiKey, apiBaseUrl: double.url })
+  })
+  after(() => double?.stop())
+
+  /** A session sealed in iron, its token issued `age` seconds ago (valid 300 s). */
+  async function cookieOf(age) {
+    await double.clock(Math.floor(Date.now() / 1000) - age)
+    const issued = await double.post('/_double/sessions', {
+      user: { object: 'user', id: 'user_01DROPIN', email: 'drop@example.com' },
+      amr: ['pwd', 'mfa'],
+      auth_time: Math.floor(Date.now() / 1000) - age,
+    })
+    await double.clock(null)
+    return gate.sealSession({ accessToken: issued.access_token, refreshToken: issued.refresh_token, user: issued.user })
+  }
+
+  /** @workos-inc/node's documented middleware, verbatim but for what `userManagement` is. */
+  async function officialHandler(userManagement, cookie) {
+    const session = userManagement.loadSealedSession({ sessionData: cookie, cookiePassword: PASSWORD })
+    const authResult = await session.authenticate()
+    if (authResult.authenticated) {
+      return { status: 'ok', user: authResult.user.id, logout: await session.getLogoutUrl({ returnTo: 'https://app.example/' }) }
+    }
+    if (!authResult.authenticated && authResult.reason === 'no_session_cookie_provided') return { status: 'login' }
+    try {
+      const refreshResult = await session.refresh()
+      if (!refreshResult.authenticated) return { status: 'login', reason: refreshResult.reason }
+      const refreshed = await userManagement.loadSealedSession({ sessionData: refreshResult.sealedSession, cookiePassword: PASSWORD }).authenticate()
+      return { status: 'refreshed', user: refreshResult.session.user.id, opens: refreshed.authenticated }
+    } catch {
+      return { status: 'login', thrown: true }
+    }
+  }
+
+  it('valid, expired, missing and garbage cookies take the same branches', async () => {
+    for (const [name, make, expected] of [
+      ['valid', () => cookieOf(10), 'ok'],
+      ['expired', () => cookieOf(400), 'refreshed'],
+      ['missing', async () => undefined, 'login'],
+    ]) {
+      // Each side gets its own session: a refresh token is spent once.
+      const theirs = await officialHandler(workos.userManagement, await make())
+      const ours = await officialHandler(gate, await make())
+      if (theirs.logout) theirs.logout = theirs.logout.replace(/session_id=[^&]+/, 'session_id=…')
+      if (ours.logout) ours.logout = ours.logout.replace(/session_id=[^&]+/, 'session_id=…')
+      assert.deepEqual(ours, theirs, name)
+      assert.equal(ours.status, expected, name)
+    }
+    // A cookie that is not a seal: the SDK throws from refresh; sessiongate refuses it.
+    const garbage = await officialHandler(gate, 'not-a-cookie')
+    assert.deepEqual(garbage, { status: 'login', reason: 'invalid_session_cookie' })
+  })
+
+  it('the session object mirrors the SDK\'s, with the same logout URL', async () => {
+    const cookie = await cookieOf(10)
+    const theirs = workos.userManagement.loadSealedSession({ sessionData: cookie, cookiePassword: PASSWORD })
+    const ours = gate.loadSealedSession({ sessionData: cookie, cookiePassword: PASSWORD })
+    assert.equal(await ours.getLogoutUrl(), await theirs.getLogoutUrl())
+    assert.ok(ours.getLogoutUrl() instanceof Promise)
+    await assert.rejects(gate.loadSealedSession({ sessionData: 'x' }).getLogoutUrl(), { code: 'ERR_SESSIONGATE_UNSEAL' })
+    const refreshed = await ours.refresh({ cookiePassword: PASSWORD })
+    assert.equal(refreshed.authenticated, true, `${refreshed.reason} (${refreshed.detail})`)
+    assert.deepEqual(refreshed.session.amr, ['pwd', 'mfa'])
+  })
+
+  it('a cookie password the gate does not hold is a ConfigurationError, never shown', async () => {
+    const other = 'a-password-this-gate-was-never-given-0123456789'
+    for (const call of [
+      () => gate.loadSealedSession({ sessionData: 'x', cookiePassword: other }),
+      () => gate.loadSealedSession({ sessionData: 'x' }).refresh({ cookiePassword: other }),
+    ]) {
+      await assert.rejects(async () => call(), (e) => e instanceof sessiongate.ConfigurationError && !e.message.includes(other))
+    }
+    assert.throws(() => gate.loadSealedSession({ sessionData: 'x', cookiePasword: PASSWORD }), /unknown option `cookiePasword`/)
+  })
+
+  it('the module-level loadSealedSession({ sessionData, cookiePassword, clientId })', async () => {
+    const cookie = await cookieOf(10)
+    const session = sessiongate.loadSealedSession({ sessionData: cookie, cookiePassword: PASSWORD, clientId: double.clientId, apiBaseUrl: double.url })
+    const auth = await session.authenticate()
+    assert.equal(auth.authenticated, true, `${auth.reason} (${auth.detail})`)
+    assert.deepEqual(auth.amr, ['pwd', 'mfa'])
+    const { loadSealedSession } = await import('sessiongate')
+    assert.equal(loadSealedSession, sessiongate.loadSealedSession)
+    assert.throws(() => sessiongate.loadSealedSession({ sessionData: cookie, cookiePassword: PASSWORD }), (e) =>
+      e instanceof sessiongate.ConfigurationError && /clientId/.test(e.message))
+  })
+})

@@ -7,6 +7,7 @@
 //! parallel. Share one `SessionGate` across threads. Cookies and tokens reach the core as bytes
 //! (`host_bytes`): a str with lone surrogates is the core's failure, never an exception.
 
+mod aio;
 mod convert;
 mod error;
 mod stepup;
@@ -21,8 +22,9 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
 use serde_json::{Map, Value};
 use sessiongate::{
-    Authentication, Challenge, Error, ErrorCode, Failure, FailureDetail, GateOptions, Refresh, SealFormat, Session, SessionData,
+    Authentication, Challenge, Error, ErrorCode, Failure, FailureDetail, FailureReason, GateOptions, Refresh, SealFormat, Session, SessionData,
     SessionRenewal, StepUpCheck, StepUpDecision, StepUpPolicy, StepUpPolicyOptions, TokenVerification, VerifiedToken, catch_panic, now_or,
+    NOT_SERVED, SessionView,
 };
 
 use crate::convert::{Num, json_to_py, object_to_py, py_to_json, str_or_strings, type_name};
@@ -134,6 +136,18 @@ impl SuccessResponse {
 
     fn __bool__(&self) -> bool { true }
 
+    /// The fields a web framework serializes when a handler returns the result (the package
+    /// makes the class dataclass-compatible with them: `dataclasses.asdict`, FastAPI):
+    /// `authenticated` and the view's fields but the core's `NOT_SERVED` (the bearer token and
+    /// what repeats it), which a response carries only when asked, through `to_dict()`.
+    #[classattr]
+    fn _served_fields() -> Vec<&'static str> {
+        std::iter::once("authenticated").chain(SessionView::FIELDS.into_iter().filter(|f| !NOT_SERVED.contains(f))).collect()
+    }
+    /// Immutable: a copy is the same object.
+    fn __copy__(slf: Py<Self>) -> Py<Self> { slf }
+    fn __deepcopy__(slf: Py<Self>, _memo: &Bound<'_, PyAny>) -> Py<Self> { slf }
+
     /// What identifies the session; never the tokens (nor the user's other fields).
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         let mut view = self.session.view().to_json();
@@ -178,6 +192,23 @@ impl ErrorResponse {
 
     /// False, so `if not gate.authenticate(cookie)` refuses every failure.
     fn __bool__(&self) -> bool { false }
+
+    /// The fields of the dataclass-compatible form: `to_dict()`'s.
+    #[classattr]
+    fn _served_fields() -> [&'static str; 3] { ["authenticated", "reason", "detail"] }
+    /// Immutable: a copy is the same object.
+    fn __copy__(slf: Py<Self>) -> Py<Self> { slf }
+    fn __deepcopy__(slf: Py<Self>, _memo: &Bound<'_, PyAny>) -> Py<Self> { slf }
+    /// A refusal of a cookie holds nothing secret: it pickles as its reason and detail. A
+    /// refresh's refusal may carry a new cookie: it is not pickled.
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (&'static str, &'static str))> {
+        if !slf.is_exact_instance_of::<Self>() {
+            return Err(PyTypeError::new_err("a refresh's result is not pickled: it may carry a new cookie"));
+        }
+        let rebuild = slf.py().import("sessiongate._sessiongate")?.getattr("_failure")?;
+        let Failure { reason, detail } = slf.get().failure;
+        Ok((rebuild, (reason.as_str(), detail.code())))
+    }
 
     fn __repr__(&self) -> String {
         let Failure { reason, detail } = self.failure;
@@ -308,6 +339,15 @@ fn renewal_to_py(py: Python<'_>, renewal: SessionRenewal) -> PyResult<PySessionR
     let SessionRenewal { authentication, sealed_session, clear_cookie } = renewal;
     let authenticated = authentication.is_authenticated();
     Ok(PySessionRenewal { auth: authentication_to_py(py, authentication)?, authenticated, sealed_session, clear_cookie })
+}
+
+/// Unpickles a refusal (`ErrorResponse.__reduce__`); unknown codes are a ValueError.
+#[pyfunction]
+fn _failure(py: Python<'_>, reason: &str, detail: &str) -> PyResult<Py<PyAny>> {
+    match (FailureReason::from_code(reason), FailureDetail::from_code(detail)) {
+        (Some(reason), Some(detail)) => failure_to_py(py, Failure { reason, detail }),
+        _ => Err(PyValueError::new_err("not a sessiongate failure")),
+    }
 }
 
 fn failure_to_py(py: Python<'_>, failure: Failure) -> PyResult<Py<PyAny>> {
@@ -739,9 +779,109 @@ impl PySessionGate {
         self.logout_url(py, &host_bytes(session_data)?, return_to.as_deref(), now)
     }
 
-    /// The cookie bound to this gate, as workos-python's `load_sealed_session` returns it.
-    fn load_sealed_session(slf: Py<Self>, session_data: Option<&Bound<'_, PyString>>) -> PyResult<SealedSession> {
-        Ok(SealedSession { gate: slf, session_data: host_bytes(session_data)? })
+    /// The cookie bound to this gate, as workos-python's
+    /// `user_management.load_sealed_session(session_data=..., cookie_password=...)` returns it.
+    /// A `cookie_password` must be one of the gate's own (`ConfigurationError` if not).
+    #[pyo3(signature = (session_data=None, *, cookie_password=None))]
+    fn load_sealed_session(
+        slf: &Bound<'_, Self>,
+        session_data: Option<&Bound<'_, PyString>>,
+        cookie_password: Option<&str>,
+    ) -> PyResult<SealedSession> {
+        if let Some(password) = cookie_password {
+            core(slf.py(), || slf.get().gate.check_cookie_password(password))?;
+        }
+        Ok(SealedSession { gate: slf.clone().unbind(), session_data: host_bytes(session_data)? })
+    }
+
+    /// workos-python's one-shot `user_management.authenticate_with_session_cookie`: the same
+    /// as `load_sealed_session(...).authenticate()`.
+    #[pyo3(signature = (*, session_data, cookie_password=None, now=None))]
+    fn authenticate_with_session_cookie(
+        slf: &Bound<'_, Self>,
+        session_data: Option<&Bound<'_, PyString>>,
+        cookie_password: Option<&str>,
+        now: Option<Num>,
+    ) -> PyResult<Py<PyAny>> {
+        Self::load_sealed_session(slf, session_data, cookie_password)?.authenticate(slf.py(), now)
+    }
+
+    /// `await gate.authenticate_async(cookie)`: `authenticate` without blocking the event
+    /// loop. With the keys cached (every call but the first few) it answers at once, on the
+    /// loop; a key fetch runs on the loop's default executor.
+    #[pyo3(signature = (session_data, now=None))]
+    fn authenticate_async<'py>(
+        slf: &Bound<'py, Self>,
+        session_data: Option<Bound<'py, PyString>>,
+        now: Option<Bound<'py, PyAny>>,
+    ) -> PyAnyResult<'py> {
+        let py = slf.py();
+        let at = time(py, now.as_ref().map(|now| now.extract::<Num>()).transpose()?)?;
+        let cookie = host_bytes(session_data.as_ref())?;
+        let gate = &slf.get().gate;
+        match py.detach(|| catch_panic(|| gate.authenticate_cached_bytes_at(&cookie, at))) {
+            Err(Error::JwksNotCached) => aio::off_loop(slf.getattr("authenticate")?, (session_data, now).into_pyobject(py)?),
+            auth => aio::answered(py, authentication_to_py(py, auth.map_err(|e| to_py_err(py, &e))?)?),
+        }
+    }
+
+    /// `await gate.refresh_async(cookie)`: `refresh` on the loop's default executor.
+    #[pyo3(signature = (session_data, organization_id=None, now=None))]
+    fn refresh_async<'py>(
+        slf: &Bound<'py, Self>,
+        session_data: Option<Bound<'py, PyString>>,
+        organization_id: Option<String>,
+        now: Option<Bound<'py, PyAny>>,
+    ) -> PyAnyResult<'py> {
+        aio::off_loop(slf.getattr("refresh")?, (session_data, organization_id, now).into_pyobject(slf.py())?)
+    }
+
+    /// `await gate.authenticate_or_refresh_async(cookie)`: `authenticate_or_refresh` on the
+    /// loop's default executor (it may call the WorkOS API).
+    #[pyo3(signature = (session_data, now=None))]
+    fn authenticate_or_refresh_async<'py>(
+        slf: &Bound<'py, Self>,
+        session_data: Option<Bound<'py, PyString>>,
+        now: Option<Bound<'py, PyAny>>,
+    ) -> PyAnyResult<'py> {
+        aio::off_loop(slf.getattr("authenticate_or_refresh")?, (session_data, now).into_pyobject(slf.py())?)
+    }
+
+    /// `await gate.verify_access_token_async(token)`: `verify_access_token` on the loop's
+    /// default executor (it may fetch keys).
+    #[pyo3(signature = (token, now=None))]
+    fn verify_access_token_async<'py>(slf: &Bound<'py, Self>, token: Bound<'py, PyAny>, now: Option<Bound<'py, PyAny>>) -> PyAnyResult<'py> {
+        aio::off_loop(slf.getattr("verify_access_token")?, (token, now).into_pyobject(slf.py())?)
+    }
+
+    /// `await gate.start_step_up_async(auth)`: `start_step_up` on the loop's default executor.
+    #[pyo3(signature = (auth, factor_id=None, now=None))]
+    fn start_step_up_async<'py>(
+        slf: &Bound<'py, Self>,
+        auth: Bound<'py, PyAny>,
+        factor_id: Option<String>,
+        now: Option<Bound<'py, PyAny>>,
+    ) -> PyAnyResult<'py> {
+        aio::off_loop(slf.getattr("start_step_up")?, (auth, factor_id, now).into_pyobject(slf.py())?)
+    }
+
+    /// `await gate.complete_step_up_async(auth, pending=..., code=...)`: `complete_step_up` on
+    /// the loop's default executor.
+    #[pyo3(signature = (auth, *, pending, code, now=None))]
+    fn complete_step_up_async<'py>(
+        slf: &Bound<'py, Self>,
+        auth: Bound<'py, PyAny>,
+        pending: String,
+        code: String,
+        now: Option<Bound<'py, PyAny>>,
+    ) -> PyAnyResult<'py> {
+        let py = slf.py();
+        let keywords = PyDict::new(py);
+        keywords.set_item("pending", pending)?;
+        keywords.set_item("code", code)?;
+        keywords.set_item("now", now)?;
+        let complete = py.import("functools")?.getattr("partial")?.call((slf.getattr("complete_step_up")?, auth), Some(&keywords))?;
+        aio::off_loop(complete, PyTuple::empty(py))
     }
 
     /// The seal formats this gate reads (`"iron"`, `"fernet"`, `"ruby"`...), in the core's order.
@@ -992,5 +1132,6 @@ fn _sessiongate(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(seal_data, m)?)?;
     m.add_function(wrap_pyfunction!(unseal_data, m)?)?;
     m.add_function(wrap_pyfunction!(error_codes, m)?)?;
+    m.add_function(wrap_pyfunction!(_failure, m)?)?;
     Ok(())
 }

@@ -20,6 +20,7 @@ use aes_gcm::{Aes256Gcm, KeyInit, Nonce};
 use hkdf::Hkdf;
 use serde_json::{Map, Value, json};
 use sha2::Sha256;
+use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use crate::error::Error;
@@ -73,6 +74,13 @@ impl GrantKeys {
                 })
                 .collect(),
         )
+    }
+
+    /// Whether `password` is one of the passwords these keys were derived from: its key is
+    /// derived again and compared in constant time, so the gate keeps no password to compare.
+    pub fn derived_from(&self, password: &str) -> bool {
+        let offered = GrantKeys::derive(&[password]);
+        self.0.iter().fold(false, |found, key| found | bool::from(key[..].ct_eq(&offered.0[0][..])))
     }
 
     /// Seals `fields` with the first key.

@@ -64,7 +64,7 @@ pub use grant::{DEFAULT_GRANT_TTL, MAX_GRANT_TTL};
 pub use mfa::{AmrSource, GrantIgnored, PENDING_TTL, StepUpChallenge, StepUpCheck, StepUpGrant};
 pub use jwks::{Algorithm, JwksClock, JwksOptions, JwksStatus};
 pub use seal::{MIN_DERIVED_SECRET_BYTES, SealFormat, Unsealed, seal_data, unseal_data, unseal_data_at};
-pub use session::{Authentication, Impersonator, NOT_DISPLAYED, Session, SessionData, SessionGate, SessionView, User};
+pub use session::{Authentication, Impersonator, NOT_DISPLAYED, NOT_SERVED, Session, SessionData, SessionGate, SessionView, User};
 pub use stepup::{
     Challenge, DenialReason, INSUFFICIENT_USER_AUTHENTICATION, StepUpDecision, StepUpDenial, StepUpPolicy,
     StepUpPolicyOptions, Subject,

@@ -292,6 +292,12 @@ impl fmt::Debug for SessionView<'_> {
 /// fields; they are only never printed. Python's `repr` and Node's `inspect` read this list.
 pub const NOT_DISPLAYED: [&str; 5] = ["access_token", "claims", "header", "user", "impersonator"];
 
+/// The view fields a binding's mapping form of a result leaves out (what a web framework
+/// serializes when a handler returns the result, e.g. Python's `dict(auth)`): the bearer
+/// token and what repeats it. A response body carries them only when the app asks
+/// (`to_dict()`), so no token reaches a browser by accident.
+pub const NOT_SERVED: [&str; 3] = ["access_token", "claims", "header"];
+
 impl SessionView<'_> {
     /// The field names, in order (snake_case; Node shows them in camelCase).
     pub const FIELDS: [&'static str; 16] = [
@@ -523,6 +529,21 @@ impl SessionGate {
             refresh,
             step_up: StepUpSupport { keys: grant_keys, grant_ttl: config.step_up_grant_ttl, audit: config.audit.take() },
         })
+    }
+
+    /// The SDKs' call shape names the cookie password on every call
+    /// (`load_sealed_session(session_data, cookie_password)`); a gate holds its passwords from
+    /// the start. `Ok` when `password` is one of them, else a [`Error::Configuration`] that says
+    /// where a new one goes (never which one was offered).
+    pub fn check_cookie_password(&self, password: &str) -> Result<(), Error> {
+        match self.step_up.keys.derived_from(password) {
+            true => Ok(()),
+            false => Err(Error::Configuration(
+                "cookie_password is not one of this gate's cookie passwords: give every password the gate must open \
+                 to its own cookie_password option (a list: the first seals, all open)"
+                    .into(),
+            )),
+        }
     }
 
     /// Authenticates a sealed session cookie now.
@@ -879,6 +900,18 @@ mod tests {
 
     fn claims() -> Value {
         json!({"sub": "user_1", "sid": "session_1", "exp": NOW + 3600, "amr": ["pwd", "mfa"]})
+    }
+
+    #[test]
+    fn a_cookie_password_is_checked_against_the_gates_own() {
+        // A remote key source is not fetched until a token needs it.
+        let jwks = JwksSource::Url("http://127.0.0.1:9/jwks".into());
+        let gate = SessionGate::new(Config::new("client_1", vec![PASSWORD.into(), format!("{PASSWORD}-old")], jwks)).unwrap();
+        assert!(gate.check_cookie_password(PASSWORD).is_ok());
+        assert!(gate.check_cookie_password(&format!("{PASSWORD}-old")).is_ok());
+        let refused = gate.check_cookie_password("another-password-of-at-least-32-chars").unwrap_err();
+        assert_eq!(refused.code().as_str(), "configuration_error");
+        assert!(!refused.to_string().contains("another-password"));
     }
 
     /// F12: no type that holds a token, a refresh token or a secret prints it in `Debug`.

@@ -161,6 +161,8 @@ pub fn test() -> Result<bool> {
         util::run(Command::new("node").current_dir(dir()).args(["--check", source]))?;
     }
     util::run(Command::new(dir().join("node_modules/.bin/tsc")).current_dir(dir()).args(["-p", "tsconfig.json"]))?;
+    util::step("node: tsc --strict on a consumer of the package (test/types)");
+    util::run(Command::new(dir().join("node_modules/.bin/tsc")).current_dir(dir()).args(["-p", "tsconfig.consumer.json"]))?;
     util::step("node: node --test");
     let mut files: Vec<String> = fs::read_dir(dir().join("test"))?
         .filter_map(|entry| entry.ok().map(|e| e.file_name().to_string_lossy().into_owned()))

@@ -17,6 +17,7 @@ An outage of the WorkOS API raises the retryable :class:`RefreshUnavailableError
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, Dict, Optional, Sequence, Union
 
 from sessiongate._reason import AuthenticateWithSessionCookieFailureReason
@@ -89,6 +90,18 @@ __all__ = [
     "seal_data",
     "unseal_data",
 ]
+
+
+def _dataclass_compatible(cls: type) -> None:
+    """Lets ``dataclasses.asdict``, FastAPI and pydantic serialize a result as they serialize
+    workos-python's dataclass: the fields are the class's ``_served_fields`` (never the access
+    token; ``to_dict()`` has it). Instances stay immutable and keep the core's session."""
+    shape = dataclasses.make_dataclass(cls.__name__, getattr(cls, "_served_fields"))
+    setattr(cls, "__dataclass_fields__", {field.name: field for field in dataclasses.fields(shape)})
+
+
+_dataclass_compatible(AuthenticateWithSessionCookieSuccessResponse)
+_dataclass_compatible(AuthenticateWithSessionCookieErrorResponse)
 
 AuthenticateWithSessionCookieResponse = Union[
     AuthenticateWithSessionCookieSuccessResponse, AuthenticateWithSessionCookieErrorResponse

@@ -7,8 +7,11 @@ class AuthenticateWithSessionCookieFailureReason(str, Enum):
     """Why a session was refused. Names and values are workos-python 10.8.0's.
 
     ``authenticate`` returns only the first three; the others exist so that code written
-    against workos-python's enum (which also covers refresh) keeps working. Being a ``str``
-    enum, a member also compares equal to its plain string (``reason == "invalid_jwt"``).
+    against workos-python's enum (which also covers refresh) keeps working. A member compares
+    equal to its plain string (``reason == "invalid_jwt"``: it is a ``str`` enum) and to
+    workos-python's member of the same value (``reason ==
+    workos.session.AuthenticateWithSessionCookieFailureReason.INVALID_JWT``), so the official
+    examples' branches take the same way.
     """
 
     INVALID_JWT = "invalid_jwt"
@@ -27,3 +30,22 @@ class AuthenticateWithSessionCookieFailureReason(str, Enum):
 
     def __str__(self) -> str:
         return str(self.value)
+
+    def __eq__(self, other: object) -> bool:
+        if _is_workos_reason(other):
+            return bool(self.value == other.value)  # type: ignore[attr-defined]
+        return str.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    __hash__ = str.__hash__
+
+
+def _is_workos_reason(value: object) -> bool:
+    """workos-python's enum is a plain ``Enum`` (not a ``str``): compared by name and value."""
+    return (
+        isinstance(value, Enum)
+        and not isinstance(value, str)
+        and type(value).__name__ == AuthenticateWithSessionCookieFailureReason.__name__
+    )

@@ -20,7 +20,7 @@ def main(path: str) -> int:
     for entry in fixture["sessions"]:
         auth = gate.authenticate(entry["cookie"], now=fixture["now"])
         if isinstance(auth, sessiongate.AuthenticateWithSessionCookieSuccessResponse):
-            email = (auth.user or {}).get("email", "")
+            email = auth.user["email"] if auth.user else ""
             rows.append(("python", auth.format, auth.session_id, str(email), json.dumps(auth.amr),
                          "yes" if gate.check(auth, mfa, now=fixture["now"]).allowed else "no"))
         else:

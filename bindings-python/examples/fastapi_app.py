@@ -90,8 +90,8 @@ def create_app(gate: sessiongate.SessionGate, cookie_name: str = COOKIE_NAME,
 
     @app.get("/me")
     def me(session: Session = Depends(current_session)) -> Dict[str, Any]:
-        user = session.user or {}
-        return {"session_id": session.session_id, "email": user.get("email"), "amr": session.amr}
+        email = session.user["email"] if session.user else None
+        return {"session_id": session.session_id, "email": email, "amr": session.amr}
 
     @app.post("/admin/rotate-keys")
     def rotate_keys(session: Session = Depends(privileged_session)) -> Dict[str, Any]:

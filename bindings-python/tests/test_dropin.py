@@ -11,7 +11,7 @@ import dataclasses
 import json
 import pickle
 import time
-from typing import Any, Awaitable, Callable, Iterator, Tuple
+from typing import Any, Awaitable, Callable, Iterator, Optional, Tuple
 
 import pytest
 from fastapi import FastAPI, Request
@@ -125,6 +125,7 @@ def test_results_copy_and_refusals_pickle(peer: Peer, gate: sessiongate.SessionG
     assert copy.copy(auth) is auth and copy.deepcopy({"a": auth})["a"] is auth
     refusal = gate.authenticate("garbage")
     assert copy.copy(refusal) is refusal
+    assert isinstance(refusal, sessiongate.AuthenticateWithSessionCookieErrorResponse)
     again = pickle.loads(pickle.dumps(refusal))
     assert type(again) is type(refusal) and again.to_dict() == refusal.to_dict() and again.reason is Reason.INVALID_SESSION_COOKIE
     # A verified session is only ever what this process verified: it does not pickle.
@@ -196,3 +197,23 @@ def test_an_api_outage_reaches_the_awaiting_code_and_the_loop_keeps_serving(doub
     double.faults(*[{"kind": "stall", "ms": 400}] * 3)  # three outlast the core's two retries
     with pytest.raises(sessiongate.RefreshUnavailableError):
         run_with_lag(lambda: gate.refresh_async(refreshed.sealed_session))
+
+
+def typed_user_fields(auth: sessiongate.AuthenticateWithSessionCookieSuccessResponse) -> str:
+    """Type-checked by mypy --strict (test_stubs.py): the user is workos-python's fields."""
+    user = auth.user
+    assert user is not None
+    email: str = user["email"]
+    first: Optional[str] = user.get("first_name")
+    user["no_such_field"]  # type: ignore[typeddict-item]
+    impersonator = auth.impersonator
+    return email + (first or "") + (impersonator["email"] if impersonator else "")
+
+
+def test_the_typed_user_reads_a_workos_python_cookie(peer: Peer, gate: sessiongate.SessionGate) -> None:
+    cookie, _ = workos_cookie(peer)
+    auth = gate.authenticate(cookie)
+    assert isinstance(auth, sessiongate.AuthenticateWithSessionCookieSuccessResponse)
+    with pytest.raises(KeyError):
+        typed_user_fields(auth)  # the deliberate unknown key above
+    assert set(auth.user or {}) <= set(sessiongate.SessionUser.__annotations__)

@@ -24,7 +24,8 @@ def test_example_and_tests_type_check(tmp_path: Path) -> None:
     result = run(["mypy", "--config-file", str(write_config(tmp_path)), "--strict",
                   str(BINDING / "examples"), str(BINDING / "tests" / "test_threads.py"),
                   str(BINDING / "tests" / "test_stepup.py"), str(BINDING / "tests" / "test_refresh.py"),
-                  str(BINDING / "tests" / "test_formats.py"), str(BINDING / "tests" / "test_options.py")], tmp_path)
+                  str(BINDING / "tests" / "test_formats.py"), str(BINDING / "tests" / "test_options.py"),
+                  str(BINDING / "tests" / "test_dropin.py")], tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
 
 

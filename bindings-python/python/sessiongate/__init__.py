@@ -21,6 +21,7 @@ import dataclasses
 from typing import Any, Dict, Optional, Sequence, Union
 
 from sessiongate._reason import AuthenticateWithSessionCookieFailureReason
+from sessiongate._types import SessionImpersonator, SessionUser
 from sessiongate._errors import (
     ApiUnavailableError,
     ConfigurationError,
@@ -75,7 +76,9 @@ __all__ = [
     "SealedSession",
     "SessionGate",
     "SessionGateError",
+    "SessionImpersonator",
     "SessionRenewal",
+    "SessionUser",
     "StepUpChallenge",
     "StepUpDecision",
     "StepUpFailedError",

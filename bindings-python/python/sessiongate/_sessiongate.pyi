@@ -7,6 +7,7 @@ from typing import Any, Callable, ClassVar, Dict, List, Optional, Sequence, Tupl
 from typing_extensions import disjoint_base
 
 from sessiongate._reason import AuthenticateWithSessionCookieFailureReason
+from sessiongate._types import SessionImpersonator, SessionUser
 
 __all__ = [
     "__version__",
@@ -53,9 +54,9 @@ class AuthenticateWithSessionCookieSuccessResponse:
     @property
     def feature_flags(self) -> Optional[List[str]]: ...
     @property
-    def user(self) -> Optional[Dict[str, Any]]: ...
+    def user(self) -> Optional[SessionUser]: ...
     @property
-    def impersonator(self) -> Optional[Dict[str, Any]]: ...
+    def impersonator(self) -> Optional[SessionImpersonator]: ...
     @property
     def amr(self) -> Optional[List[str]]: ...
     @property

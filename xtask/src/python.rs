@@ -18,6 +18,9 @@ const REQUIREMENTS: &[&str] = &[
     "workos==10.8.0",
     "fastapi==0.163.2",
     "httpx==0.28.1",
+    // The framework helpers' suites (FastAPI and Starlette come above).
+    "flask==3.1.3",
+    "django==5.2.19",
 ];
 
 fn present() -> bool {

@@ -3,7 +3,10 @@
 // does not (`@ts-expect-error` fails the check if the line compiles). Checked by
 // `tsc -p tsconfig.consumer.json` in `cargo xtask test node`; never run.
 import type { AuthenticationMethod as WorkosAuthenticationMethod, Impersonator as WorkosImpersonator, User as WorkosUser } from '@workos-inc/node'
-import { SessionGate, loadSealedSession, type AuthenticateResult, type SealedUser } from 'sessiongate'
+import Fastify from 'fastify'
+import { SessionGate, StepUpPolicy, loadSealedSession, type AuthenticateResult, type SealedUser } from 'sessiongate'
+import { requireSession as expressSession, type Middleware } from 'sessiongate/express'
+import { requireStepUp as fastifyStepUp } from 'sessiongate/fastify'
 
 declare const cookie: string | undefined
 declare const password: string
@@ -35,4 +38,12 @@ export async function handler(): Promise<string> {
   const oneShot = loadSealedSession({ sessionData: cookie, cookiePassword: password })
   void oneShot
   return [method, impersonator?.email, amr?.join(' '), firstName, email, wrong, await logout].join()
+}
+
+export function servers(gate: SessionGate): Middleware {
+  const app = Fastify()
+  app.get('/admin', { preHandler: fastifyStepUp(gate, new StepUpPolicy({ amrAnyOf: ['mfa'] })) }, async () => ({}))
+  // @ts-expect-error a misspelt option
+  expressSession(gate, { cookieNmae: 'wos_session' })
+  return expressSession(gate, { cookieName: 'wos_session', refresh: true })
 }

@@ -111,7 +111,7 @@ pub fn report_refresh(command: &str) -> Result<()> {
 }
 
 /// Replaces the section between `start` and `end` in BENCHMARKS.md (appends it when absent).
-fn replace_section(start: &str, end: &str, section: &str) -> Result<()> {
+pub fn replace_section(start: &str, end: &str, section: &str) -> Result<()> {
     let path = util::root().join("BENCHMARKS.md");
     let old = fs::read_to_string(&path).unwrap_or_else(|_| "# Benchmarks\n\n".into());
     let new = match (old.find(start), old.find(end)) {

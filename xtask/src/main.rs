@@ -5,6 +5,7 @@ mod bench;
 mod fuzz;
 mod node;
 mod python;
+mod sizes;
 mod swift;
 mod util;
 
@@ -19,7 +20,7 @@ usage: cargo xtask <command>
   build [python|node|swift]        build the bindings (all by default)
   test [rust|python|node|swift]    every suite that exists (or one): Rust, Python, Node, Swift
   demo                             seal sessions, authenticate them in every binding
-  bench [core|formats|refresh|python|node|report]  benchmarks against the real peers -> BENCHMARKS.md
+  bench [core|formats|refresh|sizes|python|node|report]  benchmarks against the real peers -> BENCHMARKS.md
   codegen [--check|python|node|swift]  regenerate (or check) committed generated files
   swift-toolchain                  make `swift` available (Debian 13 chroot if needed)
   fuzz [--seconds N]               run each libFuzzer target of fuzz/ for N seconds (30)
@@ -74,10 +75,12 @@ fn run(args: &[&str]) -> Result<()> {
                 b.bench.map_or(Ok(()), |bench| bench())?;
                 measured.push(b.name);
             }
-            bench::report("cargo xtask bench", &measured)
+            bench::report("cargo xtask bench", &measured)?;
+            sizes::bench()
         }
         // Re-renders BENCHMARKS.md from the last full run's results (target/bench/*.json).
         ["bench", "report"] => bench::report("cargo xtask bench", &["core", "formats", "refresh", "python", "node"]),
+        ["bench", "sizes"] => sizes::bench(),
         ["bench", "formats"] => bench::formats().and_then(|()| bench::report_formats("cargo xtask bench formats")),
         ["bench", "refresh"] => bench::refresh().and_then(|()| bench::report_refresh("cargo xtask bench refresh")),
         ["bench", "core"] => bench::core().and_then(|()| bench::report("cargo xtask bench core", &["core"])),

@@ -143,6 +143,8 @@ fn test_rust() -> Result<()> {
 }
 
 fn demo() -> Result<()> {
+    util::step("Rust core: building the demo…");
+    util::tool(cargo().args(["build", "-p", "sessiongate-vectors", "--bin", "demo"]), "cargo-build-demo")?;
     util::step("Rust core: seal four sessions, authenticate them");
     let fixture = util::root().join("target/demo/fixture.json");
     util::run(cargo().args(["run", "--quiet", "-p", "sessiongate-vectors", "--bin", "demo", "--"]).arg(&fixture))?;

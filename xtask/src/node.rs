@@ -46,8 +46,8 @@ fn npm_ci() -> Result<()> {
         return Ok(());
     }
     util::step("node: npm ci (package-lock.json changed or node_modules missing)");
-    util::run(npm().arg("ci"))?;
-    util::run(npm().args([
+    util::tool(npm().arg("ci"), "npm-ci")?;
+    util::tool(npm().args([
         "ls",
         "--depth=0",
         "@napi-rs/cli@3.10.12",
@@ -56,7 +56,7 @@ fn npm_ci() -> Result<()> {
         "fastify@5.12.8",
         "iron-session@8.0.4",
         "typescript@6.0.3",
-    ]))?;
+    ]), "npm-ls")?;
     fs::write(stamp, lock)?;
     Ok(())
 }
@@ -74,7 +74,7 @@ fn napi_build(release: bool) -> Result<()> {
     if release {
         cmd.arg("--release");
     }
-    util::run(&mut cmd)?;
+    util::tool(&mut cmd, if release { "napi-build-release" } else { "napi-build-debug" })?;
     let built = out.join(addon_name());
     if !built.exists() {
         return Err(format!("napi build did not produce {}", built.display()).into());
@@ -127,7 +127,7 @@ pub fn build() -> Result<()> {
     }
     napi_build(true)?;
     util::step("node: npm pack");
-    let tarball = util::output(npm().args(["pack", "--pack-destination", "../target/napi-node"]))?;
+    let tarball = util::output(npm().args(["pack", "--silent", "--pack-destination", "../target/napi-node"]))?;
     let tarball = gen_dir().join(tarball.trim().lines().last().unwrap_or_default());
     if !tarball.exists() {
         return Err(format!("npm pack did not produce {}", tarball.display()).into());

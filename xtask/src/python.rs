@@ -53,7 +53,7 @@ fn ensure_venv() -> Result<()> {
     if !venv_bin("python").exists() {
         util::step("python: create .venv");
         let base = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
-        util::run(Command::new(base).args(["-m", "venv"]).arg(&venv).current_dir(util::root()))?;
+        util::tool(Command::new(base).args(["-m", "venv"]).arg(&venv).current_dir(util::root()), "python-venv")?;
     }
     let stamp = venv.join(".sessiongate-python-requirements");
     let wanted = REQUIREMENTS.join("\n");
@@ -61,7 +61,7 @@ fn ensure_venv() -> Result<()> {
         return Ok(());
     }
     util::step("python: install pinned requirements into .venv");
-    util::run(python().args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"]).args(REQUIREMENTS))?;
+    util::tool(python().args(["-m", "pip", "install", "--disable-pip-version-check"]).args(REQUIREMENTS), "pip-install-requirements")?;
     fs::write(&stamp, wanted)?;
     Ok(())
 }
@@ -82,7 +82,7 @@ fn build_wheel(release: bool) -> Result<PathBuf> {
     } else {
         cmd.args(["--profile", "dev"]);
     }
-    util::run(&mut cmd)?;
+    util::tool(&mut cmd, &format!("maturin-build-{profile}"))?;
     let mut wheels = fs::read_dir(&out)?
         .filter_map(|entry| entry.ok().map(|e| e.path()))
         .filter(|path| path.extension().is_some_and(|ext| ext == "whl"))
@@ -94,10 +94,9 @@ fn build_wheel(release: bool) -> Result<PathBuf> {
 }
 
 fn install_wheel(wheel: &Path) -> Result<()> {
-    util::run(
-        python()
-            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--force-reinstall", "--no-deps"])
-            .arg(wheel),
+    util::tool(
+        python().args(["-m", "pip", "install", "--disable-pip-version-check", "--force-reinstall", "--no-deps"]).arg(wheel),
+        "pip-install-wheel",
     )
 }
 

@@ -40,7 +40,7 @@ pub fn build() -> Result<()> {
     let swift = toolchain()?;
     build_library()?;
     util::step("swift: swift build");
-    swift.run("build", &[], &[], &[])
+    swift.run("build", &[], &[], &[], Some("swift-build"))
 }
 
 /// `false` when the binding is not in this checkout (nothing ran).
@@ -54,9 +54,9 @@ pub fn test() -> Result<bool> {
     // The refresh tests spawn the WorkOS API double (copied into the chroot at the same path).
     let double = util::workos_double()?;
     util::step("swift: swift build && swift test (XCTest)");
-    swift.run("build", &[], &[], &[])?;
+    swift.run("build", &[], &[], &[], Some("swift-build"))?;
     let env = [("SESSIONGATE_WORKOS_DOUBLE", double.as_os_str())];
-    swift.run("test", &["--disable-swift-testing"], &[&double], &env)?;
+    swift.run("test", &["--disable-swift-testing"], &[&double], &env, None)?;
     Ok(true)
 }
 
@@ -69,7 +69,8 @@ pub fn demo(fixture: &Path) -> Result<()> {
     util::step("swift: authenticate the demo sessions");
     let fixture = std::path::absolute(fixture)?;
     let arg = fixture.to_str().ok_or("the fixture path is not UTF-8")?;
-    swift.run("run", &["--quiet", "SessionGateDemo", arg], &[&fixture], &[])
+    swift.run("build", &["--product", "SessionGateDemo"], &[], &[], Some("swift-build-demo"))?;
+    swift.run("run", &["--skip-build", "--quiet", "SessionGateDemo", arg], &[&fixture], &[], None)
 }
 
 pub fn codegen(check: bool) -> Result<()> {
@@ -83,7 +84,7 @@ pub fn codegen(check: bool) -> Result<()> {
 /// Builds the Rust library (debug) and copies it where `Package.swift` links it.
 fn build_library() -> Result<()> {
     util::step("swift: cargo build -p sessiongate-swift (debug)");
-    util::run(util::cargo().args(["build", "--quiet", "-p", "sessiongate-swift", "--lib"]))?;
+    util::tool(util::cargo().args(["build", "-p", "sessiongate-swift", "--lib"]), "cargo-build-swift-lib")?;
     let file = library_file();
     let lib_dir = package_dir().join("lib");
     fs::create_dir_all(&lib_dir)?;
@@ -120,13 +121,14 @@ fn generate() -> Result<PathBuf> {
         fs::remove_dir_all(&out)?;
     }
     let library = util::root().join("target/debug").join(library_file());
-    util::run(
+    util::tool(
         util::cargo()
-            .args(["run", "--quiet", "--profile", "bindgen", "-p", "sessiongate-swift", "--features", "bindgen"])
+            .args(["run", "--profile", "bindgen", "-p", "sessiongate-swift", "--features", "bindgen"])
             .args(["--bin", "uniffi-bindgen", "--", "generate", "--no-format", "--language", "swift", "--library"])
             .arg(&library)
             .arg("--out-dir")
             .arg(&out),
+        "uniffi-bindgen",
     )?;
     Ok(out)
 }
@@ -177,10 +179,15 @@ impl Swift {
     /// Runs `swift <subcommand> --package-path bindings-swift <args>`, failing loudly. `files`
     /// are extra absolute paths the run reads (copied into the chroot); `env` are variables set
     /// for it (the chroot's environment is otherwise clean).
-    fn run(&self, subcommand: &str, args: &[&str], files: &[&Path], env: &[(&str, &OsStr)]) -> Result<()> {
+    /// `log`: run it as a tool (`util::tool`, output logged under that label), else in view.
+    fn run(&self, subcommand: &str, args: &[&str], files: &[&Path], env: &[(&str, &OsStr)], log: Option<&str>) -> Result<()> {
         let package = package_dir();
+        let exec = |cmd: &mut Command| match log {
+            Some(label) => util::tool(cmd, label),
+            None => util::run(cmd),
+        };
         match self {
-            Swift::Host => util::run(
+            Swift::Host => exec(
                 Command::new("swift")
                     .arg(subcommand)
                     .arg("--package-path")
@@ -194,7 +201,7 @@ impl Swift {
                 for source in inputs {
                     copy_into(dir, &source)?;
                 }
-                util::run(
+                exec(
                     Command::new("chroot")
                         .arg(dir)
                         .args(["env", "-i", "HOME=/root", "LANG=C.UTF-8"])
@@ -258,13 +265,11 @@ pub fn toolchain() -> Result<Swift> {
         return Err("no `swift` on PATH: building the Debian 13 chroot with swiftlang needs root (or install Swift)".into());
     }
     if Command::new("debootstrap").arg("--version").output().is_err() {
-        util::run(Command::new("apt-get").args(["install", "-y", "debootstrap"]).env("DEBIAN_FRONTEND", "noninteractive"))
-            .or_else(|_| {
-                util::run(Command::new("apt-get").arg("update"))?;
-                util::run(
-                    Command::new("apt-get").args(["install", "-y", "debootstrap"]).env("DEBIAN_FRONTEND", "noninteractive"),
-                )
-            })?;
+        let install = || {
+            let mut cmd = Command::new("apt-get");
+            util::tool(cmd.args(["install", "-y", "debootstrap"]).env("DEBIAN_FRONTEND", "noninteractive"), "apt-get-install-debootstrap")
+        };
+        install().or_else(|_| util::tool(Command::new("apt-get").arg("update"), "apt-get-update").and_then(|()| install()))?;
     }
     if !dir.join("usr/bin/apt-get").exists() {
         let mirror = debian_mirror()?;
@@ -276,21 +281,24 @@ pub fn toolchain() -> Result<Swift> {
         if let Some(parent) = dir.parent() {
             fs::create_dir_all(parent)?;
         }
-        util::run(Command::new("debootstrap").args(["--variant=minbase", "trixie"]).arg(&partial).arg(&mirror))?;
+        util::step("swift toolchain: debootstrap Debian 13 (output in target/logs/debootstrap.log)");
+        util::tool(Command::new("debootstrap").args(["--variant=minbase", "trixie"]).arg(&partial).arg(&mirror), "debootstrap")?;
         fs::rename(&partial, &dir)?;
     }
     mount_proc(&dir)?;
-    let in_chroot = |script: &str| {
-        util::run(
+    let in_chroot = |script: &str, label: &str| {
+        util::tool(
             Command::new("chroot")
                 .arg(&dir)
                 .args(["env", "-i", "HOME=/root", "DEBIAN_FRONTEND=noninteractive"])
                 .arg(format!("PATH={CHROOT_PATH}"))
                 .args(["sh", "-c", script]),
+            label,
         )
     };
-    in_chroot("apt-get update && apt-get install -y --no-install-recommends swiftlang libc6-dev")?;
-    in_chroot("swift --version")?;
+    util::step("swift toolchain: apt-get install swiftlang in the chroot (output in target/logs/chroot-swiftlang.log)");
+    in_chroot("apt-get update && apt-get install -y --no-install-recommends swiftlang libc6-dev", "chroot-swiftlang")?;
+    in_chroot("swift --version", "chroot-swift-version")?;
     fs::write(dir.join(READY_MARKER), "swiftlang installed by cargo xtask swift-toolchain\n")?;
     Ok(Swift::Chroot(dir))
 }

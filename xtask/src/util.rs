@@ -38,6 +38,28 @@ pub fn run(cmd: &mut Command) -> Result<()> {
     if status.success() { Ok(()) } else { Err(format!("{cmd:?} failed: {status}").into()) }
 }
 
+/// Runs a build or install tool (cargo build, maturin, pip, npm, apt, debootstrap) with its
+/// output in `target/logs/<label>.log`, shown (its last 60 lines) only when it fails: a run that
+/// works prints progress lines and results, not the tools' chatter.
+pub fn tool(cmd: &mut Command, label: &str) -> Result<()> {
+    let dir = root().join("target/logs");
+    std::fs::create_dir_all(&dir)?;
+    let path = dir.join(format!("{}.log", label.replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "-")));
+    let log = std::fs::File::create(&path)?;
+    let status = cmd
+        .stdout(log.try_clone()?)
+        .stderr(log)
+        .status()
+        .map_err(|e| format!("cannot start {:?}: {e}", cmd.get_program()))?;
+    if status.success() {
+        return Ok(());
+    }
+    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    eprintln!("{}", lines[lines.len().saturating_sub(60)..].join("\n"));
+    Err(format!("{label} failed ({status}): the whole output is in {}", path.display()).into())
+}
+
 /// Runs a command and returns its standard output.
 pub fn output(cmd: &mut Command) -> Result<String> {
     let out = cmd.output().map_err(|e| format!("cannot start {:?}: {e}", cmd.get_program()))?;
@@ -50,7 +72,7 @@ pub fn output(cmd: &mut Command) -> Result<String> {
 /// Builds the WorkOS API double (`tests/double`) and returns its binary's path, for the binding
 /// suites that spawn it (they read it from `SESSIONGATE_WORKOS_DOUBLE`).
 pub fn workos_double() -> Result<PathBuf> {
-    run(cargo().args(["build", "--quiet", "-p", "sessiongate-vectors", "--bin", "workos-double"]))?;
+    tool(cargo().args(["build", "-p", "sessiongate-vectors", "--bin", "workos-double"]), "cargo-build-workos-double")?;
     let path = root().join("target/debug").join(format!("workos-double{}", std::env::consts::EXE_SUFFIX));
     if path.is_file() { Ok(path) } else { Err(format!("{} was not built", path.display()).into()) }
 }
@@ -73,7 +95,7 @@ pub fn redis_server() -> Result<PathBuf> {
             cmd.arg("apt-get");
         }
         cmd.env("DEBIAN_FRONTEND", "noninteractive").args(args);
-        run(&mut cmd)
+        tool(&mut cmd, &format!("apt-get-{}-redis", args[0]))
     };
     if apt(&["install", "-y", "--no-install-recommends", "redis-server"]).is_err() {
         apt(&["update"])?;

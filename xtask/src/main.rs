@@ -2,8 +2,10 @@
 //! `USAGE` below is the list of commands; `BINDINGS` the one table of the three bindings.
 
 mod bench;
+mod dist;
 mod fuzz;
 mod node;
+mod package;
 mod python;
 mod sizes;
 mod swift;
@@ -22,6 +24,8 @@ usage: cargo xtask <command>
   demo                             seal sessions, authenticate them in every binding
   bench [core|formats|refresh|sizes|python|node|report]  benchmarks against the real peers -> BENCHMARKS.md
   codegen [--check|python|node|swift]  regenerate (or check) committed generated files
+  dist                             every release artefact into dist/, with SHA256SUMS
+  package --check                  the release wheel installs and works in Debian 11 (glibc 2.31)
   swift-toolchain                  make `swift` available (Debian 13 chroot if needed)
   fuzz [--seconds N]               run each libFuzzer target of fuzz/ for N seconds (30)
 ";
@@ -81,6 +85,8 @@ fn run(args: &[&str]) -> Result<()> {
         // Re-renders BENCHMARKS.md from the last full run's results (target/bench/*.json).
         ["bench", "report"] => bench::report("cargo xtask bench", &["core", "formats", "refresh", "python", "node"]),
         ["bench", "sizes"] => sizes::bench(),
+        ["dist"] => dist::dist(),
+        ["package", "--check"] => package::check(),
         ["bench", "formats"] => bench::formats().and_then(|()| bench::report_formats("cargo xtask bench formats")),
         ["bench", "refresh"] => bench::refresh().and_then(|()| bench::report_refresh("cargo xtask bench refresh")),
         ["bench", "core"] => bench::core().and_then(|()| bench::report("cargo xtask bench core", &["core"])),

@@ -21,6 +21,8 @@ const REQUIREMENTS: &[&str] = &[
     // The framework helpers' suites (FastAPI and Starlette come above).
     "flask==3.1.3",
     "django==5.2.19",
+    // The linker of the release wheels (manylinux2014), `maturin build --zig`.
+    "ziglang==0.15.1",
 ];
 
 fn present() -> bool {
@@ -76,9 +78,14 @@ fn build_wheel(release: bool) -> Result<PathBuf> {
     }
     let mut cmd = Command::new(venv_bin("maturin"));
     cmd.env("VIRTUAL_ENV", venv_dir()).current_dir(binding_dir());
+    // The venv's bin first: maturin finds zig (the ziglang package) through it.
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    cmd.env("PATH", std::env::join_paths(std::iter::once(venv_dir().join("bin")).chain(std::env::split_paths(&path)))?);
     cmd.args(["build", "--quiet", "--interpreter"]).arg(venv_bin("python")).arg("--out").arg(&out);
     if release {
-        cmd.arg("--release");
+        // Released wheels link against glibc 2.17 (manylinux2014: Debian 9+, Ubuntu 18.04+,
+        // RHEL/Amazon Linux 2+), with zig as the linker; maturin checks the symbol versions.
+        cmd.args(["--release", "--zig", "--compatibility", "manylinux2014"]);
     } else {
         cmd.args(["--profile", "dev"]);
     }
@@ -121,6 +128,17 @@ pub fn debug_interpreter() -> Result<Option<PathBuf>> {
         let _ = DONE.set(installed);
     }
     Ok(DONE.get().copied().unwrap_or(false).then(|| venv_bin("python")))
+}
+
+/// `maturin sdist` into `out`: the source package `pip install` builds (it needs a Rust
+/// toolchain; maturin says so when there is none). The sdist carries the core and the binding,
+/// with a workspace of just those two.
+pub fn sdist(out: &Path) -> Result<()> {
+    ensure_venv()?;
+    util::step("python: maturin sdist");
+    let mut cmd = Command::new(venv_bin("maturin"));
+    cmd.env("VIRTUAL_ENV", venv_dir()).current_dir(binding_dir()).arg("sdist").arg("--out").arg(out);
+    util::tool(&mut cmd, "maturin-sdist")
 }
 
 pub fn build() -> Result<()> {

@@ -322,7 +322,7 @@ fn unmount_proc(dir: &Path) {
 
 /// The Debian mirror this machine's apt uses (`SESSIONGATE_DEBIAN_MIRROR` overrides): the first
 /// non-security `…/debian` URI in /etc/apt/sources.list and sources.list.d.
-fn debian_mirror() -> Result<String> {
+pub(crate) fn debian_mirror() -> Result<String> {
     if let Ok(mirror) = std::env::var("SESSIONGATE_DEBIAN_MIRROR") {
         return Ok(mirror);
     }

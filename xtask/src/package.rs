@@ -1,0 +1,121 @@
+//! `cargo xtask package --check`: the release wheel installs and works where people deploy with
+//! an older glibc than this machine's: inside a Debian 11 userland (glibc 2.31, Python 3.9, pip
+//! 20.3), a cached debootstrap chroot, pip installs it by its manylinux2014 tag and authenticates
+//! a cookie sealed by workos-python. And the npm tarball installs in a fresh folder and loads
+//! with `require` and `import`. `.ci/run` runs it.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::util::{self, Result};
+
+const CHROOT: &str = "/var/cache/sessiongate/bullseye-python";
+const READY: &str = ".sessiongate-bullseye-ready";
+const PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/// The smoke test run inside the chroot: a workos-python vector's cookie authenticates.
+const SMOKE: &str = r#"
+import json, sys, sessiongate
+peer = json.load(open(sys.argv[1]))
+vector = next(v for v in peer["authenticate_vectors"] if v["name"] == "valid_no_amr")
+gate = sessiongate.SessionGate(client_id=peer["meta"]["client_id"], cookie_password=vector["cookie_password"], jwks=peer["jwks"])
+auth = gate.authenticate(vector["cookie"], now=vector["claims"]["iat"] + 1)
+assert auth.authenticated and auth.session_id == vector["expected"]["session_id"], auth
+import platform; print("ok:", auth.session_id, "on glibc", platform.libc_ver()[1], "Python", platform.python_version())
+"#;
+
+pub fn check() -> Result<()> {
+    crate::python::build()?;
+    let root = util::root();
+    let wheel = fs::read_dir(root.join("target/wheels/python/release"))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.extension().is_some_and(|x| x == "whl"))
+        .ok_or("no release wheel was built")?;
+    let chroot = bullseye()?;
+    util::step("package: pip install the release wheel in Debian 11 (glibc 2.31) and authenticate a cookie");
+    let work = chroot.join("work");
+    if work.exists() {
+        fs::remove_dir_all(&work)?;
+    }
+    fs::create_dir_all(&work)?;
+    let name = wheel.file_name().ok_or("wheel without a name")?;
+    fs::copy(&wheel, work.join(name))?;
+    fs::copy(root.join("tests/vectors/peers/workos-python-10.8.0.json"), work.join("peer.json"))?;
+    fs::write(work.join("smoke.py"), SMOKE)?;
+    let install = format!(
+        "rm -rf /opt/venv && python3 -m venv /opt/venv && /opt/venv/bin/pip install --no-index --only-binary=:all: /work/{}",
+        name.to_string_lossy()
+    );
+    in_chroot(&chroot, &install, "package-bullseye-pip-install")?;
+    util::run(chroot_cmd(&chroot).args(["/opt/venv/bin/python", "/work/smoke.py", "/work/peer.json"]))?;
+    npm_tarball()
+}
+
+/// `npm install` of the release tarball in a fresh folder, then `require` and `import` of the
+/// package and its server entries.
+fn npm_tarball() -> Result<()> {
+    crate::node::build()?;
+    let root = util::root();
+    let tarball = fs::read_dir(root.join("target/napi-node"))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.to_string_lossy().ends_with(".tgz"))
+        .ok_or("no npm tarball was built")?;
+    util::step("package: npm install the tarball in a fresh folder; require and import it");
+    let app = root.join("target/package-npm-check");
+    if app.exists() {
+        fs::remove_dir_all(&app)?;
+    }
+    fs::create_dir_all(&app)?;
+    fs::write(app.join("package.json"), "{\"name\": \"npm-check\", \"private\": true}\n")?;
+    util::tool(Command::new("npm").args(["install", "--no-audit", "--no-fund"]).arg(&tarball).current_dir(&app), "package-npm-install")?;
+    let require = "const s = require('sessiongate'); require('sessiongate/express'); require('sessiongate/fastify'); \
+                   if (typeof s.SessionGate !== 'function' || s.errorCodes().length < 5) process.exit(1); console.log('require: ok')";
+    util::run(Command::new("node").args(["-e", require]).current_dir(&app))?;
+    let import = "import { SessionGate, loadSealedSession } from 'sessiongate'; import { requireSession } from 'sessiongate/express'; \
+                  if (typeof SessionGate !== 'function' || typeof loadSealedSession !== 'function' || typeof requireSession !== 'function') process.exit(1); console.log('import: ok')";
+    util::run(Command::new("node").args(["--input-type=module", "-e", import]).current_dir(&app))
+}
+
+/// A Debian 11 minbase chroot with python3, venv and pip (built once, then reused).
+fn bullseye() -> Result<PathBuf> {
+    let dir = PathBuf::from(std::env::var("SESSIONGATE_BULLSEYE_CHROOT").unwrap_or_else(|_| CHROOT.into()));
+    if dir.join(READY).exists() {
+        return Ok(dir);
+    }
+    if util::output(Command::new("id").arg("-u"))?.trim() != "0" || !Path::new("/etc/debian_version").exists() {
+        return Err("the old-glibc check builds a Debian 11 chroot: it needs Debian and root".into());
+    }
+    if Command::new("debootstrap").arg("--version").output().is_err() {
+        util::tool(Command::new("apt-get").args(["install", "-y", "debootstrap"]).env("DEBIAN_FRONTEND", "noninteractive"), "apt-get-install-debootstrap")?;
+    }
+    util::step(&format!("package: debootstrap Debian 11 with python3 into {} (once; log in target/logs)", dir.display()));
+    let partial = dir.with_extension("partial");
+    if partial.exists() {
+        fs::remove_dir_all(&partial)?;
+    }
+    if let Some(parent) = dir.parent() {
+        fs::create_dir_all(parent)?;
+    }
+    let mirror = crate::swift::debian_mirror()?;
+    util::tool(
+        Command::new("debootstrap")
+            .args(["--variant=minbase", "--include=python3,python3-venv,python3-pip", "bullseye"])
+            .arg(&partial)
+            .arg(&mirror),
+        "debootstrap-bullseye",
+    )?;
+    fs::write(partial.join(READY), "Debian 11 with python3, for cargo xtask package --check\n")?;
+    fs::rename(&partial, &dir)?;
+    Ok(dir)
+}
+
+fn chroot_cmd(dir: &Path) -> Command {
+    let mut cmd = Command::new("chroot");
+    cmd.arg(dir).args(["env", "-i", "HOME=/root", "LANG=C.UTF-8"]).arg(format!("PATH={PATH}"));
+    cmd
+}
+
+fn in_chroot(dir: &Path, script: &str, label: &str) -> Result<()> {
+    util::tool(chroot_cmd(dir).args(["sh", "-c", script]), label)
+}

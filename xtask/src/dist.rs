@@ -3,7 +3,7 @@
 //! Nothing is published: README says how to install from `dist/` and how publishing would go.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use crate::util::{self, Result};
@@ -16,10 +16,10 @@ pub fn dist() -> Result<()> {
     }
     fs::create_dir_all(&dist)?;
     crate::python::build()?;
-    copy_all(&root.join("target/wheels/python/release"), ".whl", &dist)?;
+    copy_only(&root.join("target/wheels/python/release"), ".whl", &dist)?;
     crate::python::sdist(&dist)?;
     crate::node::build()?;
-    copy_all(&root.join("target/napi-node"), ".tgz", &dist)?;
+    copy_only(&root.join("target/napi-node"), ".tgz", &dist)?;
     util::step("swift: cargo build --release -p sessiongate-swift (the package's library)");
     util::tool(util::cargo().args(["build", "--release", "-p", "sessiongate-swift", "--lib"]), "cargo-build-swift-release")?;
     let library = format!("{}sessiongate_swift{}", std::env::consts::DLL_PREFIX, std::env::consts::DLL_SUFFIX);
@@ -35,17 +35,9 @@ pub fn dist() -> Result<()> {
     Ok(())
 }
 
-/// Copies every file of `dir` whose name ends with `suffix` into `dest`.
-fn copy_all(dir: &Path, suffix: &str, dest: &Path) -> Result<()> {
-    let found: Vec<PathBuf> = fs::read_dir(dir)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.to_string_lossy().ends_with(suffix))
-        .collect();
-    if found.is_empty() {
-        return Err(format!("no *{suffix} in {}", dir.display()).into());
-    }
-    for path in found {
-        fs::copy(&path, dest.join(path.file_name().unwrap_or_default()))?;
-    }
+/// Copies the one file of `dir` whose name ends with `suffix` into `dest`.
+fn copy_only(dir: &Path, suffix: &str, dest: &Path) -> Result<()> {
+    let path = util::only_file(dir, suffix)?;
+    fs::copy(&path, dest.join(path.file_name().unwrap_or_default()))?;
     Ok(())
 }

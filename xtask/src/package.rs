@@ -28,10 +28,7 @@ import platform; print("ok:", auth.session_id, "on glibc", platform.libc_ver()[1
 pub fn check() -> Result<()> {
     crate::python::build()?;
     let root = util::root();
-    let wheel = fs::read_dir(root.join("target/wheels/python/release"))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .find(|p| p.extension().is_some_and(|x| x == "whl"))
-        .ok_or("no release wheel was built")?;
+    let wheel = util::only_file(&root.join("target/wheels/python/release"), ".whl")?;
     let chroot = bullseye()?;
     util::step("package: pip install the release wheel in Debian 11 (glibc 2.31) and authenticate a cookie");
     let work = chroot.join("work");
@@ -57,10 +54,7 @@ pub fn check() -> Result<()> {
 fn npm_tarball() -> Result<()> {
     crate::node::build()?;
     let root = util::root();
-    let tarball = fs::read_dir(root.join("target/napi-node"))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .find(|p| p.to_string_lossy().ends_with(".tgz"))
-        .ok_or("no npm tarball was built")?;
+    let tarball = util::only_file(&root.join("target/napi-node"), ".tgz")?;
     util::step("package: npm install the tarball in a fresh folder; require and import it");
     let app = root.join("target/package-npm-check");
     if app.exists() {

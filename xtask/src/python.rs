@@ -90,14 +90,7 @@ fn build_wheel(release: bool) -> Result<PathBuf> {
         cmd.args(["--profile", "dev"]);
     }
     util::tool(&mut cmd, &format!("maturin-build-{profile}"))?;
-    let mut wheels = fs::read_dir(&out)?
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|path| path.extension().is_some_and(|ext| ext == "whl"))
-        .collect::<Vec<_>>();
-    match (wheels.pop(), wheels.is_empty()) {
-        (Some(wheel), true) => Ok(wheel),
-        _ => Err(format!("expected exactly one wheel in {}", out.display()).into()),
-    }
+    util::only_file(&out, ".whl")
 }
 
 fn install_wheel(wheel: &Path) -> Result<()> {

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use crate::util::{self, Result};
@@ -25,14 +25,14 @@ pub fn bench() -> Result<()> {
     util::run(Command::new("python3").args(["-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:", "workos==10.8.0", "-d"]).arg(&peers))?;
     util::run(Command::new("npm").args(["pack", "--silent", "@workos-inc/node@11.0.0", "--pack-destination"]).arg(&peers).current_dir(&peers))?;
 
-    let wheel = only(&root.join("target/wheels/python/release"), ".whl")?;
+    let wheel = util::only_file(&root.join("target/wheels/python/release"), ".whl")?;
     let rows = [
         ("Python native module (`_sessiongate.abi3.so`, in the wheel)", wheel_member_size(&wheel, "_sessiongate")?, true),
         ("Python wheel", size(&wheel)?, false),
         ("Node addon (`sessiongate.linux-x64-gnu.node`)", size(&root.join("bindings-node/sessiongate.linux-x64-gnu.node"))?, true),
-        ("npm tarball", size(&only(&root.join("target/napi-node"), ".tgz")?)?, false),
-        ("peer: workos-python 10.8.0 wheel", size(&only(&peers, ".whl")?)?, false),
-        ("peer: @workos-inc/node 11.0.0 tarball", size(&only(&peers, ".tgz")?)?, false),
+        ("npm tarball", size(&util::only_file(&root.join("target/napi-node"), ".tgz")?)?, false),
+        ("peer: workos-python 10.8.0 wheel", size(&util::only_file(&peers, ".whl")?)?, false),
+        ("peer: @workos-inc/node 11.0.0 tarball", size(&util::only_file(&peers, ".tgz")?)?, false),
     ];
     let mut md = format!("{START}\n## Artefact sizes (release profile: stripped, no debug info)\n\n");
     let today = util::output(Command::new("date").args(["-u", "+%Y-%m-%d"]))?;
@@ -53,18 +53,6 @@ pub fn bench() -> Result<()> {
 
 fn size(path: &Path) -> Result<u64> {
     Ok(fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?.len())
-}
-
-/// The one file in `dir` whose name ends with `suffix`.
-fn only(dir: &Path, suffix: &str) -> Result<PathBuf> {
-    let mut found: Vec<PathBuf> = fs::read_dir(dir)?
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|path| path.to_string_lossy().ends_with(suffix))
-        .collect();
-    match (found.pop(), found.is_empty()) {
-        (Some(path), true) => Ok(path),
-        _ => Err(format!("expected exactly one *{suffix} in {}", dir.display()).into()),
-    }
 }
 
 /// The uncompressed size of the wheel member whose name contains `name` (Python's zipfile).

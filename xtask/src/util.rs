@@ -60,6 +60,19 @@ pub fn tool(cmd: &mut Command, label: &str) -> Result<()> {
     Err(format!("{label} failed ({status}): the whole output is in {}", path.display()).into())
 }
 
+/// The one file in `dir` whose name ends with `suffix` (a built wheel, a packed tarball).
+pub fn only_file(dir: &Path, suffix: &str) -> Result<PathBuf> {
+    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.to_string_lossy().ends_with(suffix))
+        .collect();
+    match (found.pop(), found.is_empty()) {
+        (Some(path), true) => Ok(path),
+        _ => Err(format!("expected exactly one *{suffix} in {}", dir.display()).into()),
+    }
+}
+
 /// Runs a command and returns its standard output.
 pub fn output(cmd: &mut Command) -> Result<String> {
     let out = cmd.output().map_err(|e| format!("cannot start {:?}: {e}", cmd.get_program()))?;

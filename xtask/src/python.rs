@@ -124,7 +124,7 @@ pub fn debug_interpreter() -> Result<Option<PathBuf>> {
 }
 
 /// `maturin sdist` into `out`: the source package `pip install` builds (it needs a Rust
-/// toolchain; maturin says so when there is none). The sdist carries the core and the binding,
+/// toolchain; that install is not tested yet). The sdist carries the core and the binding,
 /// with a workspace of just those two.
 pub fn sdist(out: &Path) -> Result<()> {
     ensure_venv()?;

@@ -7,6 +7,11 @@
 
 const { SessionGateError, StepUpRequiredError } = require('./errors.js').classes
 
+/** The session cookie unless told (authkit's name; WorkOS's Python examples use `wos_session`). */
+const DEFAULT_COOKIE_NAME = 'wos-session'
+/** Where the app keeps a step-up grant unless told. */
+const DEFAULT_GRANT_COOKIE_NAME = 'sg-step-up'
+
 /** @typedef {import('../web').WebOptions} WebOptions */
 /** @typedef {import('../web').Verdict} Verdict */
 
@@ -35,7 +40,7 @@ function parseCookies(header) {
  * @returns {Promise<Verdict>}
  */
 async function judge(gate, cookies, options, policy) {
-  const cookie = cookies[options.cookieName ?? 'wos-session']
+  const cookie = cookies[options.cookieName ?? DEFAULT_COOKIE_NAME]
   /** @type {import('../index').AuthenticateResult} */
   let auth
   let newCookie
@@ -59,7 +64,7 @@ async function judge(gate, cookies, options, policy) {
   }
   if (policy) {
     try {
-      gate.require(auth, policy, { grant: cookies[options.grantCookieName ?? 'sg-step-up'] })
+      gate.require(auth, policy, { grant: cookies[options.grantCookieName ?? DEFAULT_GRANT_COOKIE_NAME] })
     } catch (error) {
       if (!(error instanceof StepUpRequiredError)) throw error
       /** @type {Record<string, string>} */
@@ -78,11 +83,11 @@ async function judge(gate, cookies, options, policy) {
  * @returns {string | undefined}
  */
 function setCookieHeader(verdict, options, https) {
-  const name = options.cookieName ?? 'wos-session'
+  const name = options.cookieName ?? DEFAULT_COOKIE_NAME
   const secure = (options.cookieSecure ?? https) ? '; Secure' : ''
   if (verdict.newCookie !== undefined) return `${name}=${verdict.newCookie}; Path=/; HttpOnly; SameSite=Lax${secure}`
   if (verdict.clearCookie) return `${name}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax${secure}`
   return undefined
 }
 
-module.exports = { judge, parseCookies, setCookieHeader }
+module.exports = { DEFAULT_COOKIE_NAME, DEFAULT_GRANT_COOKIE_NAME, judge, parseCookies, setCookieHeader }

@@ -38,25 +38,24 @@ fn npm() -> Command {
     cmd
 }
 
-/// `npm ci` when node_modules is missing or older than package-lock.json.
+/// `npm ci` in the package when node_modules is missing or older than package-lock.json.
 fn npm_ci() -> Result<()> {
-    let lock = fs::read(dir().join("package-lock.json"))?;
-    let stamp = dir().join("node_modules/.sessiongate-lock");
-    if fs::read(&stamp).is_ok_and(|installed| installed == lock) && dir().join("node_modules/.bin/napi").exists() {
+    let pins = ["@napi-rs/cli@3.10.12", "@workos-inc/node@11.0.0", "express@5.3.0", "fastify@5.12.8", "iron-session@8.0.4", "typescript@6.0.3"];
+    npm_ci_in(&dir(), "npm-ci", &pins)
+}
+
+/// `npm ci` in `folder` unless its node_modules was installed from this very package-lock.json
+/// (a stamp file says), then `npm ls` of the pinned packages the suites name.
+fn npm_ci_in(folder: &Path, label: &str, pins: &[&str]) -> Result<()> {
+    let lock = fs::read(folder.join("package-lock.json"))?;
+    let stamp = folder.join("node_modules/.sessiongate-lock");
+    if fs::read(&stamp).is_ok_and(|installed| installed == lock) {
         return Ok(());
     }
-    util::step("node: npm ci (package-lock.json changed or node_modules missing)");
-    util::tool(npm().arg("ci"), "npm-ci")?;
-    util::tool(npm().args([
-        "ls",
-        "--depth=0",
-        "@napi-rs/cli@3.10.12",
-        "@workos-inc/node@11.0.0",
-        "express@5.3.0",
-        "fastify@5.12.8",
-        "iron-session@8.0.4",
-        "typescript@6.0.3",
-    ]), "npm-ls")?;
+    let name = folder.strip_prefix(util::root()).unwrap_or(folder).display().to_string();
+    util::step(&format!("node: npm ci in {name} (package-lock.json changed or node_modules missing)"));
+    util::tool(npm().current_dir(folder).arg("ci"), label)?;
+    util::tool(npm().current_dir(folder).args(["ls", "--depth=0"]).args(pins), &format!("{label}-ls"))?;
     fs::write(stamp, lock)?;
     Ok(())
 }
@@ -178,7 +177,41 @@ pub fn test() -> Result<bool> {
     }
     cmd.arg("--test").args(&files);
     util::run(&mut cmd)?;
+    next_app_test(&double)?;
     Ok(true)
+}
+
+/// The Next.js suite (test/next-app, its own lock: authkit-nextjs wants @workos-inc/node 10):
+/// the package under test packed and installed there, `next build` with no WorkOS variable in
+/// the environment (a build must not need secrets), sessiongate/next's JavaScript type-checked
+/// as installed, then browser.test.mjs against `next start`, the API double and Debian's Chromium.
+fn next_app_test(double: &Path) -> Result<()> {
+    let app = dir().join("test/next-app");
+    let pins = ["@workos-inc/authkit-nextjs@4.3.2", "@workos-inc/node@10.14.0", "next@16.5.0", "playwright-core@1.64.1", "react@19.3.1"];
+    npm_ci_in(&app, "npm-ci-next-app", &pins)?;
+    util::step("node: npm pack, installed in test/next-app");
+    let pack = util::root().join("target/next-pack");
+    let _ = fs::remove_dir_all(&pack);
+    fs::create_dir_all(&pack)?;
+    util::tool(npm().arg("pack").arg("--pack-destination").arg(&pack), "npm-pack-next-app")?;
+    let tarball = util::only_file(&pack, ".tgz")?;
+    util::tool(npm().current_dir(&app).args(["install", "--no-save"]).arg(&tarball), "npm-install-next-app")?;
+    util::step("node: next build (no WorkOS variables in the environment)");
+    let mut build = Command::new("node");
+    build.current_dir(&app).args(["node_modules/next/dist/bin/next", "build"]);
+    // The redirect URI is public (NEXT_PUBLIC_, inlined at build); authkit's proxy needs one.
+    build.env("NEXT_TELEMETRY_DISABLED", "1").env("NEXT_PUBLIC_WORKOS_REDIRECT_URI", "http://localhost/callback");
+    for secret in ["WORKOS_CLIENT_ID", "WORKOS_API_KEY", "WORKOS_COOKIE_PASSWORD"] {
+        build.env_remove(secret);
+    }
+    util::tool(&mut build, "next-build")?;
+    util::step("node: tsc on sessiongate/next's JavaScript, as installed");
+    util::run(Command::new(app.join("node_modules/.bin/tsc")).current_dir(&app).args(["-p", "tsconfig.package.json"]))?;
+    let chromium = util::chromium()?;
+    util::step("node: node --test test/next-app (next start, Chromium)");
+    let mut cmd = Command::new("node");
+    cmd.current_dir(&app).env("SESSIONGATE_WORKOS_DOUBLE", double).env("SESSIONGATE_CHROMIUM", chromium);
+    util::run(cmd.args(["--test", "browser.test.mjs"]))
 }
 
 pub fn demo(fixture: &Path) -> Result<()> {

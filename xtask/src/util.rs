@@ -93,14 +93,26 @@ pub fn workos_double() -> Result<PathBuf> {
 /// Makes sure `redis-server` is installed (Debian's package, for the fleet-coordinator suites)
 /// and returns its path; the suites start and stop their own servers on free ports.
 pub fn redis_server() -> Result<PathBuf> {
+    debian_tool("redis-server", "redis-server")
+}
+
+/// Makes sure `chromium` is installed (Debian's package, for the Next.js browser suite) and
+/// returns its path.
+pub fn chromium() -> Result<PathBuf> {
+    debian_tool("chromium", "chromium")
+}
+
+/// The path of `binary`, installing Debian's `package` first (apt-get, as root or through
+/// sudo; `apt-get update` only when the first try fails) when it is not on PATH.
+fn debian_tool(binary: &str, package: &str) -> Result<PathBuf> {
     let find = || {
         std::env::var_os("PATH")
-            .and_then(|paths| std::env::split_paths(&paths).map(|dir| dir.join("redis-server")).find(|p| p.is_file()))
+            .and_then(|paths| std::env::split_paths(&paths).map(|dir| dir.join(binary)).find(|p| p.is_file()))
     };
     if let Some(path) = find() {
         return Ok(path);
     }
-    step("installing redis-server (Debian package)");
+    step(&format!("installing {package} (Debian package)"));
     let root = output(Command::new("id").arg("-u")).map(|uid| uid.trim() == "0").unwrap_or(false);
     let apt = |args: &[&str]| {
         let mut cmd = if root { Command::new("apt-get") } else { Command::new("sudo") };
@@ -108,11 +120,11 @@ pub fn redis_server() -> Result<PathBuf> {
             cmd.arg("apt-get");
         }
         cmd.env("DEBIAN_FRONTEND", "noninteractive").args(args);
-        tool(&mut cmd, &format!("apt-get-{}-redis", args[0]))
+        tool(&mut cmd, &format!("apt-get-{}-{package}", args[0]))
     };
-    if apt(&["install", "-y", "--no-install-recommends", "redis-server"]).is_err() {
+    if apt(&["install", "-y", "--no-install-recommends", package]).is_err() {
         apt(&["update"])?;
-        apt(&["install", "-y", "--no-install-recommends", "redis-server"])?;
+        apt(&["install", "-y", "--no-install-recommends", package])?;
     }
-    find().ok_or_else(|| "redis-server is still not on PATH after installing it".into())
+    find().ok_or_else(|| format!("{binary} is still not on PATH after installing {package}").into())
 }

@@ -165,7 +165,7 @@ def test_a_cold_key_fetch_runs_off_the_loop_and_a_warm_call_answers_inline(peer:
         started = time.monotonic()
         auth, lag = run_with_lag(lambda: gate.authenticate_async(cookie))
         assert auth.authenticated is True and time.monotonic() - started >= 1.0 and slow.fetches == 1
-        assert lag < 0.25, f"the event loop stalled {lag:.3f} s during a key fetch"
+        assert lag < 0.02, f"the event loop stalled {lag:.3f} s during a key fetch"
 
         async def warm() -> Any:
             pending = gate.authenticate_async(cookie)
@@ -191,7 +191,7 @@ def test_an_api_outage_reaches_the_awaiting_code_and_the_loop_keeps_serving(doub
     cookie = gate.seal_session(access_token=issued["access_token"], refresh_token=issued["refresh_token"],
                                user=issued["user"], format="iron")
     refreshed, lag = run_with_lag(lambda: gate.refresh_async(cookie))
-    assert refreshed.authenticated is True and refreshed.sealed_session and lag < 0.25
+    assert refreshed.authenticated is True and refreshed.sealed_session and lag < 0.02
     renewal, _ = run_with_lag(lambda: gate.authenticate_or_refresh_async(refreshed.sealed_session))
     assert renewal.auth.authenticated is True
     double.faults(*[{"kind": "stall", "ms": 400}] * 3)  # three outlast the core's two retries

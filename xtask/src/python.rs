@@ -20,6 +20,7 @@ const REQUIREMENTS: &[&str] = &[
     "httpx==0.28.1",
     // The framework helpers' suites (FastAPI and Starlette come above).
     "flask==3.1.3",
+    "uvicorn==0.55.0",
     "django==5.2.19",
     // The linker of the release wheels (manylinux2014), `maturin build --zig`.
     "ziglang==0.15.1",

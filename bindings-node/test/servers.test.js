@@ -2,11 +2,14 @@
 // Issue 18, item 5: the Express middleware and the Fastify hook, on real servers on 127.0.0.1
 // (real HTTP, fetch), give Python's helpers' answers: 401 with the refusal, 403 with the RFC 9470
 // body for a step-up denial, 503 + Retry-After keeping the cookie during an outage, and with
-// `refresh: true` a renewed cookie set or a dead one deleted. Sessions come from the API double.
+// `refresh: true` a renewed cookie set or a dead one deleted. Sessions come from the API double,
+// their cookies sealed by iron-session (authkit-nextjs's encryptSession: sealData with ttl 0).
 const assert = require('node:assert/strict')
 const { describe, it, before, after } = require('node:test')
 const express = require('express')
 const Fastify = require('fastify')
+const { sealData } = require('iron-session')
+const { WorkOS } = require('@workos-inc/node')
 const { SessionGate, StepUpPolicy } = require('sessiongate')
 const sgExpress = require('sessiongate/express')
 const sgFastify = require('sessiongate/fastify')
@@ -49,14 +52,68 @@ describe('the Express middleware and the Fastify hook', () => {
 
   const gateFor = (extra = {}) => new SessionGate({ clientId: double.clientId, cookiePassword: PASSWORD, apiKey: double.apiKey, apiBaseUrl: double.url, ...extra })
 
-  /** A session whose token was issued `age` seconds ago (valid 300 s), sealed in iron. */
-  async function signedIn(gate, amr, age = 0) {
+  /** A session whose token was issued `age` seconds ago (valid 300 s), sealed by iron-session. */
+  async function signedIn(_gate, amr, age = 0) {
     const now = Math.floor(Date.now() / 1000)
     await double.clock(now - age)
     const issued = await double.post('/_double/sessions', { user: { object: 'user', id: 'user_01SRV', email: 'srv@example.com' }, amr, auth_time: now - age })
     await double.clock(null)
-    return gate.sealSession({ accessToken: issued.access_token, refreshToken: issued.refresh_token, user: issued.user })
+    return sealData({ accessToken: issued.access_token, refreshToken: issued.refresh_token, user: issued.user }, { password: PASSWORD, ttl: 0 })
   }
+
+  /**
+   * The session handling of @workos-inc/node's Express guide (load the sealed session,
+   * authenticate, else refresh and set the new cookie, else back to login), written once
+   * against `userManagement`: the SDK's or a gate, the only line a switch changes.
+   */
+  function guideApp(userManagement) {
+    const app = express()
+    app.get('/dashboard', async (req, res) => {
+      const cookie = (req.headers.cookie ?? '').split('; ').find((c) => c.startsWith('wos-session='))?.slice('wos-session='.length)
+      const session = userManagement.loadSealedSession({ sessionData: cookie, cookiePassword: PASSWORD })
+      const authResult = await session.authenticate()
+      if (authResult.authenticated) return res.json({ user: authResult.user.email, via: 'authenticate' })
+      if (authResult.reason === 'no_session_cookie_provided') return res.redirect('/login')
+      try {
+        const refreshResult = await session.refresh()
+        if (!refreshResult.authenticated) return res.redirect('/login')
+        res.cookie('wos-session', refreshResult.sealedSession, { path: '/', httpOnly: true, secure: true, sameSite: 'lax' })
+        return res.json({ user: refreshResult.session.user.email, via: 'refresh' })
+      } catch {
+        res.clearCookie('wos-session')
+        return res.redirect('/login')
+      }
+    })
+    return app
+  }
+
+  it('@workos-inc/node\'s Express guide flow runs unchanged on a gate, over HTTP', async () => {
+    const { port } = new URL(double.url)
+    const workos = new WorkOS(double.apiKey, { clientId: double.clientId, apiHostname: '127.0.0.1', https: false, port: Number(port) })
+    const outcomes = {}
+    for (const [name, userManagement] of [['workos', workos.userManagement], ['sessiongate', gateFor()]]) {
+      const server = await new Promise((resolve) => { const s = guideApp(userManagement).listen(0, '127.0.0.1', () => resolve(s)) })
+      const url = `http://127.0.0.1:${server.address().port}/dashboard`
+      try {
+        const outcome = {}
+        // Each side gets its own sessions: a refresh token is spent once.
+        for (const [label, cookie] of [['valid', await signedIn(null, ['pwd', 'mfa'])], ['expired', await signedIn(null, ['pwd', 'mfa'], 400)], ['missing', undefined]]) {
+          const response = await fetch(url, { redirect: 'manual', headers: cookie ? { cookie: `wos-session=${cookie}` } : {} })
+          const renewed = response.headers.getSetCookie().some((c) => c.startsWith('wos-session=Fe26.2'))
+          outcome[label] = [response.status, response.status === 200 ? await response.json() : null, renewed]
+        }
+        outcomes[name] = outcome
+      } finally {
+        await new Promise((r) => server.close(r))
+      }
+    }
+    assert.deepEqual(outcomes.sessiongate, outcomes.workos)
+    assert.deepEqual(outcomes.workos, {
+      valid: [200, { user: 'srv@example.com', via: 'authenticate' }, false],
+      expired: [200, { user: 'srv@example.com', via: 'refresh' }, true],
+      missing: [302, null, false],
+    })
+  })
 
   it('both load as CommonJS and as ES modules, with named exports', async () => {
     for (const [specifier, required] of [['sessiongate/express', sgExpress], ['sessiongate/fastify', sgFastify]]) {

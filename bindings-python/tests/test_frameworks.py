@@ -18,6 +18,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import pytest
+from fastapi import Request  # at module level: FastAPI resolves the guide route's annotation here
 from support import WorkosDouble
 from workos import session as workos_session
 
@@ -327,13 +328,48 @@ def guide_app(user_management: Any, cookie_password: str) -> Any:
     return app
 
 
-def test_workos_flask_guide_runs_unchanged_on_a_gate(double: WorkosDouble, servers: Servers) -> None:
+def fastapi_guide_app(user_management: Any, cookie_password: str) -> Any:
+    """The same flow as WorkOS's FastAPI guide has it (``async def``, ``RedirectResponse``)."""
+    from fastapi import FastAPI
+    from fastapi.responses import JSONResponse, RedirectResponse
+
+    app = FastAPI()
+
+    @app.get("/dashboard")
+    async def dashboard(request: Request) -> Any:
+        session = user_management.load_sealed_session(session_data=request.cookies.get("wos_session"),
+                                                      cookie_password=cookie_password)
+        auth_response = session.authenticate()
+        if auth_response.authenticated:
+            return {"user": auth_response.user["email"], "via": "authenticate"}
+        if auth_response.reason == "no_session_cookie_provided":
+            return RedirectResponse("/login", status_code=302)
+        try:
+            result = session.refresh()
+            if not result.authenticated:
+                return RedirectResponse("/login", status_code=302)
+            response = JSONResponse({"user": result.user["email"], "via": "refresh"})
+            response.set_cookie("wos_session", result.sealed_session, secure=True, httponly=True, samesite="lax")
+            return response
+        except Exception:
+            response = RedirectResponse("/login", status_code=302)
+            response.delete_cookie("wos_session")
+            return response
+
+    return app
+
+
+@pytest.mark.parametrize("guide", ["flask", "fastapi"])
+def test_workos_guides_run_unchanged_on_a_gate(double: WorkosDouble, servers: Servers, guide: str) -> None:
     from workos import WorkOSClient
 
     client = WorkOSClient(api_key=double.api_key, client_id=double.client_id, base_url=double.url + "/")
     outcomes = {}
     for name, user_management in {"workos": client.user_management, "sessiongate": gate_for(double)}.items():
-        get = servers.wsgi(guide_app(user_management, SECRET))
+        if guide == "flask":
+            get = servers.wsgi(guide_app(user_management, SECRET))
+        else:
+            get = servers.asgi(fastapi_guide_app(user_management, SECRET))
         cases = {"valid": signed_in(double, ["pwd", "mfa"]), "expired": signed_in(double, ["pwd", "mfa"], age=400),
                  "garbage": "not-a-cookie"}
         outcome = {case: get_raw(get, cookie) for case, cookie in cases.items()}

@@ -20,9 +20,11 @@ const { AuthProvider } = require('./next-client.js')
 /** @type {Runtime | undefined} */
 let loaded
 
+// The one Node global read here, typed in place (the package has no @types/node).
+const { process } = /** @type {{ process: { env: Record<string, string | undefined>, cwd(): string } }} */ (/** @type {unknown} */ (globalThis))
+
 /** The unbundled half, resolved from where the server runs (`next start`: the app's folder). */
 function runtime() {
-  const { process } = /** @type {{ process: { env: Record<string, string | undefined>, cwd(): string } }} */ (/** @type {unknown} */ (globalThis))
   // The Edge runtime normally resolves lib/next-edge.js ("edge-light"); its error, also here.
   if (process.env.NEXT_RUNTIME === 'edge') require('./next-edge.js')
   loaded ??= /** @type {Runtime} */ (createRequire(path.join(process.cwd(), 'package.json'))('sessiongate/next/runtime'))
@@ -48,7 +50,6 @@ async function sessionCookie() {
 async function withAuth(options = {}) {
   const auth = await runtime().userInfo(await sessionCookie())
   if (auth.user === null && options.ensureSignedIn) {
-    const { process } = /** @type {{ process: { env: Record<string, string | undefined> } }} */ (/** @type {unknown} */ (globalThis))
     const signInUrl = options.signInUrl ?? process.env.SESSIONGATE_SIGN_IN_URL
     if (!signInUrl) throw new Error('sessiongate/next: withAuth({ ensureSignedIn: true }) needs signInUrl (or SESSIONGATE_SIGN_IN_URL) to send a signed-out user to')
     require('next/navigation').redirect(signInUrl)

@@ -51,7 +51,11 @@ const BINDINGS: [Binding; 3] = [
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    match run(&args) {
+    let result = match std::env::var(node::AS_CARGO) {
+        Ok(real_cargo) => node::cargo_under_napi(&real_cargo, &args),
+        Err(_) => run(&args),
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("xtask: {e}");

@@ -1,12 +1,14 @@
 //! The node binding's build, test, demo, bench and codegen steps.
 //!
-//! Every `.node` addon is built by the napi CLI (`napi build --platform`, which passes
-//! `--target <host triple>`, so its artifacts live in `target/<triple>/` apart from plain
-//! `cargo` builds: the two never invalidate each other). The CLI also writes the loader
-//! (`index.js`) and the typings (`index.d.ts`): builds run it with `--output-dir
-//! target/napi-node/` and copy only the addon next to index.js; `codegen` compares or copies
-//! the loader and typings into the package (committed files). The package's entry point is
-//! the hand-written `lib/index.js`, type-checked (`tsc`) against index.d.ts by `test`.
+//! Every `.node` addon is built by the napi CLI (`napi build --platform`). The CLI always passes
+//! `--target <host triple>`, which would compile every crate a second time into
+//! `target/<triple>/`, apart from the plain `cargo` builds of the other suites: xtask stands in
+//! for cargo under it (`cargo_under_napi`) and builds for the host in the shared target/.
+//! The CLI also writes the loader (`index.js`) and the typings (`index.d.ts`): builds run it
+//! with `--output-dir target/napi-node/` and copy only the addon next to index.js; `codegen`
+//! compares or copies the loader and typings into the package (committed files). The
+//! package's entry point is the hand-written `lib/index.js`, type-checked (`tsc`) against
+//! index.d.ts by `test`.
 
 use std::collections::hash_map::DefaultHasher;
 use std::fs;
@@ -68,6 +70,9 @@ fn napi_build(release: bool) -> Result<()> {
     let out = gen_dir();
     fs::create_dir_all(&out)?;
     let mut cmd = Command::new(dir().join("node_modules/.bin/napi"));
+    // The CLI spawns $CARGO: this very program, which drops the host `--target` (see the top).
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    cmd.env(AS_CARGO, cargo).env("CARGO", std::env::current_exe()?);
     // Into a staging copy of the package layout (the loader's paths are relative to itself).
     cmd.current_dir(dir()).args(["build", "--platform", "--output-dir", "../target/napi-node"]);
     if release {
@@ -79,6 +84,35 @@ fn napi_build(release: bool) -> Result<()> {
         return Err(format!("napi build did not produce {}", built.display()).into());
     }
     fs::copy(&built, addon())?;
+    Ok(())
+}
+
+/// Set (to the real cargo) when xtask runs as the napi CLI's cargo.
+pub const AS_CARGO: &str = "SESSIONGATE_XTASK_AS_CARGO";
+
+/// xtask as the napi CLI's cargo: runs the real `cargo` with `--target <host>` removed, so the
+/// build shares target/<profile>/ with every other build, then copies the built library to
+/// target/<host>/<profile>/, where the CLI picks it up. Any other command passes through as is.
+pub fn cargo_under_napi(real_cargo: &str, args: &[&str]) -> Result<()> {
+    let host = util::output(Command::new("rustc").arg("-vV"))?
+        .lines()
+        .find_map(|line| line.strip_prefix("host: ").map(str::to_owned))
+        .ok_or("rustc -vV names no host")?;
+    let host_target = args.windows(2).position(|pair| pair[0] == "--target" && pair[1] == host);
+    let mut kept = args.to_vec();
+    if let Some(at) = host_target {
+        kept.drain(at..at + 2);
+    }
+    util::run(Command::new(real_cargo).args(&kept))?;
+    if host_target.is_none() || kept.first() != Some(&"build") {
+        return Ok(());
+    }
+    let profile = if kept.contains(&"--release") { "release" } else { "debug" };
+    let library = format!("{}sessiongate_node{}", std::env::consts::DLL_PREFIX, std::env::consts::DLL_SUFFIX);
+    let target = util::root().join("target");
+    let into = target.join(&host).join(profile);
+    fs::create_dir_all(&into)?;
+    fs::copy(target.join(profile).join(&library), into.join(&library))?;
     Ok(())
 }
 

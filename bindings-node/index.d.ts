@@ -842,8 +842,8 @@ export declare function errorCodes(): Array<ErrorCodeInfo>
  * environment, the error constructors and result builders the native side calls.
  */
 export interface NativeRuntime {
-  error: (arg0: string, arg1: string, arg2?: string | undefined | null, arg3?: number | undefined | null) => object
-  stepUp: (arg0: string, arg1: string, arg2: number, arg3: ChallengeInfo) => object
+  error: (arg0: string, arg1: string, arg2?: string | undefined | null, arg3?: number | undefined | null, arg4?: string | undefined | null) => object
+  stepUp: (arg0: string, arg1: string, arg2: number, arg3: ChallengeInfo, arg4: string) => object
   invalidArgument: (arg: string) => object
   session: (arg0: string, arg1: string, arg2: string) => object
   failure: (arg0: string, arg1: string) => object

@@ -1,45 +1,23 @@
 // sessiongate/next: the verified session, with amr, in a Next.js App Router app (Node.js runtime).
 import type { ReactElement, ReactNode } from 'react'
-import type { Impersonator, SealedUser, StepUpPolicyOptions } from './index'
+import type { AuthenticateSuccess, SealedUser, StepUpPolicyOptions } from './index'
+
+/** The fields of authkit-nextjs's `UserInfo` a session has, plus how the user authenticated. */
+type SessionFields = 'sessionId' | 'organizationId' | 'role' | 'roles' | 'permissions' | 'entitlements' | 'featureFlags' | 'impersonator' | 'amr' | 'acr' | 'authTime'
 
 /**
  * authkit-nextjs's `withAuth()` fields for a signed-in request, plus how the user
  * authenticated: `amr` (`["pwd", "mfa"]`…), `acr` and `authTime` (seconds since the epoch).
  */
-export interface UserInfo {
+export interface UserInfo extends Pick<AuthenticateSuccess, SessionFields> {
   /** The sealed user, verbatim. */
   user: SealedUser
-  sessionId: string
-  organizationId: string | undefined
-  role: string | undefined
-  roles: string[] | undefined
-  permissions: string[] | undefined
-  entitlements: string[] | undefined
-  featureFlags: string[] | undefined
-  impersonator: Impersonator | undefined
   /** The verified access token (server side only; `SessionProvider` passes it only when asked). */
   accessToken: string
-  amr: ReadonlyArray<string> | undefined
-  acr: string | undefined
-  authTime: number | undefined
 }
 
 /** A request without a valid session. */
-export interface NoUserInfo {
-  user: null
-  sessionId?: undefined
-  organizationId?: undefined
-  role?: undefined
-  roles?: undefined
-  permissions?: undefined
-  entitlements?: undefined
-  featureFlags?: undefined
-  impersonator?: undefined
-  accessToken?: undefined
-  amr?: undefined
-  acr?: undefined
-  authTime?: undefined
-}
+export type NoUserInfo = { user: null } & { [K in SessionFields | 'accessToken']?: undefined }
 
 /** What `useAuth()` holds: `withAuth()`'s fields without the token (unless the provider passes it). */
 export type ClientAuth = (Omit<UserInfo, 'accessToken'> & { accessToken?: string }) | NoUserInfo

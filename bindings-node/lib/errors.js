@@ -150,6 +150,24 @@ function configure(codes) {
   }
 }
 
+/**
+ * Where an error keeps the core's web answer for it (an outage's 503, a step-up denial's 401 or
+ * 403), as `{ status, body, headers }`: read by the server helpers (lib/web.js), not public.
+ */
+const REFUSAL = Symbol('sessiongate.refusal')
+
+/**
+ * `error`, keeping the core's web answer (JSON) under REFUSAL, not enumerable.
+ * @template {Error} E
+ * @param {E} error
+ * @param {string | null | undefined} refusal
+ * @returns {E}
+ */
+function withRefusal(error, refusal) {
+  if (refusal) Object.defineProperty(error, REFUSAL, { value: JSON.parse(refusal) })
+  return error
+}
+
 /** What the native side calls to make the errors it throws. */
 const builders = {
   /**
@@ -159,13 +177,14 @@ const builders = {
    * @param {string} message
    * @param {string | null} [detail]
    * @param {number | null} [retryAfter]
+   * @param {string | null} [refusal] the core's 503 for an outage
    */
-  error(coreCode, message, detail, retryAfter) {
+  error(coreCode, message, detail, retryAfter, refusal) {
     const cls = BY_CORE_CODE.get(coreCode) ?? InternalError
     if (cls === UnsealError) return new UnsealError(message, detail ?? undefined)
     if (cls === StepUpFailedError) return new StepUpFailedError(message, /** @type {import('../index').StepUpFailureDetail} */ (detail ?? undefined))
-    if (cls === ApiUnavailableError) return new ApiUnavailableError(message, retryAfter ?? undefined)
-    return new cls(message)
+    if (cls === ApiUnavailableError) return withRefusal(new ApiUnavailableError(message, retryAfter ?? undefined), refusal)
+    return withRefusal(new cls(message), refusal)
   },
   /**
    * The core's denial: its message, reason, status and challenge.
@@ -173,9 +192,10 @@ const builders = {
    * @param {string} reason
    * @param {number} status
    * @param {import('../index').ChallengeInfo} challenge
+   * @param {string} refusal the core's 401 or 403
    */
-  stepUp: (message, reason, status, challenge) =>
-    new StepUpRequiredError(message, /** @type {import('../index').StepUpReason} */ (reason), /** @type {401 | 403} */ (status), challenge),
+  stepUp: (message, reason, status, challenge, refusal) =>
+    withRefusal(new StepUpRequiredError(message, /** @type {import('../index').StepUpReason} */ (reason), /** @type {401 | 403} */ (status), challenge), refusal),
   /**
    * A `TypeError` with Node's code for a bad argument.
    * @param {string} message
@@ -203,4 +223,4 @@ const classes = {
   RefreshUnavailableError: ApiUnavailableError,
 }
 
-module.exports = { classes, configure, builders }
+module.exports = { classes, configure, builders, REFUSAL }

@@ -34,5 +34,6 @@ function loadSealedSession(options) {
   return gate.loadSealedSession({ sessionData })
 }
 
-const { install: _install, notDisplayed: _notDisplayed, ...api } = native
+// Not the package's API: the addon's helpers for lib/index.js and lib/web.js.
+const { install: _install, notDisplayed: _notDisplayed, signedOutRefusal: _a, sessionCookieHeader: _b, defaultCookieNames: _c, ...api } = /** @type {Native & Record<'signedOutRefusal' | 'sessionCookieHeader' | 'defaultCookieNames', unknown>} */ (native)
 module.exports = /** @satisfies {typeof import('../index')} */ ({ ...api, ...errors.classes, loadSealedSession })

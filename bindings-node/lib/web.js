@@ -1,16 +1,34 @@
 'use strict'
 // What the server helpers share (sessiongate/express, sessiongate/fastify): read the session
 // cookie, authenticate it (or renew it), judge a step-up policy, and say what to answer. The
-// answers are Python's (sessiongate._web): 401 with the refusal (reason, detail), the core's
-// step-up denial (403 and the RFC 9470 body for a cookie session), 503 with Retry-After for an
+// answers, the default cookie names and a renewed cookie's attributes are the core's
+// (sessiongate::Refusal, shared with Python's helpers): 401 with the refusal (reason, detail), a
+// step-up denial's 403 and RFC 9470 body for a cookie session, 503 with Retry-After for an
 // outage (the cookie kept: never a log-out).
 
-const { SessionGateError, StepUpRequiredError } = require('./errors.js').classes
+const { classes: { SessionGateError, StepUpRequiredError }, REFUSAL } = require('./errors.js')
+
+/**
+ * The addon's helpers for this file (src/lib.rs; not in index.d.ts).
+ * @typedef {{
+ *   signedOutRefusal(reason: string, detail: string): string | null,
+ *   sessionCookieHeader(name: string, value: string | null | undefined, secure: boolean): string,
+ *   defaultCookieNames(): string[],
+ * }} WebNative
+ */
+const native = /** @type {WebNative} */ (/** @type {unknown} */ (require('../index.js')))
 
 /** The session cookie unless told (authkit's name; WorkOS's Python examples use `wos_session`). */
-const DEFAULT_COOKIE_NAME = 'wos-session'
-/** Where the app keeps a step-up grant unless told. */
-const DEFAULT_GRANT_COOKIE_NAME = 'sg-step-up'
+const [DEFAULT_COOKIE_NAME, DEFAULT_GRANT_COOKIE_NAME] = /** @type {[string, string]} */ (native.defaultCookieNames())
+
+/**
+ * The core's answer kept on a sessiongate error, if it has one.
+ * @param {unknown} error
+ * @returns {import('../web').Refusal | undefined}
+ */
+function refusalOf(error) {
+  return error instanceof SessionGateError ? /** @type {{ [REFUSAL]?: import('../web').Refusal }} */ (error)[REFUSAL] : undefined
+}
 
 /** @typedef {import('../web').WebOptions} WebOptions */
 /** @typedef {import('../web').Verdict} Verdict */
@@ -53,23 +71,23 @@ async function judge(gate, cookies, options, policy) {
       auth = await gate.authenticate(cookie)
     }
   } catch (error) {
-    if (!(error instanceof SessionGateError) || !error.retryable) throw error
-    const retryAfter = Math.ceil(('retryAfter' in error && typeof error.retryAfter === 'number' && error.retryAfter) || 1)
-    const body = { error: 'temporarily_unavailable', code: error.coreCode }
-    return { session: undefined, refusal: { status: 503, body, headers: { 'retry-after': String(retryAfter) } }, clearCookie: false }
+    // An outage is the core's 503; any other error (a configuration error) is the app's bug.
+    const refusal = refusalOf(error)
+    if (!refusal) throw error
+    return { session: undefined, refusal, clearCookie: false }
   }
   if (!auth.authenticated) {
-    const body = { authenticated: false, reason: auth.reason, detail: auth.detail }
-    return { session: undefined, refusal: { status: 401, body, headers: {} }, newCookie, clearCookie }
+    const refusal = JSON.parse(native.signedOutRefusal(auth.reason, auth.detail) ?? 'null')
+    if (!refusal) throw new TypeError(`sessiongate: not a refusal: ${auth.reason}/${auth.detail}`)
+    return { session: undefined, refusal, newCookie, clearCookie }
   }
   if (policy) {
     try {
       gate.require(auth, policy, { grant: cookies[options.grantCookieName ?? DEFAULT_GRANT_COOKIE_NAME] })
     } catch (error) {
-      if (!(error instanceof StepUpRequiredError)) throw error
-      /** @type {Record<string, string>} */
-      const headers = error.status === 401 ? { 'www-authenticate': error.wwwAuthenticate } : {}
-      return { session: auth, refusal: { status: error.status, body: error.toJSON(), headers }, newCookie, clearCookie }
+      const refusal = error instanceof StepUpRequiredError ? refusalOf(error) : undefined
+      if (!refusal) throw error
+      return { session: auth, refusal, newCookie, clearCookie }
     }
   }
   return { session: auth, refusal: undefined, newCookie, clearCookie }
@@ -83,11 +101,8 @@ async function judge(gate, cookies, options, policy) {
  * @returns {string | undefined}
  */
 function setCookieHeader(verdict, options, https) {
-  const name = options.cookieName ?? DEFAULT_COOKIE_NAME
-  const secure = (options.cookieSecure ?? https) ? '; Secure' : ''
-  if (verdict.newCookie !== undefined) return `${name}=${verdict.newCookie}; Path=/; HttpOnly; SameSite=Lax${secure}`
-  if (verdict.clearCookie) return `${name}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax${secure}`
-  return undefined
+  if (verdict.newCookie === undefined && !verdict.clearCookie) return undefined
+  return native.sessionCookieHeader(options.cookieName ?? DEFAULT_COOKIE_NAME, verdict.newCookie, options.cookieSecure ?? https)
 }
 
 module.exports = { DEFAULT_COOKIE_NAME, DEFAULT_GRANT_COOKIE_NAME, judge, parseCookies, setCookieHeader }

@@ -21,7 +21,7 @@ use napi::{Env, JsDate, Task};
 use napi_derive::napi;
 use serde_json::Value;
 use sessiongate::{
-    Authentication, Error, ErrorCode, FailureDetail, GateOptions, Refresh, SealFormat, SessionData, SessionRenewal,
+    Authentication, Error, ErrorCode, Failure, FailureDetail, FailureReason, GateOptions, Refresh, SealFormat, SessionData, SessionRenewal,
     TokenVerification, catch_panic, now_or,
 };
 
@@ -50,6 +50,27 @@ pub fn error_codes() -> Vec<ErrorCodeInfo> {
 #[napi(skip_typescript)]
 pub fn not_displayed() -> Vec<String> {
     sessiongate::NOT_DISPLAYED.iter().map(|field| (*field).to_owned()).collect()
+}
+
+/// The server helpers' answer (`lib/web.js`) to a refusal: the core's 401, as
+/// `{status, body, headers}` JSON; `null` for codes that are not a refusal's.
+#[napi(skip_typescript)]
+pub fn signed_out_refusal(reason: String, detail: String) -> Option<String> {
+    let failure = Failure { reason: FailureReason::from_code(&reason)?, detail: FailureDetail::from_code(&detail)? };
+    Some(sessiongate::Refusal::signed_out(&failure).to_json().to_string())
+}
+
+/// The `Set-Cookie` value storing a renewed session (deleting it when `value` is null): the
+/// core's attributes, for `lib/web.js`.
+#[napi(skip_typescript)]
+pub fn session_cookie_header(name: String, value: Option<String>, secure: bool) -> String {
+    sessiongate::session_cookie_header(&name, value.as_deref(), secure)
+}
+
+/// The core's default names of the session cookie and of the step-up grant's, for `lib/web.js`.
+#[napi(skip_typescript)]
+pub fn default_cookie_names() -> Vec<String> {
+    vec![sessiongate::DEFAULT_COOKIE_NAME.to_owned(), sessiongate::DEFAULT_GRANT_COOKIE_NAME.to_owned()]
 }
 
 /// Keeps the JavaScript half for this environment; `lib/index.js` calls it once.
@@ -381,7 +402,7 @@ impl SessionGate {
             Ok(ready) => ready.into_js(&env),
             Err(e @ Error::JwksNotCached) => {
                 let message = format!("{e}: in Node, `await gate.authenticate()`, which fetches off the event loop");
-                Err(runtime::error(&env, e.code(), message, None))
+                Err(runtime::to_js_saying(&env, &e, message))
             }
             Err(e) => Err(runtime::to_js(&env, &e)),
         }

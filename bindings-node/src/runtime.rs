@@ -11,7 +11,7 @@ use napi::{Env, Status};
 use napi_derive::napi;
 use serde::Serialize;
 use serde_json::Value;
-use sessiongate::{Error, ErrorCode, Failure, Session, StepUpDenial, VerifiedToken};
+use sessiongate::{Error, Failure, Refusal, Session, StepUpDenial, VerifiedToken};
 
 use crate::stepup::ChallengeInfo;
 
@@ -19,8 +19,8 @@ use crate::stepup::ChallengeInfo;
 /// environment, the error constructors and result builders the native side calls.
 #[napi(object, object_to_js = false)]
 pub struct NativeRuntime {
-    pub error: FunctionRef<FnArgs<(&'static str, String, Option<&'static str>, Option<f64>)>, Object<'static>>,
-    pub step_up: FunctionRef<FnArgs<(String, &'static str, u32, ChallengeInfo)>, Object<'static>>,
+    pub error: FunctionRef<FnArgs<(&'static str, String, Option<&'static str>, Option<f64>, Option<String>)>, Object<'static>>,
+    pub step_up: FunctionRef<FnArgs<(String, &'static str, u32, ChallengeInfo, String)>, Object<'static>>,
     pub invalid_argument: FunctionRef<String, Object<'static>>,
     pub session: FunctionRef<FnArgs<(String, String, String)>, Object<'static>>,
     pub failure: FunctionRef<FnArgs<(&'static str, &'static str)>, Object<'static>>,
@@ -137,10 +137,17 @@ fn thrown(made: napi::Result<Object<'static>>) -> napi::Error {
 }
 
 /// The JavaScript error for a core error: the class of its code, with the core's message,
-/// (for an unseal error) its detail and (for an API outage) its `Retry-After` in seconds.
+/// (for an unseal error) its detail, (for an API outage) its `Retry-After` in seconds and (for
+/// an outage) the core's 503 for the server helpers.
 pub fn to_js(env: &Env, e: &Error) -> napi::Error {
+    to_js_saying(env, e, e.to_string())
+}
+
+/// [`to_js`] with a message that says more than the core's.
+pub fn to_js_saying(env: &Env, e: &Error, message: String) -> napi::Error {
     let retry_after = e.retry_after().map(|wait| wait.as_secs_f64());
-    thrown(build(env, |r| &r.error, FnArgs::from((e.code().as_str(), e.to_string(), e.detail_code(), retry_after))))
+    let refusal = Refusal::unavailable(e).map(|refusal| refusal.to_json().to_string());
+    thrown(build(env, |r| &r.error, FnArgs::from((e.code().as_str(), message, e.detail_code(), retry_after, refusal))))
 }
 
 /// The app's `onAudit`, wrapped so that what it throws never becomes an uncaught exception.
@@ -148,15 +155,11 @@ pub fn guard_audit(env: &Env, on_audit: Function<'static, Value, Unknown<'static
     runtime(env)?.guard_audit.borrow_back(env)?.call(on_audit)
 }
 
-/// The error class of `code`, with this message.
-pub fn error(env: &Env, code: ErrorCode, message: String, detail: Option<&'static str>) -> napi::Error {
-    thrown(build(env, |r| &r.error, FnArgs::from((code.as_str(), message, detail, None))))
-}
-
-/// A `StepUpRequiredError`: the core's message, reason, status and challenge.
+/// A `StepUpRequiredError`: the core's message, reason, status, challenge and web answer.
 pub fn step_up(env: &Env, denial: &StepUpDenial) -> napi::Error {
     let challenge = ChallengeInfo::from(&denial.challenge);
-    let args = FnArgs::from((denial.to_string(), denial.reason.code(), u32::from(denial.status()), challenge));
+    let refusal = Refusal::step_up(denial).to_json().to_string();
+    let args = FnArgs::from((denial.to_string(), denial.reason.code(), u32::from(denial.status()), challenge, refusal));
     thrown(build(env, |r| &r.step_up, args))
 }
 

@@ -9,6 +9,15 @@ const h = require('./_helpers')
 const { SessionGate, StepUpPolicy, Challenge, StepUpRequiredError, SessionGateError, ConfigurationError } = sg
 
 /** The row's policy: an absent key is no requirement of that kind. */
+// The one symbol an error keeps the core's web answer under (lib/errors.js): not enumerable,
+// so not in JSON, `Object.keys` or a spread.
+const webAnswerOf = (e) => {
+  const symbols = Object.getOwnPropertySymbols(e)
+  assert.equal(symbols.length, 1)
+  assert.equal(Object.prototype.propertyIsEnumerable.call(e, symbols[0]), false)
+  assert.equal(Object.getOwnPropertySymbols({ ...e }).length, 0)
+  return e[symbols[0]]
+}
 const policyOf = (p) =>
   new StepUpPolicy({ amrAnyOf: p.amr_any_of ?? [], amrAllOf: p.amr_all_of ?? [], maxAge: p.max_age, acrValues: p.acr_values ?? [], leewaySeconds: p.leeway })
 
@@ -127,6 +136,8 @@ describe('check / require on sessions from cases.json', () => {
       assert.equal(JSON.stringify(e), JSON.stringify(body))
       assert.deepEqual(e.challenge, decision.challenge)
       assert.ok(!e.message.includes(refused.accessToken))
+      // The core's web answer, kept for the server helpers: hidden, and the error's own fields.
+      assert.deepEqual(webAnswerOf(e), { status: 403, body, headers: {} })
       return true
     })
   })
@@ -202,6 +213,7 @@ describe('verifyAccessToken / verifyIdToken', () => {
       assert.equal(e.reason, 'mfa_required')
       assert.equal(e.wwwAuthenticate, 'Bearer error="insufficient_user_authentication", error_description="Multi-factor authentication is required", max_age=600')
       assert.deepEqual(Challenge.parse(e.wwwAuthenticate), e.challenge)
+      assert.deepEqual(webAnswerOf(e), { status: 401, body: e.toJSON(), headers: { 'www-authenticate': e.wwwAuthenticate } })
       return true
     })
   })

@@ -5,7 +5,9 @@
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use sessiongate::{Error, ErrorCode, StepUpDenial};
+use sessiongate::{Error, ErrorCode, Refusal, StepUpDenial};
+
+use crate::convert::json_to_py;
 
 /// Every core code with its class, imported once.
 static CLASSES: PyOnceLock<Vec<(ErrorCode, Py<PyAny>)>> = PyOnceLock::new();
@@ -45,33 +47,55 @@ fn raised(made: PyResult<Bound<'_, PyAny>>) -> PyErr {
     }
 }
 
+/// The core's web answer, as the framework helpers (`sessiongate._web`) read it:
+/// `(status, body, headers)`.
+pub fn refusal_to_py<'py>(py: Python<'py>, refusal: &Refusal) -> PyResult<Bound<'py, PyAny>> {
+    let headers = pyo3::types::PyDict::new(py);
+    for (name, value) in &refusal.headers {
+        headers.set_item(name, value)?;
+    }
+    Ok((refusal.status, json_to_py(py, &refusal.body)?, headers).into_pyobject(py)?.into_any())
+}
+
+/// `exception._refusal`: what a web app answers for it (an outage's 503, a denial's 401/403).
+fn with_refusal<'py>(exception: PyResult<Bound<'py, PyAny>>, refusal: Option<Refusal>) -> PyResult<Bound<'py, PyAny>> {
+    let exception = exception?;
+    if let Some(refusal) = refusal {
+        exception.setattr("_refusal", refusal_to_py(exception.py(), &refusal)?)?;
+    }
+    Ok(exception)
+}
+
 /// The Python exception for a core error (`UnsealError` carries the unseal `detail`).
 pub fn to_py_err(py: Python<'_>, err: &Error) -> PyErr {
-    raised(class(py, err.code()).and_then(|class| match err {
+    let made = class(py, err.code()).and_then(|class| match err {
         Error::Unseal(detail) => class.call1((err.to_string(), detail.code())),
         Error::StepUpFailed(failure) => class.call1((err.to_string(), failure.code())),
         Error::ApiUnavailable { retry_after, .. } => class.call1((err.to_string(), retry_after.map(|d| d.as_secs_f64()))),
         _ => class.call1((err.to_string(),)),
-    }))
+    });
+    raised(with_refusal(made, Refusal::unavailable(err)))
 }
 
 /// The exception for a step-up call's error: an outage is `ApiUnavailableError` itself (not
 /// the refresh's subclass), the rest as [`to_py_err`].
 pub fn api_err(py: Python<'_>, err: &Error) -> PyErr {
     match err {
-        Error::ApiUnavailable { retry_after, .. } => raised(
+        Error::ApiUnavailable { retry_after, .. } => raised(with_refusal(
             py.import("sessiongate._errors")
                 .and_then(|m| m.getattr("ApiUnavailableError"))
                 .and_then(|class| class.call1((err.to_string(), retry_after.map(|d| d.as_secs_f64())))),
-        ),
+            Refusal::unavailable(err),
+        )),
         _ => to_py_err(py, err),
     }
 }
 
 /// `StepUpRequiredError` for a denial: the core's message, reason and status.
 pub fn step_up(py: Python<'_>, denial: &StepUpDenial, challenge: Py<PyAny>) -> PyErr {
-    raised(
+    raised(with_refusal(
         class(py, StepUpDenial::CODE)
             .and_then(|class| class.call1((denial.to_string(), denial.reason.code(), challenge, denial.status()))),
-    )
+        Some(Refusal::step_up(denial)),
+    ))
 }

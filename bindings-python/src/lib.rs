@@ -193,6 +193,11 @@ impl ErrorResponse {
     /// False, so `if not gate.authenticate(cookie)` refuses every failure.
     fn __bool__(&self) -> bool { false }
 
+    /// What a web app answers for it (the core's 401), for the framework helpers.
+    fn _refusal<'py>(&self, py: Python<'py>) -> PyAnyResult<'py> {
+        error::refusal_to_py(py, &sessiongate::Refusal::signed_out(&self.failure))
+    }
+
     /// The fields of the dataclass-compatible form: `to_dict()`'s.
     #[classattr]
     fn _served_fields() -> [&'static str; 3] { ["authenticated", "reason", "detail"] }
@@ -339,6 +344,14 @@ fn renewal_to_py(py: Python<'_>, renewal: SessionRenewal) -> PyResult<PySessionR
     let SessionRenewal { authentication, sealed_session, clear_cookie } = renewal;
     let authenticated = authentication.is_authenticated();
     Ok(PySessionRenewal { auth: authentication_to_py(py, authentication)?, authenticated, sealed_session, clear_cookie })
+}
+
+/// The core's `Set-Cookie` value storing a renewed session (or deleting it, `value=None`),
+/// for the framework helpers.
+#[pyfunction]
+#[pyo3(signature = (name, value, secure))]
+fn _session_cookie_header(name: &str, value: Option<&str>, secure: bool) -> String {
+    sessiongate::session_cookie_header(name, value, secure)
 }
 
 /// Unpickles a refusal (`ErrorResponse.__reduce__`); unknown codes are a ValueError.
@@ -1133,5 +1146,8 @@ fn _sessiongate(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(unseal_data, m)?)?;
     m.add_function(wrap_pyfunction!(error_codes, m)?)?;
     m.add_function(wrap_pyfunction!(_failure, m)?)?;
+    m.add_function(wrap_pyfunction!(_session_cookie_header, m)?)?;
+    m.add("_DEFAULT_COOKIE_NAME", sessiongate::DEFAULT_COOKIE_NAME)?;
+    m.add("_DEFAULT_GRANT_COOKIE_NAME", sessiongate::DEFAULT_GRANT_COOKIE_NAME)?;
     Ok(())
 }

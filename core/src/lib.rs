@@ -31,7 +31,8 @@
 //! `config` (options to a [`Config`]), `workos` (the WorkOS API client and the refresh store),
 //! `audit` (step-up audit events), `grant` (the sealed step-up values), `session` (the
 //! [`SessionGate`]), `refresh` (refresh, authenticate-or-refresh, logout URL), `stepup`
-//! (policies and RFC 9470 challenges), `mfa` (step-up completion through the WorkOS MFA API).
+//! (policies and RFC 9470 challenges), `mfa` (step-up completion through the WorkOS MFA API),
+//! `web` (what the framework helpers answer: refusals, the session cookie's name and attributes).
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::panic))]
 
@@ -49,6 +50,7 @@ mod session;
 mod stepup;
 mod token;
 mod util;
+mod web;
 mod workos;
 
 pub use config::{
@@ -74,6 +76,7 @@ pub use token::{
     normalize_amr,
 };
 pub use util::time::{MAX_UNIX_SECONDS, from_unix_seconds, now_or, to_unix_seconds};
+pub use web::{DEFAULT_COOKIE_NAME, DEFAULT_GRANT_COOKIE_NAME, Refusal, session_cookie_header};
 
 /// The lenient JSON reading the SDKs' payloads need (a lone UTF-16 surrogate escape, which
 /// `JSON.stringify` writes for broken strings, is read as U+FFFD): what every binding uses to

@@ -2,23 +2,26 @@
 ``.django``): read the session cookie, authenticate it (or renew it), judge a step-up policy,
 and say what to answer. Each helper only moves this into its framework's request and response.
 
-The answers: no valid session is 401 with the refusal's ``to_dict()`` (reason, detail); a
-step-up denial is the core's (403 and the RFC 9470 body for a cookie session); an outage of the
-keys or the WorkOS API is 503 with ``Retry-After``, the cookie kept (never a log-out).
+The answers are the core's (``sessiongate::Refusal``, shared with Node's helpers): no valid
+session is 401 with the refusal (reason, detail); a step-up denial 403 and the RFC 9470 body for
+a cookie session; an outage of the keys or the WorkOS API 503 with ``Retry-After``, the cookie
+kept (never a log-out). So are the default cookie names and a renewed cookie's attributes.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Mapping, Optional
+from typing import Any, Dict, Mapping, Optional, Tuple
 
 from sessiongate._errors import SessionGateError, StepUpRequiredError
 from sessiongate._sessiongate import (
+    _DEFAULT_COOKIE_NAME,
+    _DEFAULT_GRANT_COOKIE_NAME,
     AuthenticateWithSessionCookieSuccessResponse,
     SessionGate,
     SessionRenewal,
     StepUpPolicy,
+    _session_cookie_header,
 )
 
 Session = AuthenticateWithSessionCookieSuccessResponse
@@ -37,8 +40,8 @@ class WebOptions:
     came over https).
     """
 
-    cookie_name: str = "wos-session"
-    grant_cookie_name: str = "sg-step-up"
+    cookie_name: str = _DEFAULT_COOKIE_NAME
+    grant_cookie_name: str = _DEFAULT_GRANT_COOKIE_NAME
     refresh: bool = False
     cookie_secure: Optional[bool] = None
 
@@ -50,6 +53,11 @@ class Refusal:
     status: int
     body: Dict[str, Any]
     headers: Dict[str, str] = field(default_factory=dict)
+
+    @staticmethod
+    def of(answer: Tuple[int, Dict[str, Any], Dict[str, str]]) -> "Refusal":
+        """The core's ``(status, body, headers)``."""
+        return Refusal(*answer)
 
 
 @dataclass(frozen=True)
@@ -87,23 +95,13 @@ async def judge_async(gate: SessionGate, cookies: Mapping[str, str], options: We
         return _outage(error)
 
 
-def set_cookie_args(verdict: Verdict, options: WebOptions, https: bool) -> Optional[Dict[str, Any]]:
-    """The keyword arguments of the frameworks' ``set_cookie`` for the verdict's new cookie."""
-    if verdict.new_cookie is None:
+def cookie_header(verdict: Verdict, options: WebOptions, https: bool) -> Optional[str]:
+    """The ``Set-Cookie`` value of the verdict's cookie change (the core's: ``HttpOnly``,
+    ``SameSite=Lax``, ``Path=/``, ``Secure`` over https unless ``cookie_secure`` says), or None."""
+    if verdict.new_cookie is None and not verdict.clear_cookie:
         return None
     secure = https if options.cookie_secure is None else options.cookie_secure
-    return {"key": options.cookie_name, "value": verdict.new_cookie, "httponly": True, "secure": secure,
-            "samesite": "lax", "path": "/"}
-
-
-def apply_cookie(verdict: Verdict, options: WebOptions, https: bool,
-                 set_cookie: Callable[..., Any], delete_cookie: Callable[..., Any]) -> None:
-    """Makes the verdict's cookie change with a framework's ``set_cookie``/``delete_cookie``."""
-    args = set_cookie_args(verdict, options, https)
-    if args is not None:
-        set_cookie(**args)
-    elif verdict.clear_cookie:
-        delete_cookie(options.cookie_name, path="/")
+    return _session_cookie_header(options.cookie_name, verdict.new_cookie, secure)
 
 
 def _verdict(gate: SessionGate, cookies: Mapping[str, str], options: WebOptions,
@@ -112,21 +110,19 @@ def _verdict(gate: SessionGate, cookies: Mapping[str, str], options: WebOptions,
     if isinstance(result, SessionRenewal):
         result, new_cookie, clear = result.auth, result.sealed_session, result.clear_cookie
     if not isinstance(result, Session):
-        return Verdict(None, Refusal(401, result.to_dict()), new_cookie, clear)
+        return Verdict(None, Refusal.of(result._refusal()), new_cookie, clear)
     if policy is not None:
         try:
             gate.require(result, policy, grant=cookies.get(options.grant_cookie_name))
         except StepUpRequiredError as denial:
-            headers = {"WWW-Authenticate": denial.www_authenticate} if denial.status == 401 else {}
-            return Verdict(result, Refusal(denial.status, denial.to_dict(), headers), new_cookie, clear)
+            return Verdict(result, Refusal.of(getattr(denial, "_refusal")), new_cookie, clear)
     return Verdict(result, None, new_cookie, clear)
 
 
 def _outage(error: SessionGateError) -> Verdict:
     """A retryable error (keys, the WorkOS API, the derivation budget) is a 503, the cookie
     kept; anything else (a configuration error) is the app's bug and raises."""
-    if not error.retryable:
+    answer = getattr(error, "_refusal", None)
+    if answer is None:
         raise error
-    retry_after = getattr(error, "retry_after", None) or 1
-    body = {"error": "temporarily_unavailable", "code": error.code}
-    return Verdict(None, Refusal(503, body, {"Retry-After": str(math.ceil(retry_after))}))
+    return Verdict(None, Refusal.of(answer))

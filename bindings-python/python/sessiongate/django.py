@@ -16,7 +16,7 @@ from typing import Any, Callable, Optional
 from django.http import HttpRequest, HttpResponse, JsonResponse  # type: ignore[import-untyped]
 
 from sessiongate._sessiongate import SessionGate, StepUpPolicy
-from sessiongate._web import Verdict, WebOptions, apply_cookie, judge
+from sessiongate._web import Verdict, WebOptions, cookie_header, judge
 
 __all__ = ["SessionGateMiddleware", "WebOptions", "require_session", "require_step_up"]
 
@@ -33,7 +33,10 @@ def _configured() -> "tuple[SessionGate, WebOptions]":
 
 
 def _finish(request: HttpRequest, verdict: Verdict, options: WebOptions, response: HttpResponse) -> HttpResponse:
-    apply_cookie(verdict, options, request.is_secure(), response.set_cookie, response.delete_cookie)
+    header = cookie_header(verdict, options, request.is_secure())
+    if header is not None:
+        # Django keeps Set-Cookie in response.cookies (one header per name); load the core's.
+        response.cookies.load(header)
     return response
 
 

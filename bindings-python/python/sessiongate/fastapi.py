@@ -17,7 +17,7 @@ from fastapi import FastAPI, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
 
 from sessiongate._sessiongate import SessionGate, StepUpPolicy
-from sessiongate._web import Session, Verdict, WebOptions, apply_cookie, judge_async
+from sessiongate._web import Session, Verdict, WebOptions, cookie_header, judge_async
 
 __all__ = ["SessionRefused", "WebOptions", "install", "require_session", "require_step_up"]
 
@@ -52,7 +52,7 @@ def install(app: FastAPI) -> None:
         assert isinstance(exc, SessionRefused) and exc.verdict.refusal is not None
         refusal = exc.verdict.refusal
         response = JSONResponse(refusal.body, status_code=refusal.status, headers=refusal.headers)
-        apply_cookie(exc.verdict, exc.options, request.url.scheme == "https", response.set_cookie, response.delete_cookie)
+        _add_cookie(response, cookie_header(exc.verdict, exc.options, request.url.scheme == "https"))
         return response
 
     app.add_exception_handler(SessionRefused, refused)
@@ -63,7 +63,12 @@ def _dependency(gate: SessionGate, options: WebOptions, policy: Optional[StepUpP
         verdict = await judge_async(gate, request.cookies, options, policy)
         if verdict.refusal is not None or verdict.session is None:
             raise SessionRefused(verdict, options)
-        apply_cookie(verdict, options, request.url.scheme == "https", response.set_cookie, response.delete_cookie)
+        _add_cookie(response, cookie_header(verdict, options, request.url.scheme == "https"))
         return verdict.session
 
     return dependency
+
+
+def _add_cookie(response: Response, header: Optional[str]) -> None:
+    if header is not None:
+        response.headers.append("set-cookie", header)

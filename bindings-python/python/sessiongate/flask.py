@@ -12,7 +12,7 @@ from typing import Any, Callable, Optional, TypeVar
 from flask import Response, g, jsonify, make_response, request
 
 from sessiongate._sessiongate import SessionGate, StepUpPolicy
-from sessiongate._web import WebOptions, apply_cookie, judge
+from sessiongate._web import WebOptions, cookie_header, judge
 
 __all__ = ["WebOptions", "require_session", "require_step_up"]
 
@@ -41,7 +41,9 @@ def _decorator(gate: SessionGate, options: WebOptions, policy: Optional[StepUpPo
             else:
                 g.session = verdict.session
                 response = make_response(view(*args, **kwargs))
-            apply_cookie(verdict, options, request.is_secure, response.set_cookie, response.delete_cookie)
+            header = cookie_header(verdict, options, request.is_secure)
+            if header is not None:
+                response.headers.add("Set-Cookie", header)
             return response
 
         return guarded  # type: ignore[return-value]

@@ -11,10 +11,10 @@ from __future__ import annotations
 from typing import Any, Awaitable, Callable, MutableMapping, Optional, Sequence
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse
 
 from sessiongate._sessiongate import SessionGate, StepUpPolicy
-from sessiongate._web import Verdict, WebOptions, apply_cookie, judge_async
+from sessiongate._web import Verdict, WebOptions, cookie_header, judge_async
 
 __all__ = ["SessionMiddleware", "WebOptions"]
 
@@ -40,7 +40,9 @@ class SessionMiddleware:
         https = request.url.scheme == "https"
         if verdict.refusal is not None:
             response = JSONResponse(verdict.refusal.body, status_code=verdict.refusal.status, headers=verdict.refusal.headers)
-            apply_cookie(verdict, self.options, https, response.set_cookie, response.delete_cookie)
+            header = cookie_header(verdict, self.options, https)
+            if header is not None:
+                response.headers.append("set-cookie", header)
             await response(scope, receive, send)
             return
         scope.setdefault("state", {})["session"] = verdict.session
@@ -54,7 +56,6 @@ class SessionMiddleware:
         await self.app(scope, receive, send_with_cookie)
 
     def _cookie_headers(self, verdict: Verdict, https: bool) -> list:
-        """The ``Set-Cookie`` header(s) of the verdict's cookie change, as Starlette writes them."""
-        carrier = Response()
-        apply_cookie(verdict, self.options, https, carrier.set_cookie, carrier.delete_cookie)
-        return [(name, value) for name, value in carrier.raw_headers if name == b"set-cookie"]
+        """The raw ``Set-Cookie`` header of the verdict's cookie change, if any."""
+        header = cookie_header(verdict, self.options, https)
+        return [] if header is None else [(b"set-cookie", header.encode("latin-1"))]

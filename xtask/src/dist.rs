@@ -1,5 +1,6 @@
 //! `cargo xtask dist`: every artefact, release-built, into `dist/` with `SHA256SUMS`: the Python
-//! wheel (manylinux2014 x86_64) and sdist, the npm tarball, and the Swift package's Rust library.
+//! wheels (manylinux2014 x86_64 and aarch64) and sdist, the npm tarball, and the Swift
+//! package's Rust library.
 //! Nothing is published: README says how to install from `dist/` and how publishing would go.
 
 use std::fs;
@@ -17,6 +18,8 @@ pub fn dist() -> Result<()> {
     fs::create_dir_all(&dist)?;
     crate::python::build()?;
     copy_only(&root.join("target/wheels/python/release"), ".whl", &dist)?;
+    let arm64 = crate::python::release_wheel_for(util::AARCH64_LINUX)?;
+    fs::copy(&arm64, dist.join(arm64.file_name().unwrap_or_default()))?;
     crate::python::sdist(&dist)?;
     crate::node::build()?;
     copy_only(&root.join("target/napi-node"), ".tgz", &dist)?;

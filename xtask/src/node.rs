@@ -87,6 +87,25 @@ fn napi_build(release: bool) -> Result<()> {
     Ok(())
 }
 
+/// The release addon for another Linux `target` (`aarch64-unknown-linux-gnu`), cross-compiled
+/// by zig for glibc 2.17 (`napi build -x`: cargo-zigbuild, from the Python venv), into
+/// target/napi-node-<target>/; returns its path.
+pub fn release_addon_for(target: &str) -> Result<PathBuf> {
+    npm_ci()?;
+    util::rust_target(target)?;
+    util::step(&format!("node: napi build --release for {target} (zig)"));
+    let out = util::root().join(format!("target/napi-node-{target}"));
+    let _ = fs::remove_dir_all(&out);
+    fs::create_dir_all(&out)?;
+    let mut cmd = Command::new(dir().join("node_modules/.bin/napi"));
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    cmd.env(AS_CARGO, cargo).env("CARGO", std::env::current_exe()?).env("PATH", crate::python::zig_path()?);
+    cmd.current_dir(dir()).args(["build", "--platform", "--release", "-x", "--target"]).arg(format!("{target}.2.17"));
+    cmd.arg("--output-dir").arg(&out);
+    util::tool(&mut cmd, &format!("napi-build-release-{target}"))?;
+    util::only_file(&out, ".node")
+}
+
 /// Set (to the real cargo) when xtask runs as the napi CLI's cargo.
 pub const AS_CARGO: &str = "SESSIONGATE_XTASK_AS_CARGO";
 

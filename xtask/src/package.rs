@@ -1,8 +1,9 @@
 //! `cargo xtask package --check`: the release wheel installs and works where people deploy with
 //! an older glibc than this machine's: inside a Debian 11 userland (glibc 2.31, Python 3.9, pip
 //! 20.3), a cached debootstrap chroot, pip installs it by its manylinux2014 tag and authenticates
-//! a cookie sealed by workos-python. And the npm tarball installs in a fresh folder and loads
-//! with `require` and `import`. `.ci/run` runs it.
+//! a cookie sealed by workos-python. The aarch64 wheel does the same in an arm64 Debian 11
+//! userland run by qemu-user. And the npm tarball installs in a fresh folder and loads with
+//! `require` and `import`. `.ci/run` runs it.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -11,6 +12,9 @@ use std::process::Command;
 use crate::util::{self, Result};
 
 const CHROOT: &str = "/var/cache/sessiongate/bullseye-python";
+const ARM64_ROOT: &str = "/var/cache/sessiongate/bullseye-arm64";
+/// What the arm64 tree holds besides the base system (its ready marker says it).
+const ARM64_PACKAGES: &str = "python3,python3-pip,nodejs";
 const READY: &str = ".sessiongate-bullseye-ready";
 const PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -22,7 +26,7 @@ vector = next(v for v in peer["authenticate_vectors"] if v["name"] == "valid_no_
 gate = sessiongate.SessionGate(client_id=peer["meta"]["client_id"], cookie_password=vector["cookie_password"], jwks=peer["jwks"])
 auth = gate.authenticate(vector["cookie"], now=vector["claims"]["iat"] + 1)
 assert auth.authenticated and auth.session_id == vector["expected"]["session_id"], auth
-import platform; print("ok:", auth.session_id, "on glibc", platform.libc_ver()[1], "Python", platform.python_version())
+import platform; print("ok:", auth.session_id, "on", platform.machine(), "glibc", platform.libc_ver()[1], "Python", platform.python_version())
 "#;
 
 pub fn check() -> Result<()> {
@@ -46,7 +50,107 @@ pub fn check() -> Result<()> {
     );
     in_chroot(&chroot, &install, "package-bullseye-pip-install")?;
     util::run(chroot_cmd(&chroot).args(["/opt/venv/bin/python", "/work/smoke.py", "/work/peer.json"]))?;
+    arm64_wheel()?;
+    arm64_addon()?;
     npm_tarball()
+}
+
+/// The aarch64 wheel, pip-installed and run in an arm64 Debian 11 userland: each arm64 program
+/// is started by qemu-user's static emulator, named on the command line (no binfmt_misc
+/// registration, which would change the host).
+fn arm64_wheel() -> Result<()> {
+    let wheel = crate::python::release_wheel_for(util::AARCH64_LINUX)?;
+    let root = arm64_userland()?;
+    util::step("package: pip install the aarch64 wheel in an arm64 Debian 11 (qemu-user) and authenticate a cookie");
+    let work = root.join("work");
+    if work.exists() {
+        fs::remove_dir_all(&work)?;
+    }
+    fs::create_dir_all(&work)?;
+    let name = wheel.file_name().ok_or("wheel without a name")?.to_string_lossy().into_owned();
+    fs::copy(&wheel, work.join(&name))?;
+    fs::copy(util::root().join("tests/vectors/peers/workos-python-10.8.0.json"), work.join("peer.json"))?;
+    fs::write(work.join("smoke.py"), SMOKE)?;
+    let arm64 = |args: &[&str]| {
+        let mut cmd = Command::new("chroot");
+        cmd.arg(&root).args(["/qemu-aarch64-static", "/usr/bin/python3"]).args(args);
+        cmd.env_clear().env("HOME", "/root").env("LANG", "C.UTF-8").env("PATH", PATH);
+        cmd
+    };
+    let _ = fs::remove_dir_all(root.join("opt/site"));
+    let wheel_in_root = format!("/work/{name}");
+    let pip = ["-m", "pip", "install", "--no-index", "--only-binary=:all:", "--target", "/opt/site", wheel_in_root.as_str()];
+    util::tool(&mut arm64(&pip), "package-arm64-pip-install")?;
+    util::run(arm64(&["/work/smoke.py", "/work/peer.json"]).env("PYTHONPATH", "/opt/site"))
+}
+
+/// The aarch64 Node addon, loaded by the arm64 Debian 11's Node.js (12, under qemu-user) and
+/// asked for the core's error codes: the addon only, as Node 12 cannot parse the package's
+/// JavaScript (the package needs Node 18+; its suites run on this machine's Node).
+fn arm64_addon() -> Result<()> {
+    let addon = crate::node::release_addon_for(util::AARCH64_LINUX)?;
+    let root = arm64_userland()?;
+    util::step("package: load the aarch64 Node addon in an arm64 Debian 11 (qemu-user)");
+    fs::copy(&addon, root.join("work/sessiongate.node"))?;
+    let smoke = "const addon = require('/work/sessiongate.node'); const codes = addon.errorCodes(); \
+                 if (!codes.some(c => c.code === 'jwks_unavailable' && c.retryable)) process.exit(1); \
+                 console.log('ok:', codes.length, 'error codes from the addon on', process.arch, 'Node', process.version)";
+    let mut cmd = Command::new("chroot");
+    cmd.arg(&root).args(["/qemu-aarch64-static", "/usr/bin/node", "-e", smoke]);
+    util::run(cmd.env_clear().env("HOME", "/root").env("LANG", "C.UTF-8").env("PATH", PATH))
+}
+
+/// An arm64 Debian 11 tree with python3, pip and Node.js, unpacked but never configured (configuring
+/// would run every package's scripts under emulation): debootstrap's first stage, then every
+/// downloaded package extracted; qemu-user's static aarch64 emulator copied in. Built once.
+fn arm64_userland() -> Result<PathBuf> {
+    let qemu = util::debian_tool("qemu-aarch64-static", "qemu-user-static")?;
+    let dir = PathBuf::from(ARM64_ROOT);
+    let ready = dir.join(".sessiongate-arm64-ready");
+    if fs::read_to_string(&ready).ok().as_deref() != Some(ARM64_PACKAGES) {
+        need_root_on_debian()?;
+        util::step(&format!("package: unpack an arm64 Debian 11 with python3, pip and Node.js into {} (once; log in target/logs)", dir.display()));
+        let partial = dir.with_extension("partial");
+        for stale in [&partial, &dir] {
+            if stale.exists() {
+                fs::remove_dir_all(stale)?;
+            }
+        }
+        if let Some(parent) = dir.parent() {
+            fs::create_dir_all(parent)?;
+        }
+        let mirror = crate::swift::debian_mirror()?;
+        util::tool(
+            Command::new("debootstrap")
+                .args(["--foreign", "--arch=arm64", "--variant=minbase"])
+                .arg(format!("--include={ARM64_PACKAGES}"))
+                .arg("bullseye")
+                .arg(&partial)
+                .arg(&mirror),
+            "debootstrap-bullseye-arm64",
+        )?;
+        let archives = partial.join("var/cache/apt/archives");
+        let mut debs: Vec<PathBuf> = fs::read_dir(&archives)?.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "deb")).collect();
+        debs.sort();
+        for deb in debs {
+            util::tool(Command::new("dpkg-deb").arg("-x").arg(&deb).arg(&partial), "dpkg-deb-arm64")?;
+        }
+        fs::rename(&partial, &dir)?;
+        fs::write(&ready, ARM64_PACKAGES)?;
+    }
+    fs::copy(qemu, dir.join("qemu-aarch64-static"))?;
+    Ok(dir)
+}
+
+/// The chroots are made with debootstrap: Debian and root.
+fn need_root_on_debian() -> Result<()> {
+    if util::output(Command::new("id").arg("-u"))?.trim() != "0" || !Path::new("/etc/debian_version").exists() {
+        return Err("the install checks build Debian chroots: they need Debian and root".into());
+    }
+    if Command::new("debootstrap").arg("--version").output().is_err() {
+        util::tool(Command::new("apt-get").args(["install", "-y", "debootstrap"]).env("DEBIAN_FRONTEND", "noninteractive"), "apt-get-install-debootstrap")?;
+    }
+    Ok(())
 }
 
 /// `npm install` of the release tarball in a fresh folder, then `require` and `import` of the
@@ -77,12 +181,7 @@ fn bullseye() -> Result<PathBuf> {
     if dir.join(READY).exists() {
         return Ok(dir);
     }
-    if util::output(Command::new("id").arg("-u"))?.trim() != "0" || !Path::new("/etc/debian_version").exists() {
-        return Err("the old-glibc check builds a Debian 11 chroot: it needs Debian and root".into());
-    }
-    if Command::new("debootstrap").arg("--version").output().is_err() {
-        util::tool(Command::new("apt-get").args(["install", "-y", "debootstrap"]).env("DEBIAN_FRONTEND", "noninteractive"), "apt-get-install-debootstrap")?;
-    }
+    need_root_on_debian()?;
     util::step(&format!("package: debootstrap Debian 11 with python3 into {} (once; log in target/logs)", dir.display()));
     let partial = dir.with_extension("partial");
     if partial.exists() {

@@ -22,8 +22,10 @@ const REQUIREMENTS: &[&str] = &[
     "flask==3.1.3",
     "uvicorn==0.55.0",
     "django==5.2.19",
-    // The linker of the release wheels (manylinux2014), `maturin build --zig`.
+    // The linker of the release wheels (manylinux2014), `maturin build --zig`, and of the
+    // cross-compiled Node addons (napi build -x, through cargo-zigbuild).
     "ziglang==0.15.1",
+    "cargo-zigbuild==0.24.1",
 ];
 
 fn present() -> bool {
@@ -71,17 +73,35 @@ fn ensure_venv() -> Result<()> {
 
 /// Builds the wheel with maturin (`release` or the dev profile) and returns its path.
 fn build_wheel(release: bool) -> Result<PathBuf> {
+    build_wheel_for(release, None)
+}
+
+/// `PATH` with the venv's bin first (the venv made if needed): maturin and cargo-zigbuild find
+/// zig (the ziglang package) through its python, and cargo finds `cargo-zigbuild` there.
+pub fn zig_path() -> Result<std::ffi::OsString> {
+    ensure_venv()?;
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    Ok(std::env::join_paths(std::iter::once(venv_dir().join("bin")).chain(std::env::split_paths(&path)))?)
+}
+
+/// The release wheel for another Linux target (`aarch64-unknown-linux-gnu`), cross-compiled
+/// with zig as for the host's (the Rust target is added with rustup when missing).
+pub fn release_wheel_for(target: &str) -> Result<PathBuf> {
+    ensure_venv()?;
+    util::rust_target(target)?;
+    build_wheel_for(true, Some(target))
+}
+
+fn build_wheel_for(release: bool, target: Option<&str>) -> Result<PathBuf> {
     let profile = if release { "release" } else { "debug" };
-    util::step(&format!("python: maturin build ({profile})"));
-    let out = util::root().join("target/wheels/python").join(profile);
+    let label = target.map_or(profile.to_owned(), |target| format!("{profile}-{target}"));
+    util::step(&format!("python: maturin build ({})", target.map_or(profile.to_owned(), |target| format!("{profile}, {target}"))));
+    let out = util::root().join("target/wheels/python").join(target.map_or(profile, |_| label.as_str()));
     if out.exists() {
         fs::remove_dir_all(&out)?;
     }
     let mut cmd = Command::new(venv_bin("maturin"));
-    cmd.env("VIRTUAL_ENV", venv_dir()).current_dir(binding_dir());
-    // The venv's bin first: maturin finds zig (the ziglang package) through it.
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    cmd.env("PATH", std::env::join_paths(std::iter::once(venv_dir().join("bin")).chain(std::env::split_paths(&path)))?);
+    cmd.env("VIRTUAL_ENV", venv_dir()).env("PATH", zig_path()?).current_dir(binding_dir());
     cmd.args(["build", "--quiet", "--interpreter"]).arg(venv_bin("python")).arg("--out").arg(&out);
     if release {
         // Released wheels link against glibc 2.17 (manylinux2014: Debian 9+, Ubuntu 18.04+,
@@ -90,7 +110,10 @@ fn build_wheel(release: bool) -> Result<PathBuf> {
     } else {
         cmd.args(["--profile", "dev"]);
     }
-    util::tool(&mut cmd, &format!("maturin-build-{profile}"))?;
+    if let Some(target) = target {
+        cmd.args(["--target", target]);
+    }
+    util::tool(&mut cmd, &format!("maturin-build-{label}"))?;
     util::only_file(&out, ".whl")
 }
 

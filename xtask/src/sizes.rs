@@ -13,7 +13,7 @@ const END: &str = "<!-- end sizes -->";
 /// What one native library may weigh (issue 19).
 const NATIVE_BUDGET_MB: f64 = 8.0;
 
-/// Builds the release artefacts (the Python wheel, the Node addon and its tarball), fetches the
+/// Builds the release artefacts (the Python wheels, the Node addon and its tarball), fetches the
 /// peers' published packages, and writes the sizes section.
 pub fn bench() -> Result<()> {
     crate::python::build()?;
@@ -26,11 +26,15 @@ pub fn bench() -> Result<()> {
     util::run(Command::new("npm").args(["pack", "--silent", "@workos-inc/node@11.0.0", "--pack-destination"]).arg(&peers).current_dir(&peers))?;
 
     let wheel = util::only_file(&root.join("target/wheels/python/release"), ".whl")?;
+    let arm64 = crate::python::release_wheel_for(util::AARCH64_LINUX)?;
     let rows = [
         ("Python native module (`_sessiongate.abi3.so`, in the wheel)", wheel_member_size(&wheel, "_sessiongate")?, true),
-        ("Python wheel", size(&wheel)?, false),
+        ("Python wheel (manylinux2014 x86_64)", size(&wheel)?, false),
+        ("Python native module, aarch64", wheel_member_size(&arm64, "_sessiongate")?, true),
+        ("Python wheel (manylinux2014 aarch64)", size(&arm64)?, false),
         ("Node addon (`sessiongate.linux-x64-gnu.node`)", size(&root.join("bindings-node/sessiongate.linux-x64-gnu.node"))?, true),
         ("npm tarball", size(&util::only_file(&root.join("target/napi-node"), ".tgz")?)?, false),
+        ("Node addon, aarch64 (`sessiongate.linux-arm64-gnu.node`)", size(&crate::node::release_addon_for(util::AARCH64_LINUX)?)?, true),
         ("peer: workos-python 10.8.0 wheel", size(&util::only_file(&peers, ".whl")?)?, false),
         ("peer: @workos-inc/node 11.0.0 tarball", size(&util::only_file(&peers, ".tgz")?)?, false),
     ];

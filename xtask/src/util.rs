@@ -90,6 +90,18 @@ pub fn workos_double() -> Result<PathBuf> {
     if path.is_file() { Ok(path) } else { Err(format!("{} was not built", path.display()).into()) }
 }
 
+/// The other platform the release artefacts are built for (ARM servers: AWS Graviton and the like).
+pub const AARCH64_LINUX: &str = "aarch64-unknown-linux-gnu";
+
+/// Makes sure rustup has the standard library of `target` (for a cross-compiled artefact).
+pub fn rust_target(target: &str) -> Result<()> {
+    if output(Command::new("rustup").args(["target", "list", "--installed"]))?.lines().any(|line| line.trim() == target) {
+        return Ok(());
+    }
+    step(&format!("rustup target add {target}"));
+    tool(Command::new("rustup").args(["target", "add", target]), &format!("rustup-target-add-{target}"))
+}
+
 /// Makes sure `redis-server` is installed (Debian's package, for the fleet-coordinator suites)
 /// and returns its path; the suites start and stop their own servers on free ports.
 pub fn redis_server() -> Result<PathBuf> {
@@ -104,7 +116,7 @@ pub fn chromium() -> Result<PathBuf> {
 
 /// The path of `binary`, installing Debian's `package` first (apt-get, as root or through
 /// sudo; `apt-get update` only when the first try fails) when it is not on PATH.
-fn debian_tool(binary: &str, package: &str) -> Result<PathBuf> {
+pub fn debian_tool(binary: &str, package: &str) -> Result<PathBuf> {
     let find = || {
         std::env::var_os("PATH")
             .and_then(|paths| std::env::split_paths(&paths).map(|dir| dir.join(binary)).find(|p| p.is_file()))

@@ -1,6 +1,6 @@
 //! `cargo xtask dist`: every artefact, release-built, into `dist/` with `SHA256SUMS`: the Python
-//! wheels (manylinux2014 x86_64 and aarch64) and sdist, the npm tarball, and the Swift
-//! package's Rust library.
+//! wheels (manylinux2014 x86_64 and aarch64) and sdist, the npm packages (the main one and one
+//! per platform: linux x64 and arm64, glibc), and the Swift package's Rust library.
 //! Nothing is published: README says how to install from `dist/` and how publishing would go.
 
 use std::fs;
@@ -21,8 +21,9 @@ pub fn dist() -> Result<()> {
     let arm64 = crate::python::release_wheel_for(util::AARCH64_LINUX)?;
     fs::copy(&arm64, dist.join(arm64.file_name().unwrap_or_default()))?;
     crate::python::sdist(&dist)?;
-    crate::node::build()?;
-    copy_only(&root.join("target/napi-node"), ".tgz", &dist)?;
+    for tarball in crate::node::platform_packages()? {
+        fs::copy(&tarball, dist.join(tarball.file_name().unwrap_or_default()))?;
+    }
     util::step("swift: cargo build --release -p sessiongate-swift (the package's library)");
     util::tool(util::cargo().args(["build", "--release", "-p", "sessiongate-swift", "--lib"]), "cargo-build-swift-release")?;
     let library = format!("{}sessiongate_swift{}", std::env::consts::DLL_PREFIX, std::env::consts::DLL_SUFFIX);

@@ -91,6 +91,18 @@ fn napi_build(release: bool) -> Result<()> {
 /// by zig for glibc 2.17 (`napi build -x`: cargo-zigbuild, from the Python venv), into
 /// target/napi-node-<target>/; returns its path.
 pub fn release_addon_for(target: &str) -> Result<PathBuf> {
+    // Built once per xtask run (the package check and the npm layout both ask).
+    static BUILT: std::sync::Mutex<Vec<(String, PathBuf)>> = std::sync::Mutex::new(Vec::new());
+    let mut built = BUILT.lock().map_err(|_| "a build of the addon panicked")?;
+    if let Some((_, path)) = built.iter().find(|(t, _)| t == target) {
+        return Ok(path.clone());
+    }
+    let path = cross_build_addon(target)?;
+    built.push((target.to_owned(), path.clone()));
+    Ok(path)
+}
+
+fn cross_build_addon(target: &str) -> Result<PathBuf> {
     npm_ci()?;
     util::rust_target(target)?;
     util::step(&format!("node: napi build --release for {target} (zig)"));
@@ -186,6 +198,64 @@ pub fn build() -> Result<()> {
     }
     eprintln!("node: installable package: {}  (npm install {0})", tarball.display());
     Ok(())
+}
+
+/// The platforms of the npm release: Rust target, napi's platform name (`<os>-<cpu>-<abi>`).
+const NPM_PLATFORMS: [(&str, &str); 2] = [("x86_64-unknown-linux-gnu", "linux-x64-gnu"), (util::AARCH64_LINUX, "linux-arm64-gnu")];
+
+/// Makes the npm release in napi-rs's layout in target/npm-dist/ from the main package's
+/// `package.json` (argv[1]) and the platform names (argv[2..]): the main package loses its
+/// addon, takes `os`/`cpu`/`libc` (npm refuses it on other platforms) and one optional
+/// dependency per platform; each `<dir>/<platform>/package.json` holds that platform's addon,
+/// which npm installs only where `os`, `cpu` and `libc` match.
+const NPM_LAYOUT: &str = r#"
+const fs = require('fs'), path = require('path')
+const [mainJson, ...platforms] = process.argv.slice(1)
+const main = JSON.parse(fs.readFileSync(mainJson, 'utf8'))
+const cpu = (platform) => platform.split('-')[1]
+main.files = main.files.filter((f) => f !== '*.node')
+Object.assign(main, { os: ['linux'], cpu: platforms.map(cpu), libc: ['glibc'], optionalDependencies: {} })
+for (const platform of platforms) {
+  const name = `${main.name}-${platform}`, addon = `${main.napi.binaryName}.${platform}.node`
+  main.optionalDependencies[name] = main.version
+  const pkg = { name, version: main.version, description: `${main.name}'s addon for ${platform}`, license: main.license,
+    os: ['linux'], cpu: [cpu(platform)], libc: ['glibc'], main: addon, files: [addon], engines: main.engines }
+  fs.mkdirSync(path.join(path.dirname(mainJson), '..', platform), { recursive: true })
+  fs.writeFileSync(path.join(path.dirname(mainJson), '..', platform, 'package.json'), JSON.stringify(pkg, null, 2) + '\n')
+}
+fs.writeFileSync(mainJson, JSON.stringify(main, null, 2) + '\n')
+"#;
+
+/// The npm release in napi-rs's layout (see `NPM_LAYOUT`), packed into target/npm-dist/out/:
+/// the main package's tarball first, then one per platform (linux x64 and arm64, glibc).
+pub fn platform_packages() -> Result<Vec<PathBuf>> {
+    build()?;
+    let stage = util::root().join("target/npm-dist");
+    let _ = fs::remove_dir_all(&stage);
+    let (main, out) = (stage.join("main"), stage.join("out"));
+    fs::create_dir_all(&main)?;
+    fs::create_dir_all(&out)?;
+    util::step("node: the npm packages (main, one per platform) into target/npm-dist/out");
+    let packed = util::only_file(&gen_dir(), ".tgz")?;
+    util::run(Command::new("tar").args(["-xzf"]).arg(&packed).arg("-C").arg(&main).args(["--strip-components=1"]))?;
+    for entry in fs::read_dir(&main)? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|x| x == "node") {
+            fs::remove_file(path)?;
+        }
+    }
+    let platforms: Vec<&str> = NPM_PLATFORMS.iter().map(|(_, platform)| *platform).collect();
+    util::run(Command::new("node").args(["-e", NPM_LAYOUT]).arg(main.join("package.json")).args(&platforms))?;
+    for (target, platform) in NPM_PLATFORMS {
+        let addon = if addon_name() == format!("sessiongate.{platform}.node") { addon() } else { release_addon_for(target)? };
+        fs::copy(addon, stage.join(platform).join(format!("sessiongate.{platform}.node")))?;
+    }
+    let mut tarballs = Vec::new();
+    for folder in std::iter::once("main").chain(platforms.iter().copied()) {
+        let name = util::output(npm().current_dir(stage.join(folder)).args(["pack", "--silent", "--pack-destination"]).arg(&out))?;
+        tarballs.push(out.join(name.trim().lines().last().unwrap_or_default()));
+    }
+    Ok(tarballs)
 }
 
 /// Debug addon, the package's JavaScript checked (`node --check`, `tsc` against index.d.ts),

@@ -153,20 +153,33 @@ fn need_root_on_debian() -> Result<()> {
     Ok(())
 }
 
-/// `npm install` of the release tarball in a fresh folder, then `require` and `import` of the
-/// package and its server entries.
+/// `npm install` in a fresh folder of the release's main package with this platform's package,
+/// which loads (the main package holds no addon), after the same with the arm64 package, which
+/// npm must refuse (EBADPLATFORM: its `cpu`); then `require` and `import` of the package and
+/// its server entries.
 fn npm_tarball() -> Result<()> {
-    crate::node::build()?;
+    let tarballs = crate::node::platform_packages()?;
     let root = util::root();
-    let tarball = util::only_file(&root.join("target/napi-node"), ".tgz")?;
-    util::step("package: npm install the tarball in a fresh folder; require and import it");
     let app = root.join("target/package-npm-check");
     if app.exists() {
         fs::remove_dir_all(&app)?;
     }
     fs::create_dir_all(&app)?;
     fs::write(app.join("package.json"), "{\"name\": \"npm-check\", \"private\": true}\n")?;
-    util::tool(Command::new("npm").args(["install", "--no-audit", "--no-fund"]).arg(&tarball).current_dir(&app), "package-npm-install")?;
+    let install = || {
+        let mut cmd = Command::new("npm");
+        cmd.args(["install", "--no-audit", "--no-fund"]).current_dir(&app);
+        cmd
+    };
+    util::step("package: npm install of the linux-arm64-gnu package on linux-x64 is refused");
+    let refused = install().args(&tarballs).output()?;
+    let said = String::from_utf8_lossy(&refused.stderr);
+    if refused.status.success() || !said.contains("EBADPLATFORM") {
+        return Err(format!("npm install of the arm64 package on x64 was not refused for its platform: {said}").into());
+    }
+    util::step("package: npm install the main package and linux-x64-gnu's in a fresh folder; require and import it");
+    let host: Vec<&PathBuf> = tarballs.iter().filter(|t| !t.to_string_lossy().contains("-linux-arm64-gnu-")).collect();
+    util::tool(install().args(&host), "package-npm-install")?;
     let require = "const s = require('sessiongate'); require('sessiongate/express'); require('sessiongate/fastify'); \
                    if (typeof s.SessionGate !== 'function' || s.errorCodes().length < 5) process.exit(1); console.log('require: ok')";
     util::run(Command::new("node").args(["-e", require]).current_dir(&app))?;

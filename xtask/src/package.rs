@@ -2,8 +2,8 @@
 //! an older glibc than this machine's: inside a Debian 11 userland (glibc 2.31, Python 3.9, pip
 //! 20.3), a cached debootstrap chroot, pip installs it by its manylinux2014 tag and authenticates
 //! a cookie sealed by workos-python. The aarch64 wheel does the same in an arm64 Debian 11
-//! userland run by qemu-user. And the npm tarball installs in a fresh folder and loads with
-//! `require` and `import`. `.ci/run` runs it.
+//! userland run by qemu-user. The sdist builds and works when pip installs it. And the npm
+//! packages install in a fresh folder and load with `require` and `import`. `.ci/run` runs it.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -52,7 +52,30 @@ pub fn check() -> Result<()> {
     util::run(chroot_cmd(&chroot).args(["/opt/venv/bin/python", "/work/smoke.py", "/work/peer.json"]))?;
     arm64_wheel()?;
     arm64_addon()?;
+    sdist_install()?;
     npm_tarball()
+}
+
+/// `pip install` of the sdist in a fresh venv (pip builds the native module with the machine's
+/// Rust toolchain, through maturin from the package index as its build backend), then the
+/// smoke test in that venv.
+fn sdist_install() -> Result<()> {
+    let check = util::root().join("target/sdist-check");
+    let _ = fs::remove_dir_all(&check);
+    let out = check.join("dist");
+    fs::create_dir_all(&out)?;
+    crate::python::sdist(&out)?;
+    let sdist = util::only_file(&out, ".tar.gz")?;
+    util::step("package: pip install the sdist in a fresh venv (builds the native module) and authenticate a cookie");
+    let venv = check.join("venv");
+    util::tool(Command::new("python3").args(["-m", "venv"]).arg(&venv), "package-sdist-venv")?;
+    let python = venv.join("bin/python");
+    // The build shares the workspace's target/ (a release build like the others).
+    let mut pip = Command::new(&python);
+    pip.args(["-m", "pip", "install", "--disable-pip-version-check"]).arg(&sdist).env("CARGO_TARGET_DIR", util::root().join("target"));
+    util::tool(&mut pip, "package-sdist-pip-install")?;
+    fs::write(check.join("smoke.py"), SMOKE)?;
+    util::run(Command::new(&python).arg(check.join("smoke.py")).arg(util::root().join("tests/vectors/peers/workos-python-10.8.0.json")))
 }
 
 /// The aarch64 wheel, pip-installed and run in an arm64 Debian 11 userland: each arm64 program

@@ -148,7 +148,7 @@ pub fn debug_interpreter() -> Result<Option<PathBuf>> {
 }
 
 /// `maturin sdist` into `out`: the source package `pip install` builds (it needs a Rust
-/// toolchain; that install is not tested yet). The sdist carries the core and the binding,
+/// toolchain; `package --check` installs it). The sdist carries the core and the binding,
 /// with a workspace of just those two.
 pub fn sdist(out: &Path) -> Result<()> {
     ensure_venv()?;

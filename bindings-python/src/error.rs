@@ -47,14 +47,10 @@ fn raised(made: PyResult<Bound<'_, PyAny>>) -> PyErr {
     }
 }
 
-/// The core's web answer, as the framework helpers (`sessiongate._web`) read it:
-/// `(status, body, headers)`.
+/// The core's web answer, as the framework helpers (`sessiongate._web`) read it: the dict
+/// `{"status", "body", "headers"}` (the core's projection, which Node's helpers read too).
 pub fn refusal_to_py<'py>(py: Python<'py>, refusal: &Refusal) -> PyResult<Bound<'py, PyAny>> {
-    let headers = pyo3::types::PyDict::new(py);
-    for (name, value) in &refusal.headers {
-        headers.set_item(name, value)?;
-    }
-    Ok((refusal.status, json_to_py(py, &refusal.body)?, headers).into_pyobject(py)?.into_any())
+    json_to_py(py, &refusal.to_json())
 }
 
 /// `exception._refusal`: what a web app answers for it (an outage's 503, a denial's 401/403).

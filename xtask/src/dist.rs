@@ -18,11 +18,10 @@ pub fn dist() -> Result<()> {
     fs::create_dir_all(&dist)?;
     crate::python::build()?;
     copy_only(&root.join("target/wheels/python/release"), ".whl", &dist)?;
-    let arm64 = crate::python::release_wheel_for(util::AARCH64_LINUX)?;
-    fs::copy(&arm64, dist.join(arm64.file_name().unwrap_or_default()))?;
+    copy_into(&crate::python::release_wheel_for(util::AARCH64_LINUX)?, &dist)?;
     crate::python::sdist(&dist)?;
     for tarball in crate::node::platform_packages()? {
-        fs::copy(&tarball, dist.join(tarball.file_name().unwrap_or_default()))?;
+        copy_into(&tarball, &dist)?;
     }
     util::step("swift: cargo build --release -p sessiongate-swift (the package's library)");
     util::tool(util::cargo().args(["build", "--release", "-p", "sessiongate-swift", "--lib"]), "cargo-build-swift-release")?;
@@ -41,7 +40,11 @@ pub fn dist() -> Result<()> {
 
 /// Copies the one file of `dir` whose name ends with `suffix` into `dest`.
 fn copy_only(dir: &Path, suffix: &str, dest: &Path) -> Result<()> {
-    let path = util::only_file(dir, suffix)?;
-    fs::copy(&path, dest.join(path.file_name().unwrap_or_default()))?;
+    copy_into(&util::only_file(dir, suffix)?, dest)
+}
+
+/// Copies `path` into the folder `dest`, under its own name.
+fn copy_into(path: &Path, dest: &Path) -> Result<()> {
+    fs::copy(path, dest.join(path.file_name().unwrap_or_default()))?;
     Ok(())
 }

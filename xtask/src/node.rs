@@ -69,12 +69,9 @@ fn napi_build(release: bool) -> Result<()> {
     util::step(if release { "node: napi build --release" } else { "node: napi build (debug)" });
     let out = gen_dir();
     fs::create_dir_all(&out)?;
-    let mut cmd = Command::new(dir().join("node_modules/.bin/napi"));
-    // The CLI spawns $CARGO: this very program, which drops the host `--target` (see the top).
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    cmd.env(AS_CARGO, cargo).env("CARGO", std::env::current_exe()?);
+    let mut cmd = napi_cli()?;
     // Into a staging copy of the package layout (the loader's paths are relative to itself).
-    cmd.current_dir(dir()).args(["build", "--platform", "--output-dir", "../target/napi-node"]);
+    cmd.args(["build", "--platform", "--output-dir", "../target/napi-node"]);
     if release {
         cmd.arg("--release");
     }
@@ -109,13 +106,21 @@ fn cross_build_addon(target: &str) -> Result<PathBuf> {
     let out = util::root().join(format!("target/napi-node-{target}"));
     let _ = fs::remove_dir_all(&out);
     fs::create_dir_all(&out)?;
-    let mut cmd = Command::new(dir().join("node_modules/.bin/napi"));
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    cmd.env(AS_CARGO, cargo).env("CARGO", std::env::current_exe()?).env("PATH", crate::python::zig_path()?);
-    cmd.current_dir(dir()).args(["build", "--platform", "--release", "-x", "--target"]).arg(format!("{target}.2.17"));
+    let mut cmd = napi_cli()?;
+    cmd.env("PATH", crate::python::zig_path()?);
+    cmd.args(["build", "--platform", "--release", "-x", "--target"]).arg(format!("{target}.2.17"));
     cmd.arg("--output-dir").arg(&out);
     util::tool(&mut cmd, &format!("napi-build-release-{target}"))?;
     util::only_file(&out, ".node")
+}
+
+/// The napi CLI, run in the package. It spawns $CARGO: this very program, which drops the host
+/// `--target` (see the top).
+fn napi_cli() -> Result<Command> {
+    let mut cmd = Command::new(dir().join("node_modules/.bin/napi"));
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    cmd.env(AS_CARGO, cargo).env("CARGO", std::env::current_exe()?).current_dir(dir());
+    Ok(cmd)
 }
 
 /// Set (to the real cargo) when xtask runs as the napi CLI's cargo.

@@ -42,8 +42,7 @@ pub fn check() -> Result<()> {
     fs::create_dir_all(&work)?;
     let name = wheel.file_name().ok_or("wheel without a name")?;
     fs::copy(&wheel, work.join(name))?;
-    fs::copy(root.join("tests/vectors/peers/workos-python-10.8.0.json"), work.join("peer.json"))?;
-    fs::write(work.join("smoke.py"), SMOKE)?;
+    stage_smoke(&work)?;
     let install = format!(
         "rm -rf /opt/venv && python3 -m venv /opt/venv && /opt/venv/bin/pip install --no-index --only-binary=:all: /work/{}",
         name.to_string_lossy()
@@ -74,8 +73,8 @@ fn sdist_install() -> Result<()> {
     let mut pip = Command::new(&python);
     pip.args(["-m", "pip", "install", "--disable-pip-version-check"]).arg(&sdist).env("CARGO_TARGET_DIR", util::root().join("target"));
     util::tool(&mut pip, "package-sdist-pip-install")?;
-    fs::write(check.join("smoke.py"), SMOKE)?;
-    util::run(Command::new(&python).arg(check.join("smoke.py")).arg(util::root().join("tests/vectors/peers/workos-python-10.8.0.json")))
+    stage_smoke(&check)?;
+    util::run(Command::new(&python).arg(check.join("smoke.py")).arg(check.join("peer.json")))
 }
 
 /// The aarch64 wheel, pip-installed and run in an arm64 Debian 11 userland: each arm64 program
@@ -92,19 +91,28 @@ fn arm64_wheel() -> Result<()> {
     fs::create_dir_all(&work)?;
     let name = wheel.file_name().ok_or("wheel without a name")?.to_string_lossy().into_owned();
     fs::copy(&wheel, work.join(&name))?;
-    fs::copy(util::root().join("tests/vectors/peers/workos-python-10.8.0.json"), work.join("peer.json"))?;
-    fs::write(work.join("smoke.py"), SMOKE)?;
-    let arm64 = |args: &[&str]| {
-        let mut cmd = Command::new("chroot");
-        cmd.arg(&root).args(["/qemu-aarch64-static", "/usr/bin/python3"]).args(args);
-        cmd.env_clear().env("HOME", "/root").env("LANG", "C.UTF-8").env("PATH", PATH);
-        cmd
-    };
+    stage_smoke(&work)?;
     let _ = fs::remove_dir_all(root.join("opt/site"));
     let wheel_in_root = format!("/work/{name}");
     let pip = ["-m", "pip", "install", "--no-index", "--only-binary=:all:", "--target", "/opt/site", wheel_in_root.as_str()];
-    util::tool(&mut arm64(&pip), "package-arm64-pip-install")?;
-    util::run(arm64(&["/work/smoke.py", "/work/peer.json"]).env("PYTHONPATH", "/opt/site"))
+    util::tool(arm64_cmd(&root, "/usr/bin/python3").args(pip), "package-arm64-pip-install")?;
+    util::run(arm64_cmd(&root, "/usr/bin/python3").args(["/work/smoke.py", "/work/peer.json"]).env("PYTHONPATH", "/opt/site"))
+}
+
+/// `program` of the arm64 tree `root`, started by its qemu-user emulator, with a clean
+/// environment (PATH, HOME, LANG).
+fn arm64_cmd(root: &Path, program: &str) -> Command {
+    let mut cmd = Command::new("chroot");
+    cmd.arg(root).args(["/qemu-aarch64-static", program]);
+    cmd.env_clear().env("HOME", "/root").env("LANG", "C.UTF-8").env("PATH", PATH);
+    cmd
+}
+
+/// The smoke test and the workos-python vectors it reads, into `work` (`smoke.py`, `peer.json`).
+fn stage_smoke(work: &Path) -> Result<()> {
+    fs::copy(util::root().join("tests/vectors/peers/workos-python-10.8.0.json"), work.join("peer.json"))?;
+    fs::write(work.join("smoke.py"), SMOKE)?;
+    Ok(())
 }
 
 /// The aarch64 Node addon, loaded by the arm64 Debian 11's Node.js (12, under qemu-user) and
@@ -118,9 +126,7 @@ fn arm64_addon() -> Result<()> {
     let smoke = "const addon = require('/work/sessiongate.node'); const codes = addon.errorCodes(); \
                  if (!codes.some(c => c.code === 'jwks_unavailable' && c.retryable)) process.exit(1); \
                  console.log('ok:', codes.length, 'error codes from the addon on', process.arch, 'Node', process.version)";
-    let mut cmd = Command::new("chroot");
-    cmd.arg(&root).args(["/qemu-aarch64-static", "/usr/bin/node", "-e", smoke]);
-    util::run(cmd.env_clear().env("HOME", "/root").env("LANG", "C.UTF-8").env("PATH", PATH))
+    util::run(arm64_cmd(&root, "/usr/bin/node").args(["-e", smoke]))
 }
 
 /// An arm64 Debian 11 tree with python3, pip and Node.js, unpacked but never configured (configuring

@@ -87,16 +87,18 @@ pub fn zig_path() -> Result<std::ffi::OsString> {
 /// The release wheel for another Linux target (`aarch64-unknown-linux-gnu`), cross-compiled
 /// with zig as for the host's (the Rust target is added with rustup when missing).
 pub fn release_wheel_for(target: &str) -> Result<PathBuf> {
-    ensure_venv()?;
     util::rust_target(target)?;
     build_wheel_for(true, Some(target))
 }
 
 fn build_wheel_for(release: bool, target: Option<&str>) -> Result<PathBuf> {
     let profile = if release { "release" } else { "debug" };
-    let label = target.map_or(profile.to_owned(), |target| format!("{profile}-{target}"));
-    util::step(&format!("python: maturin build ({})", target.map_or(profile.to_owned(), |target| format!("{profile}, {target}"))));
-    let out = util::root().join("target/wheels/python").join(target.map_or(profile, |_| label.as_str()));
+    let label = match target {
+        Some(target) => format!("{profile}-{target}"),
+        None => profile.to_owned(),
+    };
+    util::step(&format!("python: maturin build ({label})"));
+    let out = util::root().join("target/wheels/python").join(&label);
     if out.exists() {
         fs::remove_dir_all(&out)?;
     }

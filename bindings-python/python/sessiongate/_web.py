@@ -11,7 +11,7 @@ kept (never a log-out). So are the default cookie names and a renewed cookie's a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, Mapping, Optional, Tuple
+from typing import Any, Dict, Mapping, Optional
 
 from sessiongate._errors import SessionGateError, StepUpRequiredError
 from sessiongate._sessiongate import (
@@ -55,9 +55,9 @@ class Refusal:
     headers: Dict[str, str] = field(default_factory=dict)
 
     @staticmethod
-    def of(answer: Tuple[int, Dict[str, Any], Dict[str, str]]) -> "Refusal":
-        """The core's ``(status, body, headers)``."""
-        return Refusal(*answer)
+    def of(answer: Dict[str, Any]) -> "Refusal":
+        """The core's ``{"status", "body", "headers"}``."""
+        return Refusal(**answer)
 
 
 @dataclass(frozen=True)

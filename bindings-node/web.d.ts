@@ -17,6 +17,20 @@ export interface WebOptions {
   cookieSecure?: boolean
 }
 
+/**
+ * The WorkOS variables as the helpers that build a gate read them (the core's rule):
+ * `WORKOS_CLIENT_ID`, `WORKOS_COOKIE_PASSWORD`, `WORKOS_API_KEY`, `WORKOS_BASE_URL` or
+ * authkit-nextjs's `WORKOS_API_HOSTNAME` / `WORKOS_API_PORT` / `WORKOS_API_HTTPS`, and
+ * `WORKOS_COOKIE_NAME`. An unset (or empty) variable leaves its field out.
+ */
+export interface WorkosEnvironment {
+  clientId?: string
+  cookiePassword?: string
+  apiKey?: string
+  apiBaseUrl?: string
+  cookieName?: string
+}
+
 /** The answer sent instead of the route. */
 export interface Refusal {
   status: number

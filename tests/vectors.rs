@@ -225,3 +225,41 @@ fn option_parity_rows() {
     }
     println!("ran {} option rows", rows.len());
 }
+
+/// `environment.json`: the WorkOS SDKs' variables as the core reads them for every binding's
+/// helpers, and the error when a needed one is unset.
+#[test]
+fn environment_rows() {
+    use sessiongate::WorkosEnvironment;
+    use serde_json::Value;
+
+    let doc = read_json(&vectors_dir().join("environment.json"));
+    let rows = doc["cases"].as_array().unwrap();
+    for row in rows {
+        let id = row["id"].as_str().unwrap();
+        let env = row["env"].as_object().unwrap();
+        for name in env.keys() {
+            assert!(WorkosEnvironment::VARIABLES.contains(&name.as_str()), "{id}: {name} is not a variable the core reads");
+        }
+        let read = WorkosEnvironment::read(|name| env.get(name).and_then(Value::as_str).map(str::to_owned));
+        let got = [&read.client_id, &read.cookie_password, &read.api_key, &read.api_base_url, &read.cookie_name];
+        let fields = doc["fields"].as_array().unwrap();
+        assert_eq!(fields.len(), got.len(), "the table's fields are the struct's");
+        for (field, value) in fields.iter().zip(got) {
+            let field = field.as_str().unwrap();
+            assert_eq!(value.as_deref(), row["expected"][field].as_str(), "{id}: {field}");
+        }
+        if let Some(require) = row.get("require") {
+            let needed: Vec<&str> = require["needed"].as_array().unwrap().iter().map(|n| n.as_str().unwrap()).collect();
+            match (read.require(&needed), require["code"].as_str()) {
+                (Ok(()), None) => {}
+                (Err(e), Some(code)) => {
+                    assert_eq!(e.code().as_str(), code, "{id}");
+                    assert!(e.to_string().contains(require["message_contains"].as_str().unwrap()), "{id}: {e}");
+                }
+                (outcome, code) => panic!("{id}: expected {code:?}, got {outcome:?}"),
+            }
+        }
+    }
+    println!("ran {} environment rows", rows.len());
+}

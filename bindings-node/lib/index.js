@@ -16,6 +16,7 @@
 const native = /** @type {Native} */ (/** @type {unknown} */ (require('../index.js')))
 const errors = require('./errors.js')
 const results = require('./results.js')
+const { workosEnvironment } = require('./web.js')
 
 errors.configure(native.errorCodes())
 results.configure(native.notDisplayed())
@@ -27,13 +28,18 @@ native.install({ ...errors.builders, ...results.builders })
  */
 function loadSealedSession(options) {
   const { sessionData, ...gateOptions } = options ?? {}
-  // The one Node global read here, typed in place (the package has no @types/node).
-  const { env } = /** @type {{ process: { env: Record<string, string | undefined> } }} */ (/** @type {unknown} */ (globalThis)).process
-  const clientId = gateOptions.clientId ?? env.WORKOS_CLIENT_ID
-  const gate = new native.SessionGate(/** @type {import('../index').SessionGateOptions} */ ({ ...gateOptions, clientId, sharedKeyCache: true }))
+  // What the app leaves out comes from the WorkOS variables, as @workos-inc/node's client reads them.
+  const workos = workosEnvironment([])
+  const gate = new native.SessionGate(/** @type {import('../index').SessionGateOptions} */ ({
+    ...gateOptions,
+    clientId: gateOptions.clientId ?? workos.clientId,
+    apiKey: gateOptions.apiKey ?? workos.apiKey,
+    apiBaseUrl: gateOptions.apiBaseUrl ?? workos.apiBaseUrl,
+    sharedKeyCache: true,
+  }))
   return gate.loadSealedSession({ sessionData })
 }
 
 // Not the package's API: the addon's helpers for lib/index.js and lib/web.js.
-const { install: _install, notDisplayed: _notDisplayed, signedOutRefusal: _a, sessionCookieHeader: _b, defaultCookieNames: _c, ...api } = /** @type {Native & Record<'signedOutRefusal' | 'sessionCookieHeader' | 'defaultCookieNames', unknown>} */ (native)
+const { install: _install, notDisplayed: _notDisplayed, signedOutRefusal: _a, sessionCookieHeader: _b, defaultCookieNames: _c, workosEnvironment: _d, ...api } = /** @type {Native & Record<'signedOutRefusal' | 'sessionCookieHeader' | 'defaultCookieNames' | 'workosEnvironment', unknown>} */ (native)
 module.exports = /** @satisfies {typeof import('../index')} */ ({ ...api, ...errors.classes, loadSealedSession })

@@ -1,53 +1,34 @@
 'use strict'
 // The half of sessiongate/next that Next.js does not bundle: the addon, the gate built from
-// authkit-nextjs's environment variables on first use (so `next build` needs no secrets), and
+// the WorkOS environment variables on first use (so `next build` needs no secrets), and
 // the judgements. lib/next.js, bundled into the app, reads the request and hands over strings;
 // plain data comes back, so no class crosses between the bundle and node_modules.
 
-const { ConfigurationError, SessionGate, StepUpPolicy } = require('./index.js')
-const { DEFAULT_COOKIE_NAME, DEFAULT_GRANT_COOKIE_NAME, judge } = require('./web.js')
+const { SessionGate, StepUpPolicy } = require('./index.js')
+const { DEFAULT_COOKIE_NAME, DEFAULT_GRANT_COOKIE_NAME, judge, workosEnvironment } = require('./web.js')
 
 /** @typedef {import('../next').UserInfo} UserInfo */
 /** @typedef {import('../next').NoUserInfo} NoUserInfo */
-
-// The one Node global read here, typed in place (the package has no @types/node).
-const { env } = /** @type {{ process: { env: Record<string, string | undefined> } }} */ (/** @type {unknown} */ (globalThis)).process
 
 /** @type {import('../index').SessionGate | undefined} */
 let shared
 
 /**
- * The app's gate, from authkit-nextjs's variables: `WORKOS_CLIENT_ID`, `WORKOS_COOKIE_PASSWORD`
- * (both required), `WORKOS_API_KEY` (for refresh and step-up completion), and
- * `WORKOS_API_HOSTNAME` / `WORKOS_API_HTTPS` / `WORKOS_API_PORT` (the API and its JWKS).
+ * The app's gate, from the WorkOS variables as the core reads them: `WORKOS_CLIENT_ID`,
+ * `WORKOS_COOKIE_PASSWORD` (both required), `WORKOS_API_KEY` (for refresh and step-up
+ * completion), and `WORKOS_BASE_URL` or authkit-nextjs's `WORKOS_API_HOSTNAME` /
+ * `WORKOS_API_HTTPS` / `WORKOS_API_PORT` (the API and its JWKS).
  */
 function gate() {
   if (shared) return shared
-  const { WORKOS_CLIENT_ID: clientId, WORKOS_COOKIE_PASSWORD: cookiePassword } = env
-  if (!clientId || !cookiePassword) {
-    const missing = [clientId ? '' : 'WORKOS_CLIENT_ID', cookiePassword ? '' : 'WORKOS_COOKIE_PASSWORD'].filter(Boolean)
-    throw new ConfigurationError(`sessiongate/next: set ${missing.join(' and ')} (authkit-nextjs's variables) in the server's environment`)
-  }
-  shared = new SessionGate({
-    clientId,
-    cookiePassword,
-    apiKey: env.WORKOS_API_KEY || undefined,
-    apiBaseUrl: apiBaseUrl(),
-  })
+  const { clientId, cookiePassword, apiKey, apiBaseUrl } = workosEnvironment(['WORKOS_CLIENT_ID', 'WORKOS_COOKIE_PASSWORD'])
+  shared = new SessionGate({ clientId: String(clientId), cookiePassword: String(cookiePassword), apiKey, apiBaseUrl })
   return shared
-}
-
-/** authkit-nextjs's API address: `https://api.workos.com` unless `WORKOS_API_HOSTNAME` says. */
-function apiBaseUrl() {
-  const host = env.WORKOS_API_HOSTNAME
-  if (!host) return undefined
-  const scheme = env.WORKOS_API_HTTPS === 'false' ? 'http' : 'https'
-  return `${scheme}://${host}${env.WORKOS_API_PORT ? `:${env.WORKOS_API_PORT}` : ''}`
 }
 
 /** The session cookie's name: `WORKOS_COOKIE_NAME` (authkit-nextjs's), else `wos-session`. */
 function cookieName() {
-  return env.WORKOS_COOKIE_NAME || DEFAULT_COOKIE_NAME
+  return workosEnvironment([]).cookieName ?? DEFAULT_COOKIE_NAME
 }
 
 /**

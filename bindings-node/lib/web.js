@@ -14,12 +14,26 @@ const { classes: { SessionGateError, StepUpRequiredError }, REFUSAL } = require(
  *   signedOutRefusal(reason: string, detail: string): string | null,
  *   sessionCookieHeader(name: string, value: string | null | undefined, secure: boolean): string,
  *   defaultCookieNames(): string[],
+ *   workosEnvironment(env: object, needed: string[]): import('../web').WorkosEnvironment,
  * }} WebNative
  */
 const native = /** @type {WebNative} */ (/** @type {unknown} */ (require('../index.js')))
 
 /** The session cookie unless told (authkit's name; WorkOS's Python examples use `wos_session`). */
 const [DEFAULT_COOKIE_NAME, DEFAULT_GRANT_COOKIE_NAME] = /** @type {[string, string]} */ (native.defaultCookieNames())
+
+// The one Node global read here, typed in place (the package has no @types/node).
+const { env } = /** @type {{ process: { env: Record<string, string | undefined> } }} */ (/** @type {unknown} */ (globalThis)).process
+
+/**
+ * The WorkOS variables of `process.env` as the core reads them (the rule is
+ * sessiongate::WorkosEnvironment's, shared with Python); throws the core's ConfigurationError
+ * naming any of `needed` that is unset.
+ * @param {string[]} needed
+ */
+function workosEnvironment(needed) {
+  return native.workosEnvironment(env, needed)
+}
 
 /**
  * The core's answer kept on a sessiongate error, if it has one.
@@ -105,4 +119,4 @@ function setCookieHeader(verdict, options, https) {
   return native.sessionCookieHeader(options.cookieName ?? DEFAULT_COOKIE_NAME, verdict.newCookie, options.cookieSecure ?? https)
 }
 
-module.exports = { DEFAULT_COOKIE_NAME, DEFAULT_GRANT_COOKIE_NAME, judge, parseCookies, setCookieHeader }
+module.exports = { DEFAULT_COOKIE_NAME, DEFAULT_GRANT_COOKIE_NAME, judge, parseCookies, setCookieHeader, workosEnvironment }

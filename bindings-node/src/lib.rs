@@ -73,6 +73,24 @@ pub fn default_cookie_names() -> Vec<String> {
     vec![sessiongate::DEFAULT_COOKIE_NAME.to_owned(), sessiongate::DEFAULT_GRANT_COOKIE_NAME.to_owned()]
 }
 
+/// Reads `env` (`process.env`) by the core's rule (`WorkosEnvironment`), for the helpers that
+/// build a gate themselves (`loadSealedSession`, `sessiongate/next`): an object of the set
+/// fields (`web.d.ts`'s `WorkosEnvironment`). Throws the core's ConfigurationError when a
+/// variable of `needed` is unset.
+#[napi(skip_typescript)]
+pub fn workos_environment(env: Env, vars: Object, needed: Vec<String>) -> napi::Result<Value> {
+    // Only the core's variables are read (`process.env` is not copied); a non-string is unset.
+    let var = |name: &str| match vars.get::<Either<String, Unknown>>(name) {
+        Ok(Some(Either::A(text))) => Some(text),
+        _ => None,
+    };
+    let read = sessiongate::WorkosEnvironment::read(var);
+    read.require(&needed.iter().map(String::as_str).collect::<Vec<_>>()).map_err(|e| runtime::to_js(&env, &e))?;
+    let sessiongate::WorkosEnvironment { client_id, cookie_password, api_key, api_base_url, cookie_name } = read;
+    let fields = [("clientId", client_id), ("cookiePassword", cookie_password), ("apiKey", api_key), ("apiBaseUrl", api_base_url), ("cookieName", cookie_name)];
+    Ok(Value::Object(fields.into_iter().filter_map(|(name, value)| Some((name.to_owned(), Value::String(value?)))).collect()))
+}
+
 /// Keeps the JavaScript half for this environment; `lib/index.js` calls it once.
 #[napi(skip_typescript)]
 pub fn install(env: Env, runtime: runtime::NativeRuntime) -> napi::Result<()> {

@@ -222,6 +222,43 @@ describe('options.json: the option parity table', () => {
   })
 })
 
+describe('environment.json: the WorkOS variables, read by the core', () => {
+  const { fields, cases } = h.readJson('environment.json')
+  // The addon's hidden helper behind loadSealedSession and sessiongate/next (lib/web.js).
+  const native = require('../index.js')
+  const camel = (name) => name.replace(/_([a-z])/g, (_, c) => c.toUpperCase())
+  it(`every row reads as the core reads it (${cases.length} rows)`, () => {
+    for (const row of cases) {
+      const read = native.workosEnvironment(row.env, [])
+      for (const field of fields) assert.equal(read[camel(field)] ?? null, row.expected[field], `${row.id}: ${field}`)
+      assert.deepEqual(Object.keys(read).sort(), fields.filter((f) => row.expected[f] !== null).map(camel).sort(), row.id)
+      if (!row.require) continue
+      let error = null
+      try {
+        native.workosEnvironment(row.env, row.require.needed)
+      } catch (e) {
+        error = e
+      }
+      if (row.require.code === null) {
+        assert.equal(error, null, `${row.id}: ${error}`)
+      } else {
+        assert.ok(error instanceof ConfigurationError, `${row.id}: ${error}`)
+        assert.equal(error.coreCode, row.require.code, row.id)
+        assert.ok(error.message.includes(row.require.message_contains), `${row.id}: ${error.message}`)
+      }
+    }
+  })
+  it('a variable that is not a string is unset, and only the core\'s variables are read', () => {
+    const env = new Proxy({ WORKOS_CLIENT_ID: 42, WORKOS_API_KEY: 'sk_test' }, {
+      get(target, name) {
+        if (typeof name === 'string' && !name.startsWith('WORKOS_')) throw new Error(`read ${name}`)
+        return Reflect.get(target, name)
+      },
+    })
+    assert.deepEqual({ ...native.workosEnvironment(env, []) }, { apiKey: 'sk_test' })
+  })
+})
+
 describe('hostile strings (security review F4)', () => {
   it('a lone surrogate is a refusal or null, never a throw', async () => {
     const sealed = gate.sealSession(session)

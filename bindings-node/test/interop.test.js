@@ -310,5 +310,19 @@ describe('drop-in (issue 18): the SDK\'s documented session handling runs unchan
     assert.equal(loadSealedSession, sessiongate.loadSealedSession)
     assert.throws(() => sessiongate.loadSealedSession({ sessionData: cookie, cookiePassword: PASSWORD }), (e) =>
       e instanceof sessiongate.ConfigurationError && /clientId/.test(e.message))
+    // What is left out comes from the WorkOS variables, as @workos-inc/node's client reads them.
+    const api = new URL(double.url)
+    const saved = { ...process.env }
+    Object.assign(process.env, { WORKOS_CLIENT_ID: double.clientId, WORKOS_API_HOSTNAME: api.hostname, WORKOS_API_PORT: api.port, WORKOS_API_HTTPS: 'false' })
+    try {
+      const fromEnv = await sessiongate.loadSealedSession({ sessionData: cookie, cookiePassword: PASSWORD }).authenticate()
+      assert.equal(fromEnv.authenticated, true, `${fromEnv.reason} (${fromEnv.detail})`)
+      assert.equal(fromEnv.sessionId, auth.sessionId)
+    } finally {
+      for (const name of ['WORKOS_CLIENT_ID', 'WORKOS_API_HOSTNAME', 'WORKOS_API_PORT', 'WORKOS_API_HTTPS']) {
+        if (name in saved) process.env[name] = saved[name]
+        else delete process.env[name]
+      }
+    }
   })
 })

@@ -559,8 +559,10 @@ export interface CookieRefreshOptions extends RefreshOptions {
 
 /**
  * The one-shot helper shaped like @workos-inc/node's `userManagement.loadSealedSession`: every
- * `SessionGate` option (`clientId` defaults to `process.env.WORKOS_CLIENT_ID`) plus
- * `sessionData`. The gate it builds uses the process-wide key cache. An app should still build
+ * `SessionGate` option plus `sessionData`. What is left out comes from the WorkOS variables, as
+ * @workos-inc/node's client reads them: `clientId` from `WORKOS_CLIENT_ID`, `apiKey` from
+ * `WORKOS_API_KEY`, `apiBaseUrl` from `WORKOS_BASE_URL` or `WORKOS_API_HOSTNAME` (the core's
+ * rule, shared with Python's `load_sealed_session`). The gate it builds uses the process-wide key cache. An app should still build
  * one `SessionGate` at startup and call `gate.loadSealedSession({ sessionData })`.
  */
 export declare function loadSealedSession(

@@ -7,7 +7,6 @@
 //! parallel. Share one `SessionGate` across threads. Cookies and tokens reach the core as bytes
 //! (`host_bytes`): a str with lone surrogates is the core's failure, never an exception.
 
-mod aio;
 mod convert;
 mod error;
 mod stepup;
@@ -354,6 +353,25 @@ fn _session_cookie_header(name: &str, value: Option<&str>, secure: bool) -> Stri
     sessiongate::session_cookie_header(name, value, secure)
 }
 
+/// The WorkOS variables of `environ` (`os.environ`) by the core's rule, for
+/// `load_sealed_session`: a dict of the set fields; the core's ConfigurationError when a
+/// variable of `needed` is unset. Only the core's variables are read; a non-str is unset.
+#[pyfunction]
+fn _workos_environment<'py>(environ: &Bound<'py, PyAny>, needed: Vec<String>) -> PyDictResult<'py> {
+    let py = environ.py();
+    let var = |name: &str| environ.call_method1("get", (name,)).ok()?.extract::<String>().ok();
+    let read = sessiongate::WorkosEnvironment::read(var);
+    core(py, || read.require(&needed.iter().map(String::as_str).collect::<Vec<_>>()))?;
+    let sessiongate::WorkosEnvironment { client_id, cookie_password, api_key, api_base_url, cookie_name } = read;
+    let dict = PyDict::new(py);
+    for (name, value) in [("client_id", client_id), ("cookie_password", cookie_password), ("api_key", api_key), ("api_base_url", api_base_url), ("cookie_name", cookie_name)] {
+        if let Some(value) = value {
+            dict.set_item(name, value)?;
+        }
+    }
+    Ok(dict)
+}
+
 /// Unpickles a refusal (`ErrorResponse.__reduce__`); unknown codes are a ValueError.
 #[pyfunction]
 fn _failure(py: Python<'_>, reason: &str, detail: &str) -> PyResult<Py<PyAny>> {
@@ -596,13 +614,12 @@ fn session_of<'a, 'py>(auth: &'a Bound<'py, PyAny>) -> PyResult<&'a Bound<'py, S
 // ---------------------------------------------------------------------------------------------
 // The gate
 
-/// Opens the sealed session cookies of every WorkOS SDK (`formats()`), verifies the access
-/// token and returns the session with `amr`; with `api_key`, refreshes sessions through the
-/// WorkOS API. Every keyword is a core option of the same name (`options.json`), except
-/// `cookie_password`/`issuer`/`audience` (a str or a list) and `shared_key_cache` (use the
-/// process-wide key cache of this key source, for gates built per call). Thread-safe: create
-/// one and share it.
-#[pyclass(frozen, module = "sessiongate", name = "SessionGate")]
+/// The gate: the core's `SessionGate` with Python's arguments and results. The package's
+/// `sessiongate.SessionGate` (python/sessiongate/_gate.py) subclasses it with the
+/// `load_sealed_session` shape and the asyncio forms, host idioms that need no core call of
+/// their own. Keywords are the core's options (`options.json`), `cookie_password`/`issuer`/
+/// `audience` a str or a list, `shared_key_cache` the process-wide key cache (gates per call).
+#[pyclass(frozen, subclass, module = "sessiongate", name = "SessionGate")]
 #[derive(Debug)]
 struct PySessionGate {
     gate: sessiongate::SessionGate,
@@ -613,21 +630,6 @@ struct PySessionGate {
 }
 
 impl PySessionGate {
-    fn authenticate_cookie(&self, py: Python<'_>, cookie: &[u8], now: Option<Num>) -> PyResult<Py<PyAny>> {
-        let now = time(py, now)?;
-        authentication_to_py(py, detached(py, || self.gate.authenticate_bytes_at(cookie, now))?)
-    }
-
-    fn refresh_cookie(&self, py: Python<'_>, cookie: &[u8], organization_id: Option<&str>, now: Option<Num>) -> PyResult<Py<PyAny>> {
-        let now = time(py, now)?;
-        refresh_to_py(py, detached(py, || self.gate.refresh_bytes_at(cookie, organization_id, now))?)
-    }
-
-    fn logout_url(&self, py: Python<'_>, cookie: &[u8], return_to: Option<&str>, now: Option<Num>) -> PyResult<String> {
-        let now = time(py, now)?;
-        detached(py, || self.gate.logout_url_bytes_at(cookie, return_to, now))
-    }
-
     fn verify(&self, py: Python<'_>, token: &Bound<'_, PyString>, now: Option<Num>, id_token: bool) -> PyResult<Py<PyAny>> {
         let now = time(py, now)?;
         let token = host_bytes(Some(token))?;
@@ -742,7 +744,8 @@ impl PySessionGate {
     /// `AuthenticateWithSessionCookieErrorResponse`. Raises `JwksUnavailableError` on an outage.
     #[pyo3(signature = (session_data, now=None))]
     fn authenticate(&self, py: Python<'_>, session_data: Option<&Bound<'_, PyString>>, now: Option<Num>) -> PyResult<Py<PyAny>> {
-        self.authenticate_cookie(py, &host_bytes(session_data)?, now)
+        let (cookie, now) = (host_bytes(session_data)?, time(py, now)?);
+        authentication_to_py(py, detached(py, || self.gate.authenticate_bytes_at(&cookie, now))?)
     }
 
     /// Refreshes the session in the cookie through the WorkOS API (needs `api_key`), scoped to
@@ -759,7 +762,8 @@ impl PySessionGate {
         organization_id: Option<String>,
         now: Option<Num>,
     ) -> PyResult<Py<PyAny>> {
-        self.refresh_cookie(py, &host_bytes(session_data)?, organization_id.as_deref(), now)
+        let (cookie, now) = (host_bytes(session_data)?, time(py, now)?);
+        refresh_to_py(py, detached(py, || self.gate.refresh_bytes_at(&cookie, organization_id.as_deref(), now))?)
     }
 
     /// Authenticates the cookie, refreshing it when its token expired or expires within the
@@ -789,112 +793,23 @@ impl PySessionGate {
         return_to: Option<String>,
         now: Option<Num>,
     ) -> PyResult<String> {
-        self.logout_url(py, &host_bytes(session_data)?, return_to.as_deref(), now)
+        let (cookie, now) = (host_bytes(session_data)?, time(py, now)?);
+        detached(py, || self.gate.logout_url_bytes_at(&cookie, return_to.as_deref(), now))
     }
 
-    /// The cookie bound to this gate, as workos-python's
-    /// `user_management.load_sealed_session(session_data=..., cookie_password=...)` returns it.
-    /// A `cookie_password` must be one of the gate's own (`ConfigurationError` if not).
-    #[pyo3(signature = (session_data=None, *, cookie_password=None))]
-    fn load_sealed_session(
-        slf: &Bound<'_, Self>,
-        session_data: Option<&Bound<'_, PyString>>,
-        cookie_password: Option<&str>,
-    ) -> PyResult<SealedSession> {
-        if let Some(password) = cookie_password {
-            core(slf.py(), || slf.get().gate.check_cookie_password(password))?;
-        }
-        Ok(SealedSession { gate: slf.clone().unbind(), session_data: host_bytes(session_data)? })
+    /// Refuses a `cookie_password` that is not one of the gate's own (`ConfigurationError`), for
+    /// `load_sealed_session` (sessiongate/_gate.py).
+    fn _check_cookie_password(&self, py: Python<'_>, password: &str) -> PyResult<()> {
+        core(py, || self.gate.check_cookie_password(password))
     }
 
-    /// workos-python's one-shot `user_management.authenticate_with_session_cookie`: the same
-    /// as `load_sealed_session(...).authenticate()`.
-    #[pyo3(signature = (*, session_data, cookie_password=None, now=None))]
-    fn authenticate_with_session_cookie(
-        slf: &Bound<'_, Self>,
-        session_data: Option<&Bound<'_, PyString>>,
-        cookie_password: Option<&str>,
-        now: Option<Num>,
-    ) -> PyResult<Py<PyAny>> {
-        Self::load_sealed_session(slf, session_data, cookie_password)?.authenticate(slf.py(), now)
-    }
-
-    /// `await gate.authenticate_async(cookie)`: `authenticate` without blocking the event
-    /// loop. With the keys cached (every call but the first few) it answers at once, on the
-    /// loop; a key fetch runs on the loop's default executor.
+    /// `authenticate` from the cached keys only (`JwksNotCachedError` when a fetch is needed),
+    /// for `authenticate_async`, which answers on the loop when it can (sessiongate/_gate.py).
     #[pyo3(signature = (session_data, now=None))]
-    fn authenticate_async<'py>(
-        slf: &Bound<'py, Self>,
-        session_data: Option<Bound<'py, PyString>>,
-        now: Option<Bound<'py, PyAny>>,
-    ) -> PyAnyResult<'py> {
-        let py = slf.py();
-        let at = time(py, now.as_ref().map(|now| now.extract::<Num>()).transpose()?)?;
-        let cookie = host_bytes(session_data.as_ref())?;
-        let gate = &slf.get().gate;
-        match py.detach(|| catch_panic(|| gate.authenticate_cached_bytes_at(&cookie, at))) {
-            Err(Error::JwksNotCached) => aio::off_loop(slf.getattr("authenticate")?, (session_data, now).into_pyobject(py)?),
-            auth => aio::answered(py, authentication_to_py(py, auth.map_err(|e| to_py_err(py, &e))?)?),
-        }
-    }
-
-    /// `await gate.refresh_async(cookie)`: `refresh` on the loop's default executor.
-    #[pyo3(signature = (session_data, organization_id=None, now=None))]
-    fn refresh_async<'py>(
-        slf: &Bound<'py, Self>,
-        session_data: Option<Bound<'py, PyString>>,
-        organization_id: Option<String>,
-        now: Option<Bound<'py, PyAny>>,
-    ) -> PyAnyResult<'py> {
-        aio::off_loop(slf.getattr("refresh")?, (session_data, organization_id, now).into_pyobject(slf.py())?)
-    }
-
-    /// `await gate.authenticate_or_refresh_async(cookie)`: `authenticate_or_refresh` on the
-    /// loop's default executor (it may call the WorkOS API).
-    #[pyo3(signature = (session_data, now=None))]
-    fn authenticate_or_refresh_async<'py>(
-        slf: &Bound<'py, Self>,
-        session_data: Option<Bound<'py, PyString>>,
-        now: Option<Bound<'py, PyAny>>,
-    ) -> PyAnyResult<'py> {
-        aio::off_loop(slf.getattr("authenticate_or_refresh")?, (session_data, now).into_pyobject(slf.py())?)
-    }
-
-    /// `await gate.verify_access_token_async(token)`: `verify_access_token` on the loop's
-    /// default executor (it may fetch keys).
-    #[pyo3(signature = (token, now=None))]
-    fn verify_access_token_async<'py>(slf: &Bound<'py, Self>, token: Bound<'py, PyAny>, now: Option<Bound<'py, PyAny>>) -> PyAnyResult<'py> {
-        aio::off_loop(slf.getattr("verify_access_token")?, (token, now).into_pyobject(slf.py())?)
-    }
-
-    /// `await gate.start_step_up_async(auth)`: `start_step_up` on the loop's default executor.
-    #[pyo3(signature = (auth, factor_id=None, now=None))]
-    fn start_step_up_async<'py>(
-        slf: &Bound<'py, Self>,
-        auth: Bound<'py, PyAny>,
-        factor_id: Option<String>,
-        now: Option<Bound<'py, PyAny>>,
-    ) -> PyAnyResult<'py> {
-        aio::off_loop(slf.getattr("start_step_up")?, (auth, factor_id, now).into_pyobject(slf.py())?)
-    }
-
-    /// `await gate.complete_step_up_async(auth, pending=..., code=...)`: `complete_step_up` on
-    /// the loop's default executor.
-    #[pyo3(signature = (auth, *, pending, code, now=None))]
-    fn complete_step_up_async<'py>(
-        slf: &Bound<'py, Self>,
-        auth: Bound<'py, PyAny>,
-        pending: String,
-        code: String,
-        now: Option<Bound<'py, PyAny>>,
-    ) -> PyAnyResult<'py> {
-        let py = slf.py();
-        let keywords = PyDict::new(py);
-        keywords.set_item("pending", pending)?;
-        keywords.set_item("code", code)?;
-        keywords.set_item("now", now)?;
-        let complete = py.import("functools")?.getattr("partial")?.call((slf.getattr("complete_step_up")?, auth), Some(&keywords))?;
-        aio::off_loop(complete, PyTuple::empty(py))
+    fn _authenticate_cached(&self, py: Python<'_>, session_data: Option<&Bound<'_, PyString>>, now: Option<Num>) -> PyResult<Py<PyAny>> {
+        let now = time(py, now)?;
+        let cookie = host_bytes(session_data)?;
+        authentication_to_py(py, detached(py, || self.gate.authenticate_cached_bytes_at(&cookie, now))?)
     }
 
     /// The seal formats this gate reads (`"iron"`, `"fernet"`, `"ruby"`...), in the core's order.
@@ -1050,48 +965,6 @@ impl PySessionGate {
     }
 }
 
-/// A cookie bound to a gate (workos-python's `Session` shape): call `.authenticate()`.
-#[pyclass(frozen, module = "sessiongate", name = "SealedSession")]
-struct SealedSession {
-    gate: Py<PySessionGate>,
-    /// The cookie's bytes (see `host_bytes`).
-    session_data: Vec<u8>,
-}
-
-/// Never the cookie.
-impl std::fmt::Debug for SealedSession {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SealedSession").field("session_data", &format_args!("<{} bytes>", self.session_data.len())).finish()
-    }
-}
-
-#[pymethods]
-impl SealedSession {
-    /// Same as `SessionGate.authenticate(session_data, now)`.
-    #[pyo3(signature = (now=None))]
-    fn authenticate(&self, py: Python<'_>, now: Option<Num>) -> PyResult<Py<PyAny>> {
-        self.gate.get().authenticate_cookie(py, &self.session_data, now)
-    }
-
-    /// Same as `SessionGate.refresh(session_data, organization_id, now)` (workos-python's
-    /// `Session.refresh()`); the gate needs an `api_key`.
-    #[pyo3(signature = (*, organization_id=None, now=None))]
-    fn refresh(&self, py: Python<'_>, organization_id: Option<String>, now: Option<Num>) -> PyResult<Py<PyAny>> {
-        self.gate.get().refresh_cookie(py, &self.session_data, organization_id.as_deref(), now)
-    }
-
-    /// Same as `SessionGate.get_logout_url(session_data, return_to, now)`.
-    #[pyo3(signature = (return_to=None, now=None))]
-    fn get_logout_url(&self, py: Python<'_>, return_to: Option<String>, now: Option<Num>) -> PyResult<String> {
-        self.gate.get().logout_url(py, &self.session_data, return_to.as_deref(), now)
-    }
-
-    fn __repr__(&self) -> String {
-        let chars = String::from_utf8_lossy(&self.session_data).chars().count();
-        format!("SealedSession(session_data=<{chars} chars, redacted>)")
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Module functions
 
@@ -1130,7 +1003,6 @@ fn error_codes() -> Vec<(&'static str, bool)> {
 fn _sessiongate(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<PySessionGate>()?;
-    m.add_class::<SealedSession>()?;
     m.add_class::<SuccessResponse>()?;
     m.add_class::<ErrorResponse>()?;
     m.add_class::<RefreshSuccess>()?;
@@ -1147,6 +1019,7 @@ fn _sessiongate(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(error_codes, m)?)?;
     m.add_function(wrap_pyfunction!(_failure, m)?)?;
     m.add_function(wrap_pyfunction!(_session_cookie_header, m)?)?;
+    m.add_function(wrap_pyfunction!(_workos_environment, m)?)?;
     m.add("_DEFAULT_COOKIE_NAME", sessiongate::DEFAULT_COOKIE_NAME)?;
     m.add("_DEFAULT_GRANT_COOKIE_NAME", sessiongate::DEFAULT_GRANT_COOKIE_NAME)?;
     Ok(())

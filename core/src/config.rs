@@ -424,6 +424,96 @@ impl GateOptions {
     }
 }
 
+/// What the WorkOS SDKs read from the environment, read here once for every binding's helpers
+/// that build a gate without being handed one (Node's `loadSealedSession` and `sessiongate/next`,
+/// Python's `load_sealed_session`). An empty variable counts as unset, as in authkit-nextjs.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct WorkosEnvironment {
+    /// `WORKOS_CLIENT_ID` (every SDK).
+    pub client_id: Option<String>,
+    /// `WORKOS_COOKIE_PASSWORD` (authkit-nextjs, authkit-remix…).
+    pub cookie_password: Option<String>,
+    /// `WORKOS_API_KEY` (every SDK).
+    pub api_key: Option<String>,
+    /// `WORKOS_BASE_URL` (workos-python, workos-go), else authkit-nextjs's
+    /// `WORKOS_API_HOSTNAME` with `WORKOS_API_PORT` and `WORKOS_API_HTTPS` (`false`: http).
+    pub api_base_url: Option<String>,
+    /// `WORKOS_COOKIE_NAME` (authkit-nextjs): the session cookie's name.
+    pub cookie_name: Option<String>,
+}
+
+impl WorkosEnvironment {
+    /// The variables [`WorkosEnvironment::read`] looks up.
+    pub const VARIABLES: [&'static str; 8] = [
+        "WORKOS_CLIENT_ID",
+        "WORKOS_COOKIE_PASSWORD",
+        "WORKOS_API_KEY",
+        "WORKOS_BASE_URL",
+        "WORKOS_API_HOSTNAME",
+        "WORKOS_API_PORT",
+        "WORKOS_API_HTTPS",
+        "WORKOS_COOKIE_NAME",
+    ];
+
+    /// Reads the variables through `var` (the host's environment: `process.env`, `os.environ`).
+    pub fn read(var: impl Fn(&str) -> Option<String>) -> WorkosEnvironment {
+        let set = |name: &str| var(name).filter(|value| !value.is_empty());
+        let api_base_url = set("WORKOS_BASE_URL").or_else(|| {
+            let host = set("WORKOS_API_HOSTNAME")?;
+            let scheme = if set("WORKOS_API_HTTPS").as_deref() == Some("false") { "http" } else { "https" };
+            Some(match set("WORKOS_API_PORT") {
+                Some(port) => format!("{scheme}://{host}:{port}"),
+                None => format!("{scheme}://{host}"),
+            })
+        });
+        WorkosEnvironment {
+            client_id: set("WORKOS_CLIENT_ID"),
+            cookie_password: set("WORKOS_COOKIE_PASSWORD"),
+            api_key: set("WORKOS_API_KEY"),
+            api_base_url,
+            cookie_name: set("WORKOS_COOKIE_NAME"),
+        }
+    }
+
+    /// The configuration error naming which of `needed` (`"WORKOS_CLIENT_ID"`,
+    /// `"WORKOS_COOKIE_PASSWORD"`) is unset, for a helper that cannot build a gate without it.
+    pub fn require(&self, needed: &[&str]) -> Result<(), Error> {
+        let mut missing = Vec::new();
+        for &name in needed {
+            let value = match name {
+                "WORKOS_CLIENT_ID" => &self.client_id,
+                "WORKOS_COOKIE_PASSWORD" => &self.cookie_password,
+                "WORKOS_API_KEY" => &self.api_key,
+                _ => return Err(Error::Configuration(format!("{name} is not a variable a gate needs"))),
+            };
+            if value.is_none() {
+                missing.push(name);
+            }
+        }
+        match missing.is_empty() {
+            true => Ok(()),
+            false => Err(Error::Configuration(format!(
+                "set {} in the server's environment (the WorkOS SDKs' variables)",
+                missing.join(" and ")
+            ))),
+        }
+    }
+}
+
+/// The secrets are never shown.
+impl fmt::Debug for WorkosEnvironment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let secret = |s: &Option<String>| s.as_ref().map(|_| "<redacted>");
+        f.debug_struct("WorkosEnvironment")
+            .field("client_id", &self.client_id)
+            .field("cookie_password", &secret(&self.cookie_password))
+            .field("api_key", &secret(&self.api_key))
+            .field("api_base_url", &self.api_base_url.as_deref().map(redact::url))
+            .field("cookie_name", &self.cookie_name)
+            .finish()
+    }
+}
+
 fn non_empty(what: &str, values: Vec<String>) -> Result<Vec<String>, Error> {
     if values.is_empty() {
         return Err(Error::Configuration(format!("{what}: an empty list would check nothing; leave the option out instead")));

@@ -18,10 +18,12 @@ An outage of the WorkOS API raises the retryable :class:`RefreshUnavailableError
 from __future__ import annotations
 
 import dataclasses
+import os
 from typing import Any, Dict, Optional, Sequence, Union
 
 from sessiongate._reason import AuthenticateWithSessionCookieFailureReason
 from sessiongate._types import SessionImpersonator, SessionUser
+from sessiongate._gate import SealedSession, SessionGate
 from sessiongate._errors import (
     ApiUnavailableError,
     ConfigurationError,
@@ -42,8 +44,6 @@ from sessiongate._sessiongate import (
     Challenge,
     RefreshWithSessionCookieErrorResponse,
     RefreshWithSessionCookieSuccessResponse,
-    SealedSession,
-    SessionGate,
     SessionRenewal,
     StepUpChallenge,
     StepUpDecision,
@@ -51,6 +51,7 @@ from sessiongate._sessiongate import (
     StepUpPolicy,
     VerifiedToken,
     __version__,
+    _workos_environment,
     error_codes,
     seal_data,
     unseal_data,
@@ -121,7 +122,7 @@ def load_sealed_session(
     *,
     session_data: Optional[str],
     cookie_password: Union[str, Sequence[str]],
-    client_id: str,
+    client_id: Optional[str] = None,
     jwks: Union[Dict[str, Any], str, None] = None,
     jwks_url: Optional[str] = None,
     issuer: Union[str, Sequence[str], None] = None,
@@ -135,20 +136,25 @@ def load_sealed_session(
     """One-shot helper shaped like workos-python's ``load_sealed_session``.
 
     It builds a :class:`SessionGate` for this call only, whose remote key set comes from the
-    process-wide key cache (one fetch per key source and process, not one per call). With an
-    ``api_key``, the returned session's ``.refresh()`` works too. An app should still build one
-    gate at startup and call ``gate.authenticate(cookie)``.
+    process-wide key cache (one fetch per key source and process, not one per call). What is
+    left out comes from the WorkOS variables, as workos-python's client reads them: ``client_id``
+    from ``WORKOS_CLIENT_ID`` (a :class:`ConfigurationError` names it when neither is set),
+    ``api_key`` from ``WORKOS_API_KEY``, ``api_base_url`` from ``WORKOS_BASE_URL`` or
+    ``WORKOS_API_HOSTNAME`` (the core's rule, shared with Node's ``loadSealedSession``). With an
+    API key, the returned session's ``.refresh()`` works too. An app should still build one gate
+    at startup and call ``gate.authenticate(cookie)``.
     """
+    workos = _workos_environment(os.environ, [] if client_id is not None else ["WORKOS_CLIENT_ID"])
     gate = SessionGate(
-        client_id=client_id,
+        client_id=client_id if client_id is not None else workos["client_id"],
         cookie_password=cookie_password,
         jwks=jwks,
         jwks_url=jwks_url,
         issuer=issuer,
         audience=audience,
         leeway=leeway,
-        api_key=api_key,
-        api_base_url=api_base_url,
+        api_key=api_key if api_key is not None else workos.get("api_key"),
+        api_base_url=api_base_url if api_base_url is not None else workos.get("api_base_url"),
         formats=formats,
         allow_weak_secrets=allow_weak_secrets,
         shared_key_cache=True,

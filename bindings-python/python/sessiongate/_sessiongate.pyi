@@ -1,10 +1,9 @@
 """Type stubs for the native module ``sessiongate._sessiongate`` (hand-written, checked by stubtest)."""
 
-import asyncio
 import dataclasses
-from typing import Any, Callable, ClassVar, Dict, List, Optional, Sequence, Tuple, Union, final
+from typing import Any, Callable, ClassVar, Dict, List, Mapping, Optional, Sequence, Tuple, Union, final
 
-from typing_extensions import disjoint_base
+from typing_extensions import Self, disjoint_base
 
 from sessiongate._reason import AuthenticateWithSessionCookieFailureReason
 from sessiongate._types import SessionImpersonator, SessionUser
@@ -12,7 +11,6 @@ from sessiongate._types import SessionImpersonator, SessionUser
 __all__ = [
     "__version__",
     "SessionGate",
-    "SealedSession",
     "AuthenticateWithSessionCookieSuccessResponse",
     "AuthenticateWithSessionCookieErrorResponse",
     "RefreshWithSessionCookieSuccessResponse",
@@ -27,6 +25,7 @@ __all__ = [
     "error_codes",
     "_failure",
     "_session_cookie_header",
+    "_workos_environment",
     "_DEFAULT_COOKIE_NAME",
     "_DEFAULT_GRANT_COOKIE_NAME",
     "seal_data",
@@ -230,13 +229,7 @@ class StepUpPolicy:
     def leeway(self) -> float: ...
     def check_claims(self, claims: Dict[str, Any], now: Optional[float] = None) -> StepUpDecision: ...
 
-@final
-class SealedSession:
-    def authenticate(self, now: Optional[float] = None) -> _Response: ...
-    def refresh(self, *, organization_id: Optional[str] = None, now: Optional[float] = None) -> _RefreshResponse: ...
-    def get_logout_url(self, return_to: Optional[str] = None, now: Optional[float] = None) -> str: ...
-
-@final
+@disjoint_base
 class SessionGate:
     def __new__(
         cls,
@@ -266,7 +259,7 @@ class SessionGate:
         refresh_coordinator_timeout_seconds: Optional[float] = None,
         step_up_grant_ttl_seconds: Optional[float] = None,
         on_audit: Optional[Callable[[Dict[str, Any]], object]] = None,
-    ) -> SessionGate: ...
+    ) -> Self: ...
     @property
     def client_id(self) -> str: ...
     def authenticate(self, session_data: Optional[str], now: Optional[float] = None) -> _Response: ...
@@ -277,24 +270,8 @@ class SessionGate:
     def get_logout_url(
         self, session_data: Optional[str], return_to: Optional[str] = None, now: Optional[float] = None
     ) -> str: ...
-    def load_sealed_session(self, session_data: Optional[str] = None, *, cookie_password: Optional[str] = None) -> SealedSession: ...
-    def authenticate_with_session_cookie(
-        self, *, session_data: Optional[str], cookie_password: Optional[str] = None, now: Optional[float] = None
-    ) -> _Response: ...
-    def authenticate_async(self, session_data: Optional[str], now: Optional[float] = None) -> asyncio.Future[_Response]: ...
-    def refresh_async(
-        self, session_data: Optional[str], organization_id: Optional[str] = None, now: Optional[float] = None
-    ) -> asyncio.Future[_RefreshResponse]: ...
-    def authenticate_or_refresh_async(
-        self, session_data: Optional[str], now: Optional[float] = None
-    ) -> asyncio.Future[SessionRenewal]: ...
-    def verify_access_token_async(self, token: str, now: Optional[float] = None) -> asyncio.Future[_TokenResponse]: ...
-    def start_step_up_async(
-        self, auth: AuthenticateWithSessionCookieSuccessResponse, factor_id: Optional[str] = None, now: Optional[float] = None
-    ) -> asyncio.Future[StepUpChallenge]: ...
-    def complete_step_up_async(
-        self, auth: AuthenticateWithSessionCookieSuccessResponse, *, pending: str, code: str, now: Optional[float] = None
-    ) -> asyncio.Future[StepUpGrant]: ...
+    def _check_cookie_password(self, password: str) -> None: ...
+    def _authenticate_cached(self, session_data: Optional[str], now: Optional[float] = None) -> _Response: ...
     def formats(self) -> List[str]: ...
     def reseal(self, session_data: str, format: str, now: Optional[float] = None) -> str: ...
     def seal_session(
@@ -332,6 +309,9 @@ def _failure(reason: str, detail: str) -> AuthenticateWithSessionCookieErrorResp
 
 # The framework helpers' rules, the core's (sessiongate._web).
 def _session_cookie_header(name: str, value: Optional[str], secure: bool) -> str: ...
+
+# The WorkOS variables as the core reads them (sessiongate.load_sealed_session).
+def _workos_environment(environ: Mapping[str, str], needed: List[str]) -> Dict[str, str]: ...
 
 _DEFAULT_COOKIE_NAME: str
 _DEFAULT_GRANT_COOKIE_NAME: str

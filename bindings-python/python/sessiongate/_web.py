@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, Mapping, Optional
 
 from sessiongate._errors import SessionGateError, StepUpRequiredError
+from sessiongate._gate import SessionGate
 from sessiongate._sessiongate import (
     _DEFAULT_COOKIE_NAME,
     _DEFAULT_GRANT_COOKIE_NAME,
     AuthenticateWithSessionCookieSuccessResponse,
-    SessionGate,
     SessionRenewal,
     StepUpPolicy,
     _session_cookie_header,

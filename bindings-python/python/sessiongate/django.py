@@ -15,7 +15,8 @@ from typing import Any, Callable, Optional
 
 from django.http import HttpRequest, HttpResponse, JsonResponse  # type: ignore[import-untyped]
 
-from sessiongate._sessiongate import SessionGate, StepUpPolicy
+from sessiongate._gate import SessionGate
+from sessiongate._sessiongate import StepUpPolicy
 from sessiongate._web import Verdict, WebOptions, cookie_header, judge
 
 __all__ = ["SessionGateMiddleware", "WebOptions", "require_session", "require_step_up"]

@@ -16,7 +16,8 @@ from typing import Awaitable, Callable, Optional
 from fastapi import FastAPI, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
 
-from sessiongate._sessiongate import SessionGate, StepUpPolicy
+from sessiongate._gate import SessionGate
+from sessiongate._sessiongate import StepUpPolicy
 from sessiongate._web import Session, Verdict, WebOptions, cookie_header, judge_async
 
 __all__ = ["SessionRefused", "WebOptions", "install", "require_session", "require_step_up"]

@@ -11,7 +11,8 @@ from typing import Any, Callable, Optional, TypeVar
 
 from flask import Response, g, jsonify, make_response, request
 
-from sessiongate._sessiongate import SessionGate, StepUpPolicy
+from sessiongate._gate import SessionGate
+from sessiongate._sessiongate import StepUpPolicy
 from sessiongate._web import WebOptions, cookie_header, judge
 
 __all__ = ["WebOptions", "require_session", "require_step_up"]

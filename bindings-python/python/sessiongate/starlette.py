@@ -13,7 +13,8 @@ from typing import Any, Awaitable, Callable, MutableMapping, Optional, Sequence
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from sessiongate._sessiongate import SessionGate, StepUpPolicy
+from sessiongate._gate import SessionGate
+from sessiongate._sessiongate import StepUpPolicy
 from sessiongate._web import Verdict, WebOptions, cookie_header, judge_async
 
 __all__ = ["SessionMiddleware", "WebOptions"]

@@ -74,7 +74,30 @@ fn sdist_install() -> Result<()> {
     pip.args(["-m", "pip", "install", "--disable-pip-version-check"]).arg(&sdist).env("CARGO_TARGET_DIR", util::root().join("target"));
     util::tool(&mut pip, "package-sdist-pip-install")?;
     stage_smoke(&check)?;
-    util::run(Command::new(&python).arg(check.join("smoke.py")).arg(check.join("peer.json")))
+    util::run(Command::new(&python).arg(check.join("smoke.py")).arg(check.join("peer.json")))?;
+    sdist_without_rust(&python, &sdist)
+}
+
+/// What pip says for the sdist on a machine without Rust: no `cargo` on PATH and
+/// `MATURIN_NO_INSTALL_RUST` set (without it, maturin's backend downloads a toolchain from
+/// rust-lang.org, which this check cannot reach), the install must fail with maturin's message.
+fn sdist_without_rust(python: &Path, sdist: &Path) -> Result<()> {
+    util::step("package: pip install the sdist with no Rust toolchain on PATH fails with maturin's message");
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let without_cargo: Vec<PathBuf> = std::env::split_paths(&path).filter(|dir| !dir.join("cargo").exists()).collect();
+    let mut pip = Command::new(python);
+    pip.args(["-m", "pip", "install", "--no-cache-dir", "--disable-pip-version-check"])
+        .arg(sdist)
+        .env("PATH", std::env::join_paths(without_cargo)?)
+        .env("MATURIN_NO_INSTALL_RUST", "1");
+    let output = pip.output()?;
+    let said = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    let expected = "Cargo, the Rust package manager, is not installed or is not on PATH";
+    if output.status.success() || !said.contains(expected) {
+        return Err(format!("pip without Rust: expected a failure saying {expected:?}, got {}:\n{said}", output.status).into());
+    }
+    println!("ok: pip stops with maturin's message: {expected}");
+    Ok(())
 }
 
 /// The aarch64 wheel, pip-installed and run in an arm64 Debian 11 userland: each arm64 program

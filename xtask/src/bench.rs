@@ -150,7 +150,12 @@ pub fn formats() -> Result<()> {
 /// The median of one criterion id's last run, in µs (two decimals). A `bench_function` id's
 /// slashes become `_` in criterion's directory name; a group's benches live under the group.
 fn criterion_median_us(id: &str) -> Result<f64> {
-    let dir = util::root().join("target/criterion");
+    criterion_median_us_in(&util::root().join("target"), id)
+}
+
+/// The median (µs) criterion recorded for `id` under the target folder `target`.
+pub(crate) fn criterion_median_us_in(target: &std::path::Path, id: &str) -> Result<f64> {
+    let dir = target.join("criterion");
     let flat = dir.join(id.replace('/', "_")).join("new/estimates.json");
     let path = if flat.exists() { flat } else { dir.join(id).join("new/estimates.json") };
     let estimates: Value = serde_json::from_str(&fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?)?;

@@ -1,6 +1,7 @@
 //! `cargo xtask dist`: every artefact, release-built, into `dist/` with `SHA256SUMS`: the Python
-//! wheels (manylinux2014 x86_64 and aarch64) and sdist, the npm packages (the main one and one
-//! per platform: linux x64 and arm64, glibc), and the Swift package's Rust library.
+//! wheels (manylinux2014 x86_64 and aarch64, musllinux_1_2 x86_64) and sdist, the npm packages
+//! (the main one and one per platform: linux x64 and arm64, glibc), and the Swift package's Rust
+//! library.
 //! Nothing is published: README says how to install from `dist/` and how publishing would go.
 
 use std::fs;
@@ -19,6 +20,7 @@ pub fn dist() -> Result<()> {
     crate::python::build()?;
     copy_only(&root.join("target/wheels/python/release"), ".whl", &dist)?;
     copy_into(&crate::python::release_wheel_for(util::AARCH64_LINUX)?, &dist)?;
+    copy_into(&crate::python::release_wheel_for(util::X86_64_MUSL)?, &dist)?;
     crate::python::sdist(&dist)?;
     for tarball in crate::node::platform_packages()? {
         copy_into(&tarball, &dist)?;

@@ -4,6 +4,8 @@
 mod bench;
 mod dist;
 mod fuzz;
+mod lto;
+mod musl;
 mod node;
 mod package;
 mod python;
@@ -23,9 +25,10 @@ usage: cargo xtask <command>
   test [rust|python|node|swift]    every suite that exists (or one): Rust, Python, Node, Swift
   demo                             seal sessions, authenticate them in every binding
   bench [core|formats|refresh|sizes|python|node|report]  benchmarks against the real peers -> BENCHMARKS.md
+  bench lto                        release-profile variants (LTO, codegen units): sizes, build time, speed
   codegen [--check|python|node|swift]  regenerate (or check) committed generated files
   dist                             every release artefact into dist/, with SHA256SUMS
-  package --check                  the release wheel installs and works in Debian 11 (glibc 2.31)
+  package --check                  the release artefacts install and work: Debian 11 (glibc 2.31), arm64, musl
   swift-toolchain                  make `swift` available (Debian 13 chroot if needed)
   fuzz [--seconds N]               run each libFuzzer target of fuzz/ for N seconds (30)
 ";
@@ -89,6 +92,8 @@ fn run(args: &[&str]) -> Result<()> {
         // Re-renders BENCHMARKS.md from the last full run's results (target/bench/*.json).
         ["bench", "report"] => bench::report("cargo xtask bench", &["core", "formats", "refresh", "python", "node"]),
         ["bench", "sizes"] => sizes::bench(),
+        // Not part of `bench`: three release builds from empty target folders (about 25 minutes).
+        ["bench", "lto"] => lto::bench(),
         ["dist"] => dist::dist(),
         ["package", "--check"] => package::check(),
         ["bench", "formats"] => bench::formats().and_then(|()| bench::report_formats("cargo xtask bench formats")),

@@ -2,8 +2,10 @@
 //! an older glibc than this machine's: inside a Debian 11 userland (glibc 2.31, Python 3.9, pip
 //! 20.3), a cached debootstrap chroot, pip installs it by its manylinux2014 tag and authenticates
 //! a cookie sealed by workos-python. The aarch64 wheel does the same in an arm64 Debian 11
-//! userland run by qemu-user. The sdist builds and works when pip installs it. And the npm
-//! packages install in a fresh folder and load with `require` and `import`. `.ci/run` runs it.
+//! userland run by qemu-user. The musllinux wheel does the same with a musl CPython (`musl.rs`),
+//! whose pip must refuse the manylinux one. The sdist builds and works when pip installs it. And
+//! the npm packages install in a fresh folder and load with `require` and `import`. `.ci/run`
+//! runs it.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -26,7 +28,8 @@ vector = next(v for v in peer["authenticate_vectors"] if v["name"] == "valid_no_
 gate = sessiongate.SessionGate(client_id=peer["meta"]["client_id"], cookie_password=vector["cookie_password"], jwks=peer["jwks"])
 auth = gate.authenticate(vector["cookie"], now=vector["claims"]["iat"] + 1)
 assert auth.authenticated and auth.session_id == vector["expected"]["session_id"], auth
-import platform; print("ok:", auth.session_id, "on", platform.machine(), "glibc", platform.libc_ver()[1], "Python", platform.python_version())
+import platform; libc = "glibc " + platform.libc_ver()[1] if platform.libc_ver()[0] == "glibc" else sys.implementation._multiarch
+print("ok:", auth.session_id, "on", platform.machine(), libc, "Python", platform.python_version())
 "#;
 
 pub fn check() -> Result<()> {
@@ -50,6 +53,7 @@ pub fn check() -> Result<()> {
     in_chroot(&chroot, &install, "package-bullseye-pip-install")?;
     util::run(chroot_cmd(&chroot).args(["/opt/venv/bin/python", "/work/smoke.py", "/work/peer.json"]))?;
     arm64_wheel()?;
+    musl_wheel(&wheel)?;
     arm64_addon()?;
     sdist_install()?;
     npm_tarball()
@@ -120,6 +124,33 @@ fn arm64_wheel() -> Result<()> {
     let pip = ["-m", "pip", "install", "--no-index", "--only-binary=:all:", "--target", "/opt/site", wheel_in_root.as_str()];
     util::tool(arm64_cmd(&root, "/usr/bin/python3").args(pip), "package-arm64-pip-install")?;
     util::run(arm64_cmd(&root, "/usr/bin/python3").args(["/work/smoke.py", "/work/peer.json"]).env("PYTHONPATH", "/opt/site"))
+}
+
+/// The musllinux wheel, pip-installed in a venv of a musl CPython (what Alpine's python3 is) and
+/// run; that pip must refuse the manylinux wheel `glibc_wheel`, so the tag check is real.
+fn musl_wheel(glibc_wheel: &Path) -> Result<()> {
+    let wheel = crate::python::release_wheel_for(util::X86_64_MUSL)?;
+    let python = crate::musl::python()?;
+    util::step("package: pip install the musllinux wheel with a musl CPython (Alpine's libc) and authenticate a cookie");
+    let check = util::root().join("target/musl-check");
+    let _ = fs::remove_dir_all(&check);
+    fs::create_dir_all(&check)?;
+    let venv = check.join("venv");
+    util::tool(Command::new(&python).args(["-m", "venv"]).arg(&venv), "package-musl-venv")?;
+    let pip = || {
+        let mut cmd = Command::new(venv.join("bin/python"));
+        cmd.args(["-m", "pip", "install", "--disable-pip-version-check", "--no-index", "--only-binary=:all:"]);
+        cmd
+    };
+    let refused = pip().arg(glibc_wheel).output()?;
+    let said = String::from_utf8_lossy(&refused.stderr);
+    if refused.status.success() || !said.contains("is not a supported wheel on this platform") {
+        return Err(format!("the musl Python's pip did not refuse the manylinux wheel: {said}").into());
+    }
+    println!("ok: the musl Python's pip refuses the manylinux wheel: not a supported wheel on this platform");
+    util::tool(pip().arg(&wheel), "package-musl-pip-install")?;
+    stage_smoke(&check)?;
+    util::run(Command::new(venv.join("bin/python")).arg(check.join("smoke.py")).arg(check.join("peer.json")))
 }
 
 /// `program` of the arm64 tree `root`, started by its qemu-user emulator, with a clean

@@ -84,8 +84,9 @@ pub fn zig_path() -> Result<std::ffi::OsString> {
     Ok(std::env::join_paths(std::iter::once(venv_dir().join("bin")).chain(std::env::split_paths(&path)))?)
 }
 
-/// The release wheel for another Linux target (`aarch64-unknown-linux-gnu`), cross-compiled
-/// with zig as for the host's (the Rust target is added with rustup when missing).
+/// The release wheel for another Linux target (`aarch64-unknown-linux-gnu`,
+/// `x86_64-unknown-linux-musl`), cross-compiled with zig as for the host's (the Rust target is
+/// added with rustup when missing).
 pub fn release_wheel_for(target: &str) -> Result<PathBuf> {
     util::rust_target(target)?;
     build_wheel_for(true, Some(target))
@@ -107,8 +108,10 @@ fn build_wheel_for(release: bool, target: Option<&str>) -> Result<PathBuf> {
     cmd.args(["build", "--quiet", "--interpreter"]).arg(venv_bin("python")).arg("--out").arg(&out);
     if release {
         // Released wheels link against glibc 2.17 (manylinux2014: Debian 9+, Ubuntu 18.04+,
-        // RHEL/Amazon Linux 2+), with zig as the linker; maturin checks the symbol versions.
-        cmd.args(["--release", "--zig", "--compatibility", "manylinux2014"]);
+        // RHEL/Amazon Linux 2+), or for a musl target against musl 1.2 (musllinux_1_2: Alpine
+        // 3.13+), with zig as the linker; maturin checks the symbol versions.
+        let musl = target.is_some_and(|t| t.ends_with("-musl"));
+        cmd.args(["--release", "--zig", "--compatibility", if musl { "musllinux_1_2" } else { "manylinux2014" }]);
     } else {
         cmd.args(["--profile", "dev"]);
     }

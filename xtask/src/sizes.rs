@@ -27,11 +27,14 @@ pub fn bench() -> Result<()> {
 
     let wheel = util::only_file(&root.join("target/wheels/python/release"), ".whl")?;
     let arm64 = crate::python::release_wheel_for(util::AARCH64_LINUX)?;
+    let musl = crate::python::release_wheel_for(util::X86_64_MUSL)?;
     let rows = [
         ("Python native module (`_sessiongate.abi3.so`, in the wheel)", wheel_member_size(&wheel, "_sessiongate")?, true),
         ("Python wheel (manylinux2014 x86_64)", size(&wheel)?, false),
         ("Python native module, aarch64", wheel_member_size(&arm64, "_sessiongate")?, true),
         ("Python wheel (manylinux2014 aarch64)", size(&arm64)?, false),
+        ("Python native module, x86_64 musl", wheel_member_size(&musl, "_sessiongate")?, true),
+        ("Python wheel (musllinux_1_2 x86_64)", size(&musl)?, false),
         ("Node addon (`sessiongate.linux-x64-gnu.node`)", size(&root.join("bindings-node/sessiongate.linux-x64-gnu.node"))?, true),
         ("npm tarball", size(&util::only_file(&root.join("target/napi-node"), ".tgz")?)?, false),
         ("Node addon, aarch64 (`sessiongate.linux-arm64-gnu.node`)", size(&crate::node::release_addon_for(util::AARCH64_LINUX)?)?, true),

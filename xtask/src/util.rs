@@ -92,6 +92,8 @@ pub fn workos_double() -> Result<PathBuf> {
 
 /// The other platform the release artefacts are built for (ARM servers: AWS Graviton and the like).
 pub const AARCH64_LINUX: &str = "aarch64-unknown-linux-gnu";
+/// Linux with musl as its libc (Alpine), for the musllinux wheel.
+pub const X86_64_MUSL: &str = "x86_64-unknown-linux-musl";
 
 /// Makes sure rustup has the standard library of `target` (for a cross-compiled artefact).
 pub fn rust_target(target: &str) -> Result<()> {

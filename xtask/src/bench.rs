@@ -307,14 +307,27 @@ pub fn report(command: &str, measured: &[&str]) -> Result<()> {
             md.push_str("\n```\n</details>\n\n");
         }
     }
-    if let Some(v) = load("formats").filter(|_| measured.contains(&"formats")) {
-        md.push_str(&formats_section(&v, command));
-        md.push('\n');
+    // The sections of the other commands (formats, refresh, sizes, lto) are this run's when it
+    // measured them, else kept as the file has them, with the command and date they name.
+    let path = util::root().join("BENCHMARKS.md");
+    let old = fs::read_to_string(&path).unwrap_or_default();
+    let kept = |start: &str, end: &str| {
+        let from = old.find(start)?;
+        let to = old[from..].find(end)? + from + end.len();
+        Some(format!("{}\n\n", &old[from..to]))
+    };
+    let sections: [(&str, &str, Option<String>); 4] = [
+        (FORMATS_START, FORMATS_END, load("formats").filter(|_| measured.contains(&"formats")).map(|v| formats_section(&v, command))),
+        (REFRESH_START, REFRESH_END, load("refresh").filter(|_| measured.contains(&"refresh")).map(|v| refresh_section(&v, command))),
+        (crate::sizes::START, crate::sizes::END, None),
+        (crate::lto::START, crate::lto::END, None),
+    ];
+    for (start, end, written) in sections {
+        if let Some(section) = written.map(|s| format!("{}\n\n", s.trim_end())).or_else(|| kept(start, end)) {
+            md.push_str(&section);
+        }
     }
-    if let Some(v) = load("refresh").filter(|_| measured.contains(&"refresh")) {
-        md.push_str(&refresh_section(&v, command));
-    }
-    fs::write(util::root().join("BENCHMARKS.md"), md)?;
+    fs::write(&path, format!("{}\n", md.trim_end()))?;
     util::step("wrote BENCHMARKS.md");
     Ok(())
 }

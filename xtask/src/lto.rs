@@ -2,8 +2,8 @@
 //! themselves (issue 19). Each variant of the release profile builds, from an empty target
 //! folder of its own, the Python module and the Node addon (timed) and the core's criterion
 //! bench; the section in BENCHMARKS.md gives their sizes, the build time and the core's medians.
-//! The variants are set with cargo's `CARGO_PROFILE_*` variables, so Cargo.toml stays as
-//! shipped.
+//! The variants are set with cargo's `CARGO_PROFILE_*` variables, so Cargo.toml stays as it is
+//! (its release profile is the last variant).
 
 use std::fmt::Write as _;
 use std::fs;
@@ -13,17 +13,17 @@ use std::time::Instant;
 
 use crate::util::{self, Result};
 
-const START: &str = "<!-- lto: written by `cargo xtask bench lto` -->";
-const END: &str = "<!-- end lto -->";
+pub(crate) const START: &str = "<!-- lto: written by `cargo xtask bench lto` -->";
+pub(crate) const END: &str = "<!-- end lto -->";
 
-/// A variant: its label, its folder under target/lto, and the profile settings it adds to
-/// Cargo.toml's release profile (`CARGO_PROFILE_RELEASE_<KEY>`).
+/// A variant: its label, its folder under target/lto, and its profile settings
+/// (`CARGO_PROFILE_RELEASE_<KEY>`, overriding Cargo.toml's release profile either way).
 type Variant = (&'static str, &'static str, &'static [(&'static str, &'static str)]);
 
 const VARIANTS: [Variant; 3] = [
-    ("as shipped: `lto = false` (crate-local thin LTO), 16 codegen units", "shipped", &[]),
-    ("`lto = \"thin\"`", "thin", &[("LTO", "thin")]),
-    ("`lto = \"fat\"`, `codegen-units = 1`", "fat-cgu1", &[("LTO", "fat"), ("CODEGEN_UNITS", "1")]),
+    ("`lto = false` (crate-local thin LTO), 16 codegen units: cargo's default", "default", &[("LTO", "false"), ("CODEGEN_UNITS", "16")]),
+    ("`lto = \"thin\"`, 16 codegen units", "thin", &[("LTO", "thin"), ("CODEGEN_UNITS", "16")]),
+    ("`lto = \"fat\"`, `codegen-units = 1`: the release profile", "fat-cgu1", &[("LTO", "fat"), ("CODEGEN_UNITS", "1")]),
 ];
 
 /// The core's criterion ids compared (the typical cookie; the same bench as the core section).

@@ -8,8 +8,8 @@ use std::process::Command;
 
 use crate::util::{self, Result};
 
-const START: &str = "<!-- sizes: written by `cargo xtask bench sizes` -->";
-const END: &str = "<!-- end sizes -->";
+pub(crate) const START: &str = "<!-- sizes: written by `cargo xtask bench sizes` -->";
+pub(crate) const END: &str = "<!-- end sizes -->";
 /// What one native library may weigh (issue 19).
 const NATIVE_BUDGET_MB: f64 = 8.0;
 

@@ -65,8 +65,7 @@ fn refresh_section(v: &Value, command: &str) -> String {
     let (bare, local, fleet) = (us(&["bare_round_trip", "median_us"]), us(&["refresh_in_process", "median_us"]), us(&["refresh_with_redis", "median_us"]));
     let flight = &v["single_flight"];
     let valid = &v["authenticate_or_refresh_valid_token"];
-    let load_avg = fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    let load_avg = load_avg.split_whitespace().take(3).collect::<Vec<_>>().join(" ");
+    let load_avg = load_average();
     let mut md = format!(
         "{REFRESH_START}\n## Refresh (against the WorkOS API double on 127.0.0.1)\n\nReproduce with `{command}` (release build, a real \
          redis-server; load average at the end `{load_avg}`: times on a loaded machine are noisy, the call and command counts are exact).\n\n"
@@ -171,8 +170,7 @@ fn formats_section(v: &Value, command: &str) -> String {
     let us = |id: &str| v[id].as_f64().unwrap_or(f64::NAN);
     let sizes = load("format_cookie_sizes").unwrap_or_default();
     let floor = us("rsa_verify");
-    let load_avg = fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    let load_avg = load_avg.split_whitespace().take(3).collect::<Vec<_>>().join(" ");
+    let load_avg = load_average();
     let mut md = format!(
         "{FORMATS_START}\n## Unseal per seal format (criterion, median µs: 50 samples over 2 s each)\n\nReproduce with `{command}` \
          (release build; load average at the end `{load_avg}`). One typical session (the core bench's), sealed by sessiongate in each \
@@ -214,12 +212,11 @@ fn load(name: &str) -> Option<Value> {
 pub fn report(command: &str, measured: &[&str]) -> Result<()> {
     let load = |name: &str| if measured.contains(&name) || (matches!(name, "memory" | "cookie_sizes") && measured.contains(&"core")) { load(name) } else { None };
     let mut md = String::from("# Benchmarks\n\n");
-    let load_avg = fs::read_to_string("/proc/loadavg").unwrap_or_default();
     let _ = writeln!(
         md,
         "Reproduce with `{command}` (release builds; writes this file). Machine: {} cores, load average at the end `{}`.\nRatios compare sessiongate with the real peers measured in the same run.\n",
         std::thread::available_parallelism().map_or(0, usize::from),
-        load_avg.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+        load_average()
     );
     if let Some(core) = load("core") {
         let us = |id: &str| core[id].as_f64().unwrap_or(f64::NAN);
@@ -330,6 +327,13 @@ pub fn report(command: &str, measured: &[&str]) -> Result<()> {
     fs::write(&path, format!("{}\n", md.trim_end()))?;
     util::step("wrote BENCHMARKS.md");
     Ok(())
+}
+
+/// The machine's load averages over 1, 5 and 15 minutes, as the sections print them: times on
+/// a loaded machine are noisy.
+pub(crate) fn load_average() -> String {
+    let text = fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    text.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
 }
 
 fn yes_no(met: bool) -> &'static str {

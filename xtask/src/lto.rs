@@ -62,8 +62,7 @@ pub fn bench() -> Result<()> {
     }
 
     let today = util::output(Command::new("date").args(["-u", "+%Y-%m-%d"]))?;
-    let load = fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    let load = load.split_whitespace().take(3).collect::<Vec<_>>().join(" ");
+    let load = crate::bench::load_average();
     let mut md = format!("{START}\n## Release profile: LTO and codegen units\n\n");
     let _ = writeln!(
         md,
@@ -94,5 +93,5 @@ pub fn bench() -> Result<()> {
 }
 
 fn mb(path: &Path) -> Result<f64> {
-    Ok(fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?.len() as f64 / 1_000_000.0)
+    Ok(crate::sizes::size(path)? as f64 / 1_000_000.0)
 }

@@ -54,6 +54,7 @@ pub fn python() -> Result<PathBuf> {
 
     let zlib = unpack(&sources, "zlib_")?;
     let prefix = dir.to_string_lossy().into_owned();
+    // Both configure scripts take the compiler from CC.
     let sh = |script: String, cwd: &Path, label: &str| {
         util::tool(Command::new("sh").args(["-c", &script]).current_dir(cwd).env("CC", &cc), label)
     };
@@ -61,9 +62,8 @@ pub fn python() -> Result<PathBuf> {
     let cpython = unpack(&sources, "python3.11_")?;
     sh(
         format!(
-            "./configure CC={cc} CPPFLAGS='-I{prefix}/include -I{kernel}' LDFLAGS='-L{prefix}/lib' --prefix={prefix} \
+            "./configure CPPFLAGS='-I{prefix}/include -I{kernel}' LDFLAGS='-L{prefix}/lib' --prefix={prefix} \
              --with-ensurepip=no --disable-test-modules && make -j2 && make install",
-            cc = cc.display(),
             kernel = kernel.display()
         ),
         &cpython,

@@ -58,7 +58,7 @@ pub fn bench() -> Result<()> {
     Ok(())
 }
 
-fn size(path: &Path) -> Result<u64> {
+pub(crate) fn size(path: &Path) -> Result<u64> {
     Ok(fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?.len())
 }
 

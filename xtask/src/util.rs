@@ -73,6 +73,17 @@ pub fn only_file(dir: &Path, suffix: &str) -> Result<PathBuf> {
     }
 }
 
+/// Runs a command that must fail saying `expected` (in its standard output or error): a check
+/// that an install is refused for the right reason. Returns what it said.
+pub fn refused(cmd: &mut Command, expected: &str, what: &str) -> Result<String> {
+    let out = cmd.output().map_err(|e| format!("cannot start {:?}: {e}", cmd.get_program()))?;
+    let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    if out.status.success() || !said.contains(expected) {
+        return Err(format!("{what}: expected a failure saying {expected:?}, got {}:\n{said}", out.status).into());
+    }
+    Ok(said)
+}
+
 /// Runs a command and returns its standard output.
 pub fn output(cmd: &mut Command) -> Result<String> {
     let out = cmd.output().map_err(|e| format!("cannot start {:?}: {e}", cmd.get_program()))?;
